@@ -1,0 +1,88 @@
+"""The ``k8seval`` command line: thin click commands that call the library and map errors to exit codes.
+
+Exit codes: 0 success; 1 a ``--fail-on`` gate tripped; 2 bad usage or bad input; 3 could not collect.
+A user never sees a traceback unless ``--debug`` (or ``K8SEVAL_DEBUG=1``) is given.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import EvaluatorError
+
+INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug in k8seval, not in the input
+
+
+def _debug_wanted(ctx: click.Context | None) -> bool:
+    if os.environ.get("K8SEVAL_DEBUG", "") not in ("", "0"):
+        return True
+    root = ctx.find_root() if ctx else None
+    return bool(root and isinstance(root.obj, dict) and root.obj.get("debug"))
+
+
+class K8sevalGroup(click.Group):
+    """A click group that turns library errors into one-line messages and exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EvaluatorError as exc:
+            if _debug_wanted(ctx):
+                raise
+            click.echo(f"k8seval: error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("k8seval: interrupted", err=True)
+            ctx.exit(130)
+        except Exception as exc:  # a bug: say so in one line, keep the traceback for --debug
+            if _debug_wanted(ctx):
+                raise
+            click.echo(
+                f"k8seval: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)", err=True
+            )
+            ctx.exit(INTERNAL_ERROR)
+
+
+@click.group(cls=K8sevalGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="k8seval")
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Measure Kubernetes clusters against the documented limits of self-hosting, Amazon EKS and Google GKE.
+
+    \b
+    Stages (each writes a file the next one reads):
+      collect    measure a cluster (Kubernetes API, etcd, EKS, GKE) into a snapshot
+      score      check snapshots against the limits catalog, per target
+      report     HTML / Markdown / JSON / CSV / XLSX / JUnit vendor comparison
+      questions  procurement question list from the measured facts
+      audit      all of the above in one go
+
+    \b
+    Example:
+      k8seval audit --sample --out reports/sample
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def _register() -> None:
+    from .commands import audit, catalog, collect, questions, report, score, simulate
+
+    for module in (collect, simulate, score, report, questions, audit, catalog):
+        cli.add_command(module.command)
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(cli.main(prog_name="k8seval"))

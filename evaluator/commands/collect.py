@@ -1,0 +1,20 @@
+"""``k8seval collect``: measure a cluster or cloud account into snapshot files."""
+
+from __future__ import annotations
+
+import click
+
+from ..cli_support import group_cls
+from .collect_eks import eks
+from .collect_etcd import etcd
+from .collect_gke import gke
+from .collect_kube import kube
+
+
+@click.group(name="collect", cls=group_cls())
+def command() -> None:
+    """Measure a cluster into a snapshot (JSON). Collectors only list and get; Secret data is never read."""
+
+
+for _sub in (kube, etcd, eks, gke):
+    command.add_command(_sub)

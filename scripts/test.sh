@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install everything the tests need on a fresh machine (idempotent), then run the test suite.
+# Extra arguments go to pytest, e.g. `bash scripts/test.sh -k etcd -x`.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if ((${#need[@]})); then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" || {
+        echo "scripts/test.sh: could not install ${need[*]} with apt-get" >&2; exit 1; }
+fi
+if ! command -v kubectl >/dev/null 2>&1; then
+    # The image's own 'kubectl' package first; Debian's kubernetes-client as the fallback.
+    [ -n "$(find /var/lib/apt/lists -name '*Packages' 2>/dev/null | head -n 1)" ] || apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubectl \
+        || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubernetes-client \
+        || { echo "scripts/test.sh: could not install kubectl" >&2; exit 1; }
+fi
+
+python3 -m pip install -q --disable-pip-version-check -e '.[test]' || {
+    echo "scripts/test.sh: pip install failed" >&2; exit 1; }
+
+python3 -m pytest "$@"
+rc=$?
+if [ "$rc" -eq 5 ]; then
+    echo "scripts/test.sh: pytest collected no tests; that is a failure" >&2
+    exit 1
+fi
+exit "$rc"

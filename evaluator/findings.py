@@ -151,3 +151,48 @@ class Evaluation:
     def from_dict(cls, data: Any, *, where: str = "<evaluation>") -> Evaluation:
         """Validate and build an evaluation."""
         return from_data(cls, data, where=where)
+
+
+@dataclass(frozen=True)
+class GeneratedQuestion:
+    """A question picked for a vendor because its trigger fired, with measured figures filled in."""
+
+    id: str
+    domain: str
+    title: str
+    text: str  # placeholders filled
+    why: str
+    evidence: list[str]
+    answer_type: str
+    weight: int
+    gate: bool
+    priority: int  # 1 = ask first
+    regulatory: list[str] = field(default_factory=list)  # e.g. "DORA Art. 30"
+    constraints: list[str] = field(default_factory=list)  # related catalog ids
+    trigger: str = ""  # why it was asked, in words
+
+
+@dataclass(frozen=True)
+class DomainScore:
+    """A vendor's answers scored for one domain, 0 to 4 (None when nothing was answered)."""
+
+    domain: str
+    score: float | None
+    answered: int
+    total: int
+    gates_failed: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class VendorAnswers:
+    """One vendor's filled question list, scored."""
+
+    vendor: str
+    source_file: str
+    overall: float | None  # weighted 0..4
+    passed_gates: bool
+    gates_failed: list[str]
+    domains: list[DomainScore]
+    answered: int
+    total: int
+    unanswered: list[str] = field(default_factory=list)

@@ -1,0 +1,1 @@
+"""The constraint catalog: documented limits per target platform, as YAML data, with its loader."""

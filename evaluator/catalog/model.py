@@ -1,0 +1,71 @@
+"""Dataclasses of the constraint catalog (the YAML files beside this module are the data).
+
+Every constraint is a numeric check of one snapshot metric against a limit per target:
+
+* ``check: max``: the observed value must stay at or below the limit (etcd size, nodes, pods per node).
+* ``check: min``: the observed value must stay at or above the limit (free subnet IPs, months of support).
+
+A feature a target does not offer is ``check: max`` with limit ``0`` on a metric that counts its use
+(Windows nodes on Autopilot, apiserver flags a managed service will not set). A target with no such
+restriction has ``kind: not-applicable``; a target whose vendor publishes no number has
+``kind: not-published`` and scores ``unknown`` or ``watch``, never ``ok``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+LIMIT_KINDS = ("hard", "quota", "recommended", "not-published", "not-applicable")
+CHECKS = ("max", "min")
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One target's limit for a constraint, with its evidence."""
+
+    kind: str  # one of LIMIT_KINDS
+    source: str  # https URL of the evidence
+    verified: str  # YYYY-MM-DD the source was last checked
+    value: float | None = None  # None for not-published / not-applicable
+    exceeded: str | None = None  # status when the limit is passed; default by kind (hard: blocker, else at-risk)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """One documented limit, checked for every target."""
+
+    id: str  # snake_case, unique across the catalog
+    title: str
+    category: str
+    metric: str  # key in evaluator.scoring.metrics.METRICS
+    unit: str  # "bytes", "count", "pods", "ips", "months", "minor versions", ...
+    check: str  # "max" or "min"
+    limits: dict[str, Limit]  # target -> limit; every target in findings.TARGETS
+    description: str = ""
+    remediation: str = ""
+    watch: float = 0.7  # fraction of the limit at which the status becomes "watch"
+    at_risk: float = 0.9  # fraction at which it becomes "at-risk"
+    questions: list[str] = field(default_factory=list)  # related question ids
+    growing: bool = False  # forecast this metric over snapshot history
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """All constraints, in file order, with the catalog version."""
+
+    version: str
+    constraints: list[Constraint]
+
+    def get(self, constraint_id: str) -> Constraint:
+        """The constraint with this id; KeyError if absent."""
+        for constraint in self.constraints:
+            if constraint.id == constraint_id:
+                return constraint
+        raise KeyError(constraint_id)
+
+    @property
+    def ids(self) -> list[str]:
+        """Constraint ids in catalog order."""
+        return [c.id for c in self.constraints]

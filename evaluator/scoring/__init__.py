@@ -1,0 +1,1 @@
+"""Scoring: snapshots x targets x constraints into findings, plus forecasts and cost estimates."""

@@ -1,0 +1,1 @@
+"""Collectors: the only code that talks to clusters and clouds (Kubernetes API, etcd, EKS, GKE)."""

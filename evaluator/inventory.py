@@ -129,6 +129,14 @@ class EtcdMember:
     client_urls: list[str] = field(default_factory=list)
     is_leader: bool = False
     is_learner: bool = False
+    # Maintenance Status of this member, when one of the collected endpoints is this member (else None/empty).
+    version: str | None = None
+    db_size_bytes: int | None = None
+    db_size_in_use_bytes: int | None = None
+    raft_term: int | None = None
+    raft_index: int | None = None
+    raft_applied_index: int | None = None
+    errors: list[str] = field(default_factory=list)  # Status.errors, e.g. an active NOSPACE alarm
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,11 @@ A feature a target does not offer is ``check: max`` with limit ``0`` on a metric
 (Windows nodes on Autopilot, apiserver flags a managed service will not set). A target with no such
 restriction has ``kind: not-applicable``; a target whose vendor publishes no number has
 ``kind: not-published`` and scores ``unknown`` or ``watch``, never ``ok``.
+
+A limit may name its own ``metric`` when the quantity differs per target: months of support left
+are counted on each vendor's calendar (``version.eks_standard_months_left``), and the apiserver flags a
+target cannot honour differ between EKS and GKE. The scoring engine reads
+``constraint.metric_for(target)``.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ class Limit:
     value: float | None = None  # None for not-published / not-applicable
     exceeded: str | None = None  # status when the limit is passed; default by kind (hard: blocker, else at-risk)
     note: str = ""
+    metric: str | None = None  # per-target metric override; None means the constraint's metric
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,11 @@ class Constraint:
     questions: list[str] = field(default_factory=list)  # related question ids
     growing: bool = False  # forecast this metric over snapshot history
     tags: list[str] = field(default_factory=list)
+
+    def metric_for(self, target: str) -> str:
+        """The metric to read on ``target``: that limit's override, else the constraint's own metric."""
+        limit = self.limits.get(target)
+        return limit.metric if limit is not None and limit.metric else self.metric
 
 
 @dataclass(frozen=True)

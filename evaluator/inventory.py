@@ -267,6 +267,9 @@ class Snapshot:
     objects: dict[str, int] = field(default_factory=dict)  # "pods" / "networkpolicies.networking.k8s.io" -> N
     namespaces: int | None = None
     crds: int | None = None
+    # Containers (app containers, not init) across non-terminal pods: upstream's 300,000 guidance, GKE's
+    # containers-per-cluster limit. Optional: collectors that do not count them leave None.
+    containers: int | None = None
     nodes: NodeInventory = field(default_factory=NodeInventory)
     network_policies: NetworkPolicyInventory = field(default_factory=NetworkPolicyInventory)
     services: ServiceInventory = field(default_factory=ServiceInventory)

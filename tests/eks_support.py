@@ -1,0 +1,102 @@
+"""Helpers for the EKS collector tests: seed a moto account with clusters, and stub what moto does not serve."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.stub import Stubber
+
+ROLE = "arn:aws:iam::123456789012:role/eks"
+
+
+@dataclass
+class StubbedSession:
+    """A boto3 session whose clients are real except for the services given as pre-built stubbed clients.
+
+    moto serves EKS, EC2 and STS but not Service Quotas for ``eks`` (technical.md section D, gotcha 13), nor
+    EKS add-ons or cluster versions; only those clients are replaced by botocore ``Stubber``-backed ones.
+    """
+
+    stubbed: dict[str, Any] = field(default_factory=dict)
+    profile: str | None = None
+    region_name: str | None = "eu-west-1"
+
+    def client(self, service_name: str, region_name: str | None = None, config: Config | None = None) -> Any:
+        """The stubbed client for ``service_name`` if there is one, else a real boto3 client."""
+        if service_name in self.stubbed:
+            return self.stubbed[service_name]
+        return boto3.Session(region_name=self.region_name).client(service_name, region_name=region_name, config=config)
+
+
+def quotas_client(region: str, *, applied: list[dict[str, Any]] | None = None, times: int = 1) -> tuple[Any, Stubber]:
+    """A Service Quotas client stubbed to answer ListServiceQuotas for ``eks`` ``times`` times.
+
+    moto implements Service Quotas only for ``vpc``; eks quotas come from this stub instead.
+    """
+    client = boto3.client("service-quotas", region_name=region)
+    stub = Stubber(client)
+    for _ in range(times):
+        stub.add_response("list_service_quotas", {"Quotas": applied or []}, {"ServiceCode": "eks"})
+        if not applied or len(applied) < 4:
+            stub.add_response("list_aws_default_service_quotas", {"Quotas": []}, {"ServiceCode": "eks"})
+    stub.activate()
+    return client, stub
+
+
+def applied_quota(name: str, value: float, code: str) -> dict[str, Any]:
+    """One ListServiceQuotas entry."""
+    return {"ServiceCode": "eks", "QuotaName": name, "QuotaCode": code, "Value": value, "Adjustable": True}
+
+
+def seed_cluster(
+    region: str,
+    name: str,
+    *,
+    version: str = "1.30",
+    node_groups: dict[str, list[str]] | None = None,
+    fargate: list[str] | None = None,
+    subnet_cidrs: tuple[str, ...] = ("10.0.1.0/24", "10.0.2.0/24"),
+    endpoint_url: str | None = None,
+) -> dict[str, Any]:
+    """Create a VPC, subnets, a cluster and its node groups / Fargate profiles; return ids for assertions."""
+    ec2 = boto3.client("ec2", region_name=region, endpoint_url=endpoint_url)
+    eks = boto3.client("eks", region_name=region, endpoint_url=endpoint_url)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=f"{region}{'abc'[i % 3]}")["Subnet"]["SubnetId"]
+        for i, cidr in enumerate(subnet_cidrs)
+    ]
+    eks.create_cluster(name=name, version=version, roleArn=ROLE, resourcesVpcConfig={"subnetIds": subnets})
+    for ng_name, types in (node_groups or {}).items():
+        eks.create_nodegroup(
+            clusterName=name,
+            nodegroupName=ng_name,
+            nodeRole=ROLE,
+            subnets=subnets[:1],
+            instanceTypes=types,
+            version=version,
+            scalingConfig={"minSize": 1, "maxSize": 10, "desiredSize": 3},
+            labels={"pool": ng_name},
+            taints=[{"key": "dedicated", "value": ng_name, "effect": "NO_SCHEDULE"}],
+        )
+    for profile in fargate or []:
+        eks.create_fargate_profile(
+            fargateProfileName=profile,
+            clusterName=name,
+            podExecutionRoleArn=ROLE,
+            subnets=subnets[1:],
+            selectors=[{"namespace": profile}],
+        )
+    return {"vpc": vpc, "subnets": subnets}
+
+
+def support_dates(standard: str, extended: str) -> dict[str, datetime]:
+    """DescribeClusterVersions date fields from ISO dates."""
+    return {
+        "endOfStandardSupportDate": datetime.fromisoformat(standard),
+        "endOfExtendedSupportDate": datetime.fromisoformat(extended),
+    }

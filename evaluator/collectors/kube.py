@@ -1,0 +1,666 @@
+"""The Kubernetes API collector: measures one cluster (any platform) into an inventory :class:`Snapshot`.
+
+It only lists and gets, in pages of 500, under a QPS cap and bounded concurrency; it reads object counts
+from apiserver metrics where it may, pods per node from server-side Tables, and never reads Secret data.
+Whatever it cannot read becomes a ``Gap("kube", item, reason)`` instead of an error.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+from .. import __version__
+from ..errors import AccessDenied, EndpointError
+from ..inventory import (
+    ClusterInfo,
+    CollectionInfo,
+    ControlPlaneInventory,
+    EtcdInventory,
+    Gap,
+    NetworkingInventory,
+    NetworkPolicyInventory,
+    NodeInventory,
+    ServiceInventory,
+    Snapshot,
+    Stats,
+    WebhookInventory,
+    utc_now,
+)
+from .kube_client import (
+    AGGREGATED_DISCOVERY,
+    METRICS_TEXT,
+    TABLE,
+    KubeHTTPError,
+    KubeReader,
+    load_connection,
+)
+from .kube_parse import (
+    DaemonSetTally,
+    NodeTally,
+    PodTally,
+    PolicyTally,
+    Resource,
+    ServiceTally,
+    SliceTally,
+    WebhookTally,
+    component_of,
+    counts_from_metrics,
+    db_size_from_metrics,
+    detect_cni,
+    image_tag,
+    ip_family,
+    is_aggregated_discovery,
+    kube_proxy_mode,
+    parse_feature_gates,
+    parse_flags,
+    parse_metrics,
+    pod_argv,
+    resources_from_aggregated,
+    resources_from_legacy,
+    stats,
+    summarise_cidrs,
+)
+
+SOURCE = "kube"
+
+# Snapshot keys of the resources the sections below list in full (their counts come from those lists).
+PODS = "pods"
+NODES = "nodes"
+NAMESPACES = "namespaces"
+SERVICES = "services"
+NETPOL = "networkpolicies.networking.k8s.io"
+SLICES = "endpointslices.discovery.k8s.io"
+DAEMONSETS = "daemonsets.apps"
+MUTATING = "mutatingwebhookconfigurations.admissionregistration.k8s.io"
+VALIDATING = "validatingwebhookconfigurations.admissionregistration.k8s.io"
+APISERVICES = "apiservices.apiregistration.k8s.io"
+CRDS = "customresourcedefinitions.apiextensions.k8s.io"
+
+# CNI policy kinds reported in network_policies.cni_policies when the cluster serves them.
+CNI_POLICY_KEYS = (
+    "ciliumnetworkpolicies.cilium.io",
+    "ciliumclusterwidenetworkpolicies.cilium.io",
+    "networkpolicies.crd.projectcalico.org",
+    "globalnetworkpolicies.crd.projectcalico.org",
+    "stagednetworkpolicies.crd.projectcalico.org",
+    "networkpolicies.projectcalico.org",
+    "globalnetworkpolicies.projectcalico.org",
+)
+# Aggregated APIs that are not stored objects; counting them would make e.g. metrics-server build every
+# pod's metrics at once (it ignores limit).
+NOT_STORED_GROUPS = ("metrics.k8s.io", "custom.metrics.k8s.io", "external.metrics.k8s.io")
+
+T = TypeVar("T")
+
+
+def collect_kube(
+    kubeconfig: str | None = None,
+    context: str | None = None,
+    *,
+    name: str | None = None,
+    platform: str | None = None,
+    qps: float = 20.0,
+    concurrency: int = 4,
+    page_size: int = 500,
+    timeout: float = 30.0,
+    progress: Callable[[str], None] | None = None,
+) -> Snapshot:
+    """Measure the cluster of ``context`` in ``kubeconfig`` (default loading rules when None, in-cluster
+    config when running in a Pod) into a snapshot.
+
+    ``name`` overrides the cluster name (default: the kubeconfig's cluster name, else the server host);
+    ``platform`` overrides the detected platform. ``qps`` caps requests a second across all threads,
+    ``concurrency`` bounds parallel requests, ``page_size`` is the list ``limit``, ``timeout`` is per request.
+
+    Raises :class:`~evaluator.errors.InputError` for a bad kubeconfig or unknown context, and
+    :class:`~evaluator.errors.CollectorError` subclasses when the server cannot be reached or rejects the
+    credentials. Anything narrower (a 403 on one resource, an absent metric) becomes a gap.
+    """
+    if page_size < 1 or concurrency < 1:
+        raise ValueError("page_size and concurrency must be at least 1")
+    started = time.monotonic()
+    collected_at = utc_now()
+    connection = load_connection(kubeconfig, context, timeout=timeout)
+    reader = KubeReader(connection, qps=qps, concurrency=concurrency, timeout=timeout)
+    try:
+        run = _Run(reader, page_size=page_size, concurrency=concurrency, progress=progress or (lambda _m: None))
+        facts = run.collect()
+    finally:
+        reader.close()
+    cluster_name = name or connection.cluster or (urlparse(connection.host).hostname or "cluster")
+    return run.snapshot(
+        facts,
+        cluster_name=cluster_name,
+        platform=platform,
+        endpoint=connection.host,
+        collected_at=collected_at,
+        duration=time.monotonic() - started,
+    )
+
+
+@dataclass
+class _Facts:
+    """What the sections measured, before it becomes a snapshot."""
+
+    git_version: str | None = None
+    resources: dict[str, Resource] = field(default_factory=dict)
+    objects: dict[str, int] = field(default_factory=dict)
+    methods: dict[str, str] = field(default_factory=dict)
+    metric_samples: list[Any] | None = None
+    nodes: NodeTally | None = None
+    pods: PodTally | None = None
+    policies: PolicyTally | None = None
+    services: ServiceTally | None = None
+    slices: SliceTally | None = None
+    mutating: WebhookTally | None = None
+    validating: WebhookTally | None = None
+    daemonsets: DaemonSetTally | None = None
+    control_plane: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # component -> flags per pod
+    etcd_image_tag: str | None = None
+    proxy_config: str | None = None  # mode read from the kube-proxy ConfigMap
+    apiserver_endpoints: int | None = None
+    aggregated_groups: set[str] = field(default_factory=set)
+
+
+class _Run:
+    """One collection: a thread pool, the gaps found so far, and the sections."""
+
+    def __init__(self, reader: KubeReader, *, page_size: int, concurrency: int, progress: Callable[[str], None]):
+        self.reader = reader
+        self.page_size = page_size
+        self.concurrency = concurrency
+        self.progress = progress
+        self.gaps: list[Gap] = []
+        self._lock = threading.Lock()
+
+    # -- plumbing -------------------------------------------------------------------------------------
+
+    def gap(self, item: str, reason: str) -> None:
+        """Record something that could not be measured."""
+        with self._lock:
+            self.gaps.append(Gap(SOURCE, item, reason))
+
+    def guarded(self, item: str, fn: Callable[[], T]) -> T | None:
+        """Run one section; a refused or failed read becomes a gap on ``item`` (authentication errors propagate)."""
+        try:
+            return fn()
+        except KubeHTTPError as exc:
+            self.gap(item, exc.short())
+        except EndpointError as exc:
+            self.gap(item, exc.message)
+        return None
+
+    def walk(self, resource: Resource, make: Callable[[], T], accept: str = "application/json", **query: Any) -> T:
+        """A paged list of ``resource`` into a tally."""
+        return self.reader.walk(resource.path, make, accept=accept, page_size=self.page_size, query=query)  # type: ignore[type-var,return-value]
+
+    # -- the run --------------------------------------------------------------------------------------
+
+    def collect(self) -> _Facts:
+        """Read everything, in parallel where the requests are independent."""
+        facts = _Facts()
+        self.progress("version")
+        version = self.guarded("cluster.version", lambda: self.reader.get_json("/version"))
+        if version:
+            facts.git_version = str(version.get("gitVersion") or "") or None
+        pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="k8seval-kube")
+        try:
+            metrics_future = pool.submit(self._metrics)
+            self.progress("discovery")
+            facts.resources = self._discover(pool)
+            self.progress(f"discovered {len(facts.resources)} listable resources")
+            managed = bool(facts.git_version and ("-eks-" in facts.git_version or "-gke." in facts.git_version))
+            futures = self._sections(pool, facts, managed)
+            samples = metrics_future.result()
+            facts.metric_samples = samples
+            for fut in futures:
+                fut.result()
+            self.progress("counting objects")
+            for fut in self._counts(pool, facts):
+                fut.result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return facts
+
+    def _metrics(self) -> list[Any] | None:
+        def read() -> list[Any]:
+            body = self.reader.get_bytes("/metrics", None, METRICS_TEXT)
+            return parse_metrics(body.decode("utf-8", "replace"))
+
+        return self.guarded("metrics", read)
+
+    def _discover(self, pool: ThreadPoolExecutor) -> dict[str, Resource]:
+        """Listable resources at preferred versions: aggregated discovery (2 requests) where served, else legacy."""
+        found: list[Resource] = []
+        try:
+            core = self.reader.get_json("/api", None, AGGREGATED_DISCOVERY)
+            groups = self.reader.get_json("/apis", None, AGGREGATED_DISCOVERY)
+        except KubeHTTPError as exc:
+            if exc.status in (401, 403):
+                raise AccessDenied(
+                    f"API discovery refused: {exc.short()}",
+                    hint="The credentials need get on the nonResourceURLs /api and /apis",
+                ) from None
+            raise EndpointError(f"API discovery failed: {exc.short()}") from None
+        if is_aggregated_discovery(core) and is_aggregated_discovery(groups):
+            for doc in (core, groups):
+                res, stale = resources_from_aggregated(doc)
+                found.extend(res)
+                for group in stale:
+                    self.gap(f"objects.{group}", "API group not answering (discovery marks it Stale)")
+        else:
+            versions = core.get("versions") or ["v1"]
+            targets = [("", versions[0], f"/api/{versions[0]}")]
+            for group in groups.get("groups") or []:
+                preferred = (group.get("preferredVersion") or {}).get("version")
+                if not preferred and group.get("versions"):
+                    preferred = group["versions"][0].get("version")
+                if preferred:
+                    targets.append((group["name"], preferred, f"/apis/{group['name']}/{preferred}"))
+
+            def legacy(target: tuple[str, str, str]) -> list[Resource]:
+                group, version, path = target
+                doc = self.guarded(f"objects.{group or 'core'}", lambda: self.reader.get_json(path))
+                return resources_from_legacy(group, version, doc) if doc else []
+
+            for res in pool.map(legacy, targets):
+                found.extend(res)
+        return {r.key: r for r in found}
+
+    def _sections(self, pool: ThreadPoolExecutor, facts: _Facts, managed: bool) -> list[Future[Any]]:
+        """Start the full-list sections; each stores its tally on ``facts`` or leaves a gap."""
+        res = facts.resources
+        jobs: list[tuple[str, Callable[[], None]]] = []
+
+        def need(key: str, item: str) -> Resource | None:
+            if key in res:
+                return res[key]
+            self.gap(item, f"{key} is not served by this cluster (absent from API discovery)")
+            return None
+
+        # (snapshot key, gap item, attribute on _Facts, tally); the pods list is the longest chain of
+        # dependent pages, so it goes first. Pods come as Tables: the Node and Status columns without the
+        # pod objects (includeObject=None).
+        full_lists: list[tuple[str, str, str, Callable[[], Any]]] = [
+            (PODS, "nodes.pods_per_node", "pods", PodTally),
+            (NODES, "nodes", "nodes", NodeTally),
+            (NETPOL, "network_policies", "policies", PolicyTally),
+            (SERVICES, "services", "services", ServiceTally),
+            (SLICES, "services.max_endpoints_per_service", "slices", SliceTally),
+            (MUTATING, "webhooks", "mutating", WebhookTally),
+            (VALIDATING, "webhooks", "validating", WebhookTally),
+            (DAEMONSETS, "networking.cni", "daemonsets", DaemonSetTally),
+        ]
+        for key, item, attr, tally in full_lists:
+            resource = need(key, item)
+            if resource is not None:
+                jobs.append((item, self._lister(facts, resource, attr, tally)))
+        jobs.append(("networking.kube_proxy_mode", lambda: self._kube_proxy_config(facts)))
+        jobs.append(("control_plane.apiserver_count", lambda: self._apiserver_endpoints(facts)))
+        if APISERVICES in res:
+            jobs.append(("objects", lambda: self._aggregated_groups(facts)))
+        if not managed:
+            jobs.append(("control_plane", lambda: self._control_plane_pods(facts)))
+        # The pods list is the longest chain of dependent pages: it goes first.
+        return [pool.submit(self.guarded, item, job) for item, job in jobs]
+
+    def _lister(self, facts: _Facts, resource: Resource, attr: str, tally: Callable[[], Any]) -> Callable[[], None]:
+        def run() -> None:
+            if resource.key == PODS:
+                setattr(facts, attr, self.walk(resource, tally, TABLE, includeObject="None"))
+            else:
+                setattr(facts, attr, self.walk(resource, tally))
+
+        return run
+
+    def _kube_proxy_config(self, facts: _Facts) -> None:
+        # kubeadm: ConfigMap kube-proxy, key config.conf; EKS: kube-proxy-config, key config.
+        last: KubeHTTPError | None = None
+        for cm_name in ("kube-proxy", "kube-proxy-config"):
+            try:
+                cm = self.reader.get_json(f"/api/v1/namespaces/kube-system/configmaps/{cm_name}")
+            except KubeHTTPError as exc:
+                if exc.status != 404:
+                    raise
+                last = exc
+                continue
+            for value in (cm.get("data") or {}).values():
+                mode = kube_proxy_mode(str(value))
+                if mode:
+                    facts.proxy_config = mode
+                    return
+        if last is not None:
+            facts.proxy_config = None
+
+    def _apiserver_endpoints(self, facts: _Facts) -> None:
+        # The default/kubernetes Endpoints list one address per live apiserver (the endpoint reconciler).
+        ep = self.reader.get_json("/api/v1/namespaces/default/endpoints/kubernetes")
+        addresses = {a.get("ip") for s in ep.get("subsets") or [] for a in s.get("addresses") or []}
+        facts.apiserver_endpoints = len(addresses) or None
+
+    def _aggregated_groups(self, facts: _Facts) -> None:
+        def add(page: dict[str, Any]) -> None:
+            for item in page.get("items") or []:
+                spec = item.get("spec") or {}
+                if spec.get("service") and spec.get("group"):
+                    facts.aggregated_groups.add(spec["group"])
+
+        class Groups:
+            def add(self, page: dict[str, Any]) -> None:
+                add(page)
+
+        self.walk(facts.resources[APISERVICES], Groups)
+
+    def _control_plane_pods(self, facts: _Facts) -> None:
+        """Flags of the static control-plane Pods in kube-system (self-hosted clusters)."""
+        base = "/api/v1/namespaces/kube-system/pods"
+        selector = "component in (kube-apiserver,etcd,kube-controller-manager,kube-scheduler)"
+        found: dict[str, list[dict[str, str]]] = {}
+        images: list[str] = []
+
+        class Static:
+            def add(self, page: dict[str, Any]) -> None:
+                for pod in page.get("items") or []:
+                    comp = component_of(pod)
+                    if comp:
+                        found.setdefault(comp, []).append(parse_flags(pod_argv(pod, comp)))
+                        if comp == "etcd":
+                            images.extend(c.get("image", "") for c in (pod.get("spec") or {}).get("containers") or [])
+
+        self.reader.walk(base, Static, page_size=self.page_size, query={"labelSelector": selector})
+        if not found:
+            # No kubeadm component labels: look for the name prefixes in a Table of names, then get those pods.
+            names: list[str] = []
+
+            class Names:
+                def add(self, page: dict[str, Any]) -> None:
+                    for row in page.get("rows") or []:
+                        obj_name = str((row.get("cells") or [""])[0])
+                        if component_of({"metadata": {"name": obj_name}}):
+                            names.append(obj_name)
+
+            self.reader.walk(base, Names, accept=TABLE, page_size=self.page_size, query={"includeObject": "None"})
+            static = Static()
+            for pod_name in names[:32]:
+                static.add({"items": [self.reader.get_json(f"{base}/{pod_name}")]})
+        facts.control_plane = found
+        if images:
+            facts.etcd_image_tag = image_tag(images[0])
+
+    def _counts(self, pool: ThreadPoolExecutor, facts: _Facts) -> list[Future[Any]]:
+        """Object counts: exact from the full lists, else metrics, else limit=1 + remainingItemCount."""
+        listed = {
+            PODS: facts.pods.total if facts.pods else None,
+            NODES: len(facts.nodes.names) if facts.nodes else None,
+            NETPOL: facts.policies.count if facts.policies else None,
+            SERVICES: facts.services.count if facts.services else None,
+            SLICES: facts.slices.slices if facts.slices else None,
+            MUTATING: facts.mutating.configurations if facts.mutating else None,
+            VALIDATING: facts.validating.configurations if facts.validating else None,
+            DAEMONSETS: len(facts.daemonsets.found) if facts.daemonsets else None,
+        }
+        metric_counts: dict[str, int] = {}
+        if facts.metric_samples is not None:
+            metric_counts, _ = counts_from_metrics(facts.metric_samples)
+        aggregated = facts.aggregated_groups | set(NOT_STORED_GROUPS)
+        todo: list[Resource] = []
+        for key, resource in sorted(facts.resources.items()):
+            exact = listed.get(key)
+            if exact is not None:
+                facts.objects[key] = exact
+                facts.methods[key] = "paged"
+            elif key in metric_counts:
+                facts.objects[key] = metric_counts[key]
+                facts.methods[key] = "metrics"
+            elif resource.group in aggregated and key not in CNI_POLICY_KEYS:
+                self.gap(f"objects.{key}", f"served by an aggregated API server ({resource.group}); not counted")
+            else:
+                todo.append(resource)
+        if facts.metric_samples is not None and todo:
+            self.progress(f"counting {len(todo)} resources the metrics do not cover")
+
+        def count(resource: Resource) -> None:
+            got = self.guarded(
+                f"objects.{resource.key}", lambda: self.reader.count(resource.path, page_size=self.page_size)
+            )
+            if got is not None:
+                with self._lock:
+                    facts.objects[resource.key], facts.methods[resource.key] = got
+
+        return [pool.submit(count, r) for r in todo]
+
+    # -- the snapshot ---------------------------------------------------------------------------------
+
+    def snapshot(
+        self,
+        facts: _Facts,
+        *,
+        cluster_name: str,
+        platform: str | None,
+        endpoint: str,
+        collected_at: str,
+        duration: float,
+    ) -> Snapshot:
+        """Turn the facts into a snapshot (nothing here makes requests)."""
+        gv = facts.git_version
+        version = None
+        if gv:
+            version = gv.lstrip("v").split("-", 1)[0].split("+", 1)[0]
+        nodes = facts.nodes
+        detected, provider, region = _platform(gv, nodes, bool(facts.control_plane))
+        cp = self._control_plane(facts)
+        objects = dict(sorted(facts.objects.items()))
+        cluster = ClusterInfo(
+            name=cluster_name,
+            platform=platform or detected,
+            version=version,
+            git_version=gv,
+            endpoint=endpoint,
+            provider=provider,
+            region=region,
+        )
+        etcd = self._etcd(facts, cp)
+        networking = self._networking(facts, cp)
+        gaps = sorted(self.gaps, key=lambda g: (g.item, g.reason))
+        return Snapshot(
+            cluster=cluster,
+            collected_at=collected_at,
+            objects=objects,
+            namespaces=objects.get(NAMESPACES),
+            crds=objects.get(CRDS),
+            nodes=self._nodes(facts),
+            network_policies=self._policies(facts),
+            services=self._services(facts),
+            webhooks=self._webhooks(facts),
+            etcd=etcd,
+            networking=networking,
+            control_plane=cp,
+            gaps=gaps,
+            collection=CollectionInfo(
+                collectors=[SOURCE],
+                tool_version=__version__,
+                duration_seconds=round(duration, 3),
+                requests=self.reader.requests,
+                count_methods=dict(sorted(facts.methods.items())),
+            ),
+        )
+
+    def _nodes(self, facts: _Facts) -> NodeInventory:
+        n = facts.nodes
+        per_node = Stats()
+        if facts.pods is not None:
+            counts = dict(facts.pods.per_node)
+            if n is not None:
+                for node_name in n.names:  # nodes running no pods count as 0
+                    counts.setdefault(node_name, 0)
+            per_node = stats(list(counts.values()))
+            if not facts.pods.status_column:
+                self.gap("nodes.pods_per_node", "the pods Table has no Status column: terminal pods were counted too")
+        if n is None:
+            return NodeInventory(pods_per_node=per_node)
+        return NodeInventory(
+            count=len(n.names),
+            control_plane_count=n.control_plane,
+            pods_per_node=per_node,
+            allocatable_pods=stats(n.allocatable),
+            by_pool=dict(n.by_pool.most_common()),
+            by_instance_type=dict(n.by_type.most_common()),
+            by_zone=dict(sorted(n.by_zone.items())),
+            by_os=dict(n.by_os.most_common()),
+            by_arch=dict(n.by_arch.most_common()),
+            by_kubelet_version=dict(n.by_kubelet.most_common()),
+            by_container_runtime=dict(n.by_runtime.most_common()),
+            gpu_count=n.gpu,
+        )
+
+    def _policies(self, facts: _Facts) -> NetworkPolicyInventory:
+        cni = {k: facts.objects[k] for k in CNI_POLICY_KEYS if k in facts.objects}
+        p = facts.policies
+        if p is None:
+            return NetworkPolicyInventory(cni_policies=cni)
+        return NetworkPolicyInventory(
+            count=p.count,
+            max_per_namespace=max(p.per_namespace.values(), default=0),
+            namespaces_with_policies=len(p.per_namespace),
+            ingress_rules=p.ingress_rules,
+            egress_rules=p.egress_rules,
+            peers=p.peers,
+            ports=p.ports,
+            ip_blocks=p.ip_blocks,
+            max_ports_per_rule=p.max_ports_per_rule,
+            cni_policies=cni,
+        )
+
+    def _services(self, facts: _Facts) -> ServiceInventory:
+        s, e = facts.services, facts.slices
+        return ServiceInventory(
+            count=s.count if s else None,
+            by_type=dict(s.by_type.most_common()) if s else {},
+            max_per_namespace=max(s.per_namespace.values(), default=0) if s else None,
+            max_endpoints_per_service=max(e.per_service.values(), default=0) if e else None,
+            endpoints_total=e.endpoints if e else None,
+        )
+
+    def _webhooks(self, facts: _Facts) -> WebhookInventory:
+        m, v = facts.mutating, facts.validating
+        if m is None and v is None:
+            return WebhookInventory()
+        timeouts = [t.max_timeout for t in (m, v) if t is not None and t.max_timeout is not None]
+        return WebhookInventory(
+            count=(m.webhooks if m else 0) + (v.webhooks if v else 0) if m and v else None,
+            mutating=m.webhooks if m else None,
+            validating=v.webhooks if v else None,
+            max_timeout_seconds=max(timeouts) if timeouts else None,
+            fail_closed=(m.fail_closed if m else 0) + (v.fail_closed if v else 0) if m and v else None,
+        )
+
+    def _control_plane(self, facts: _Facts) -> ControlPlaneInventory:
+        cp = facts.control_plane
+
+        def first(component: str) -> dict[str, str]:
+            pods = cp.get(component) or []
+            return dict(sorted(pods[0].items())) if pods else {}
+
+        api = first("kube-apiserver")
+        gates: dict[str, bool] = {}
+        for component in ("kube-scheduler", "kube-controller-manager", "kube-apiserver"):  # apiserver wins
+            gates.update(parse_feature_gates(first(component).get("feature-gates", "")))
+        plugins = [p for p in api.get("enable-admission-plugins", "").split(",") if p]
+        count = len(cp["kube-apiserver"]) if cp.get("kube-apiserver") else facts.apiserver_endpoints
+        return ControlPlaneInventory(
+            apiserver_flags=api,
+            etcd_flags=first("etcd"),
+            controller_manager_flags=first("kube-controller-manager"),
+            scheduler_flags=first("kube-scheduler"),
+            admission_plugins=plugins,
+            feature_gates=dict(sorted(gates.items())),
+            apiserver_count=count,
+        )
+
+    def _etcd(self, facts: _Facts, cp: ControlPlaneInventory) -> EtcdInventory:
+        size, metric = (None, None)
+        if facts.metric_samples is not None:
+            size, metric = db_size_from_metrics(facts.metric_samples)
+            if size is None:
+                self.gap("etcd.db_size_bytes", "apiserver /metrics has no etcd DB size metric")
+        else:
+            self.gap("etcd.db_size_bytes", "apiserver /metrics not readable (see the metrics gap)")
+        quota = cp.etcd_flags.get("quota-backend-bytes")
+        version = facts.etcd_image_tag.split("-", 1)[0] if facts.etcd_image_tag else None
+        return EtcdInventory(
+            db_size_bytes=size,
+            quota_backend_bytes=int(quota) if quota and quota.isdigit() else None,
+            version=version,
+            source=f"apiserver-metrics:{metric}" if metric else None,
+        )
+
+    def _networking(self, facts: _Facts, cp: ControlPlaneInventory) -> NetworkingInventory:
+        cni = version = None
+        proxy: str | None = None
+        if facts.daemonsets is not None:
+            cni, version = detect_cni(facts.daemonsets.found)
+            if cni is None:
+                self.gap("networking.cni", "no known CNI DaemonSet in the system namespaces")
+            has_proxy = any(ds.name == "kube-proxy" for ds in facts.daemonsets.found)
+            if not has_proxy and cni in ("cilium", "gke-dataplane-v2"):
+                proxy = "none"  # kube-proxy replaced by eBPF service handling
+            elif has_proxy or facts.proxy_config:
+                proxy = facts.proxy_config
+        else:
+            proxy = facts.proxy_config
+        if proxy is None and not any(g.item == "networking.kube_proxy_mode" for g in self.gaps):
+            self.gap("networking.kube_proxy_mode", "no kube-proxy ConfigMap with a mode in kube-system")
+        cm = cp.controller_manager_flags
+        node_cidrs = sorted(facts.nodes.pod_cidrs) if facts.nodes else []
+        cluster_cidrs = [c for c in cm.get("cluster-cidr", "").split(",") if c]
+        pod_cidrs = summarise_cidrs(node_cidrs) if node_cidrs else summarise_cidrs(cluster_cidrs)
+        service_cidrs = [c for c in cp.apiserver_flags.get("service-cluster-ip-range", "").split(",") if c]
+        capacity = nodes_capacity = None
+        if cluster_cidrs:
+            try:
+                net = ipaddress.ip_network(cluster_cidrs[0], strict=False)
+                mask = int(cm.get("node-cidr-mask-size-ipv4") or cm.get("node-cidr-mask-size") or 24)
+                if net.version == 4 and mask >= net.prefixlen:
+                    capacity = net.num_addresses
+                    nodes_capacity = 2 ** (mask - net.prefixlen)
+            except ValueError:
+                pass
+        return NetworkingInventory(
+            cni=cni,
+            cni_version=version,
+            kube_proxy_mode=proxy,
+            pod_cidrs=pod_cidrs,
+            service_cidrs=service_cidrs,
+            ip_family=ip_family(pod_cidrs + service_cidrs),
+            pod_ip_capacity=capacity,
+            node_capacity_by_pod_range=nodes_capacity,
+        )
+
+
+def _platform(
+    git_version: str | None, nodes: NodeTally | None, static_pods: bool
+) -> tuple[str, str | None, str | None]:
+    """(platform, provider, region) from /version's gitVersion and the nodes' providerID and labels."""
+    providers = nodes.providers if nodes else {}
+    provider_id = max(providers, key=lambda k: providers[k]) if providers else None
+    provider = {"aws": "aws", "gce": "gcp", "azure": "azure"}.get(provider_id or "")
+    region = nodes.by_region.most_common(1)[0][0] if nodes and nodes.by_region else None
+    gv = git_version or ""
+    if "-eks-" in gv:
+        return "eks", "aws", region
+    if "-gke." in gv:
+        # Autopilot nodes are named gk3-<cluster>-...; Standard nodes gke-<cluster>-...
+        autopilot = nodes is not None and nodes.names and nodes.autopilot_names == len(nodes.names)
+        return ("gke-autopilot" if autopilot else "gke"), "gcp", region
+    if nodes is not None and nodes.aks_labels and not static_pods:
+        return "aks", "azure", region
+    if gv:
+        return "self-hosted", provider, region
+    return "unknown", provider, region

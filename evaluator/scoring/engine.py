@@ -1,0 +1,519 @@
+"""The scoring engine: snapshots x targets x catalog constraints into findings, fit summaries, forecasts and costs.
+
+Snapshots of the same cluster (same ``cluster.name``, ``platform``, ``account`` and ``region``) form its
+history: the latest one is scored, all of them feed the forecast.
+
+Status rules, for one constraint on one target (``observed`` from the metric, ``limit`` from the catalog,
+after any policy override):
+
+1. limit kind ``not-applicable`` -> ``ok`` ("no such limit on <target>"), whatever was measured.
+2. metric unknown (``None``) -> ``unknown``, with the metric's reason in the message.
+3. limit kind ``not-published`` -> ``unknown`` ("<vendor> publishes no limit"), or ``watch`` when the
+   observed value reaches the at-risk line of another target's published limit for the same constraint
+   (a cluster over the self-hosted recommended value is worth asking the vendor about).
+4. ``check: max``: utilisation = observed / limit. Over the limit (> 1) -> the limit's ``exceeded`` status
+   when the catalog sets one, else by kind: ``hard`` -> ``blocker``; ``quota`` and ``recommended`` ->
+   ``at-risk`` (a quota can be raised on request). Otherwise >= ``at_risk`` -> ``at-risk``, >= ``watch``
+   -> ``watch``, else ``ok``. A limit of 0 (a feature the target does not offer): observed 0 -> ``ok``,
+   anything above 0 -> exceeded.
+5. ``check: min``: the mirror. Observed below the limit -> exceeded (as above); otherwise utilisation =
+   limit / observed against the same ``watch`` / ``at_risk`` fractions. A limit of 0 or less is always met.
+
+Fit per cluster and target (:class:`~evaluator.findings.TargetFit`):
+
+* score = 100 - 40 x blockers - 15 x at-risk - 5 x watch - 2 x unknown, floored at 0; any blocker caps
+  the score at 49.
+* grade: A >= 90, B >= 75, C >= 60, D >= 40, else F.
+* verdict: "does not fit today" when any finding is a blocker; "fits with work" when any is at-risk or
+  more than :data:`UNKNOWN_TOLERANCE` are unknown; else "fits".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from ..catalog.model import Catalog, Constraint, Limit
+from ..errors import InputError
+from ..findings import STATUSES, TARGETS, UNKNOWN, Evaluation, Finding, TargetFit, status_rank
+from ..inventory import Snapshot, parse_time, utc_now
+from .cost import CostAssumptions, break_even, estimate_fleet, load_cost_assumptions
+from .metrics import METRICS, MetricValue
+from .policy import Policy
+
+EVALUATION_SCHEMA = "k8seval/evaluation/v1"
+
+# Fit score weights (points lost per finding of each status) and the cap any blocker imposes.
+PENALTIES = {"blocker": 40, "at-risk": 15, "watch": 5, UNKNOWN: 2}
+BLOCKER_CAP = 49
+GRADES = ((90, "A"), (75, "B"), (60, "C"), (40, "D"))
+UNKNOWN_TOLERANCE = 2  # more unknown findings than this turn "fits" into "fits with work"
+
+NUMERIC_KINDS = ("hard", "quota", "recommended")
+
+_LABELS = {"self-hosted": "self-hosted", "eks": "EKS", "gke": "GKE", "gke-autopilot": "GKE Autopilot"}
+_VENDORS = {"self-hosted": "Upstream Kubernetes", "eks": "AWS", "gke": "Google", "gke-autopilot": "Google"}
+_UNIT_WORDS = {"count": "", "": "", "ips": "IPs"}
+GIB = 1024**3
+MIB = 1024**2
+
+
+# ---------------------------------------------------------------------------------------------- words
+
+
+def target_label(target: str) -> str:
+    """How a target is named in sentences: ``eks`` -> ``EKS``, ``gke-autopilot`` -> ``GKE Autopilot``."""
+    return _LABELS.get(target, target)
+
+
+def target_owner(target: str) -> str:
+    """Possessive form for sentences: ``EKS's``, ``GKE Autopilot's``, ``the self-hosted``."""
+    if target == "self-hosted":
+        return "the self-hosted"
+    return f"{target_label(target)}'s"
+
+
+def vendor_name(target: str) -> str:
+    """Who publishes the limits of a target: AWS, Google, upstream Kubernetes."""
+    return _VENDORS.get(target, target_label(target))
+
+
+def format_number(value: float) -> str:
+    """A count with thousands separators; one decimal place when not whole."""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.1f}"
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """A measured value in words: bytes as GiB (or MiB when small), counts with thousands separators."""
+    if value is None:
+        return "unknown"
+    if unit == "bytes":
+        if abs(value) >= GIB:
+            return f"{_trim(value / GIB)} GiB"
+        if abs(value) >= MIB:
+            return f"{_trim(value / MIB)} MiB"
+        return f"{format_number(value)} bytes"
+    word = _UNIT_WORDS.get(unit, unit)
+    text = format_number(value)
+    return f"{text} {word}" if word else text
+
+
+def format_percent(fraction: float) -> str:
+    """0.6375 -> ``64%``; tiny non-zero fractions -> ``<1%``."""
+    pct = fraction * 100
+    if 0 < pct < 1:
+        return "<1%"
+    return f"{pct:,.0f}%"
+
+
+def _trim(value: float) -> str:
+    text = f"{value:,.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _kind_words(limit: Limit, check: str) -> str:
+    if check == "min":
+        return {"hard": "hard minimum", "quota": "minimum quota", "recommended": "recommended minimum"}.get(
+            limit.kind, "minimum"
+        )
+    return {"hard": "hard limit", "quota": "default quota", "recommended": "recommended maximum"}.get(
+        limit.kind, "limit"
+    )
+
+
+# ---------------------------------------------------------------------------------------------- status
+
+
+def exceeded_status(limit: Limit) -> str:
+    """The status when a limit is passed: the catalog's override, else blocker for hard, at-risk otherwise."""
+    if limit.exceeded:
+        return limit.exceeded
+    return "blocker" if limit.kind == "hard" else "at-risk"
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The outcome of one check: status, utilisation, headroom and the sentence that explains it."""
+
+    status: str
+    message: str
+    utilisation: float | None = None
+    headroom: float | None = None
+
+
+def level_for(utilisation: float, watch: float, at_risk: float) -> str:
+    """Status for a utilisation within the limit (<= 1): at-risk, watch or ok."""
+    if utilisation >= at_risk:
+        return "at-risk"
+    if utilisation >= watch:
+        return "watch"
+    return "ok"
+
+
+def judge(
+    constraint: Constraint,
+    target: str,
+    metric: MetricValue,
+    *,
+    note: str = "",
+) -> Judgement:
+    """Apply the status rules (module docstring) to one constraint on one target.
+
+    ``constraint`` is the effective constraint (policy already applied); ``note`` is appended to the
+    message (e.g. "policy: ...").
+    """
+    limit = constraint.limits.get(target)
+    title = constraint.title
+    label = target_label(target)
+    detail = f" ({metric.detail})" if metric.detail else ""
+    tail = f"; {note}" if note else ""
+    if limit is None or limit.kind == "not-applicable":
+        observed = "" if metric.value is None else f" ({format_value(metric.value, constraint.unit)} measured)"
+        return Judgement("ok", f"{title}: no such limit on {label}{observed}{tail}")
+    if metric.value is None:
+        reason = metric.reason or "not measured"
+        if limit.kind == "not-published":
+            where = f"{vendor_name(target)} publishes no limit"
+        elif limit.value is not None:
+            lim_text = format_value(limit.value, constraint.unit)
+            where = f"against {target_owner(target)} {lim_text} {_kind_words(limit, constraint.check)}"
+        else:
+            where = ""
+        return Judgement(UNKNOWN, f"{title} is unknown on {label}: {reason}" + (f"; {where}" if where else "") + tail)
+    observed = float(metric.value)
+    obs_text = format_value(observed, constraint.unit)
+    if limit.kind == "not-published":
+        return _judge_unpublished(constraint, target, observed, detail + tail)
+    if limit.value is None:
+        return Judgement(UNKNOWN, f"{title} is {obs_text}{detail}; the catalog gives no {label} value{tail}")
+    value = float(limit.value)
+    lim_text = format_value(value, constraint.unit)
+    kind = _kind_words(limit, constraint.check)
+    over = exceeded_status(limit)
+    quota = " (a quota: it can be raised on request)" if limit.kind == "quota" else ""
+    if constraint.check == "min":
+        headroom = observed - value
+        if observed < value:
+            util = value / observed if observed > 0 else None
+            short = format_value(value - observed, constraint.unit)
+            msg = f"{title} is {obs_text}{detail}, below {target_owner(target)} {lim_text} {kind} by {short}{quota}"
+            return Judgement(over, msg + tail, util, headroom)
+        if value <= 0:
+            return Judgement(
+                "ok", f"{title} is {obs_text}{detail}; {label} sets no minimum above zero{tail}", None, headroom
+            )
+        util = value / observed
+        status = level_for(util, constraint.watch, constraint.at_risk)
+        spare = format_value(observed - value, constraint.unit)
+        msg = f"{title} is {obs_text}{detail} against {target_owner(target)} {lim_text} {kind} ({spare} above it)"
+        return Judgement(status, msg + tail, util, headroom)
+    headroom = value - observed
+    if value <= 0:
+        if observed <= 0:
+            return Judgement("ok", f"{title} is {obs_text}{detail}; {label} allows none{tail}", None, headroom)
+        return Judgement(
+            over, f"{title} is {obs_text}{detail}; {label} allows none ({kind}){quota}{tail}", None, headroom
+        )
+    util = observed / value
+    pct = format_percent(util)
+    if util > 1:
+        extra = format_value(observed - value, constraint.unit)
+        msg = f"{title} is {obs_text}{detail} of {target_owner(target)} {lim_text} {kind} ({pct}, {extra} over){quota}"
+        return Judgement(over, msg + tail, util, headroom)
+    status = level_for(util, constraint.watch, constraint.at_risk)
+    msg = f"{title} is {obs_text}{detail} of {target_owner(target)} {lim_text} {kind} ({pct})"
+    return Judgement(status, msg + tail, util, headroom)
+
+
+def _judge_unpublished(constraint: Constraint, target: str, observed: float, tail: str) -> Judgement:
+    """not-published: unknown, or watch when another target's published limit would already be at risk."""
+    title = constraint.title
+    obs_text = format_value(observed, constraint.unit)
+    base = f"{vendor_name(target)} publishes no {target_label(target)} limit for {title.lower()}"
+    worst: tuple[float, str, Limit] | None = None
+    metric = constraint.metric_for(target)
+    for other, limit in constraint.limits.items():
+        if other == target or limit.kind not in NUMERIC_KINDS or limit.value is None or limit.value <= 0:
+            continue
+        if constraint.metric_for(other) != metric:  # another quantity: not comparable
+            continue
+        if constraint.check == "min":
+            util = float(limit.value) / observed if observed > 0 else float("inf")
+        else:
+            util = observed / float(limit.value)
+        if util >= constraint.at_risk and (worst is None or util > worst[0]):
+            worst = (util, other, limit)
+    if worst is None:
+        return Judgement(UNKNOWN, f"{base} ({obs_text} measured){tail}")
+    util, other, limit = worst
+    ref = f"{target_owner(other)} {format_value(limit.value, constraint.unit)} {_kind_words(limit, constraint.check)}"
+    pct = "" if util == float("inf") else f" ({format_percent(util)})"
+    return Judgement("watch", f"{base}; {obs_text} measured is past {ref}{pct}{tail}")
+
+
+# ---------------------------------------------------------------------------------------------- fit
+
+
+def fit_score(counts: dict[str, int]) -> float:
+    """The 0-100 fit score from status counts (formula in the module docstring)."""
+    score = 100 - sum(PENALTIES[s] * counts.get(s, 0) for s in PENALTIES)
+    score = max(0, score)
+    if counts.get("blocker", 0):
+        score = min(score, BLOCKER_CAP)
+    return float(score)
+
+
+def grade_for(score: float) -> str:
+    """Letter grade for a fit score: A >= 90, B >= 75, C >= 60, D >= 40, else F."""
+    for floor, grade in GRADES:
+        if score >= floor:
+            return grade
+    return "F"
+
+
+def verdict_for(counts: dict[str, int]) -> str:
+    """ "does not fit today" | "fits with work" | "fits" from status counts."""
+    if counts.get("blocker", 0):
+        return "does not fit today"
+    if counts.get("at-risk", 0) or counts.get(UNKNOWN, 0) > UNKNOWN_TOLERANCE:
+        return "fits with work"
+    return "fits"
+
+
+def _short(finding: Finding) -> str:
+    obs = format_value(finding.observed, finding.unit) if isinstance(finding.observed, float | int) else "?"
+    if isinstance(finding.limit, float | int) and not isinstance(finding.limit, bool):
+        return f"{finding.title} ({obs} vs {format_value(finding.limit, finding.unit)})"
+    return f"{finding.title} ({obs})"
+
+
+def _join(items: list[str], limit: int = 3) -> str:
+    shown = items[:limit]
+    more = len(items) - len(shown)
+    if more:
+        return ", ".join(shown) + f" and {more} more"
+    if len(shown) <= 1:
+        return "".join(shown)
+    return ", ".join(shown[:-1]) + f" and {shown[-1]}"
+
+
+def fit_reason(findings: Sequence[Finding], target: str) -> str:
+    """One sentence naming the worst findings of one cluster on one target."""
+    label = target_label(target)
+    by_status: dict[str, list[Finding]] = {s: [] for s in (*STATUSES, UNKNOWN)}
+    for f in findings:
+        by_status[f.status].append(f)
+    for status, opening in (("blocker", "Blocked on"), ("at-risk", "At risk on"), ("watch", "Close to")):
+        worst = sorted(by_status[status], key=lambda f: -(f.utilisation or 0.0))
+        if worst:
+            sentence = f"{opening} {label}: {_join([_short(f) for f in worst])}"
+            unknown = len(by_status[UNKNOWN])
+            if unknown:
+                sentence += f"; {unknown} not measured"
+            return sentence + "."
+    unknown = by_status[UNKNOWN]
+    if unknown:
+        names = _join([f.title for f in unknown])
+        return f"No limit reached on {label}; not measured: {names}."
+    if not findings:
+        return f"No constraints checked on {label}."
+    return f"All {len(findings)} checks are within {label}'s limits."
+
+
+def summarise_fit(cluster: str, target: str, findings: Sequence[Finding]) -> TargetFit:
+    """Counts, score, grade, verdict and reason for one cluster on one target."""
+    counts = {s: 0 for s in (*STATUSES, UNKNOWN)}
+    for f in findings:
+        counts[f.status] += 1
+    score = fit_score(counts)
+    return TargetFit(
+        cluster=cluster,
+        target=target,
+        counts=counts,
+        score=score,
+        grade=grade_for(score),
+        verdict=verdict_for(counts),
+        reason=fit_reason(findings, target),
+    )
+
+
+# ---------------------------------------------------------------------------------------------- clusters
+
+
+def cluster_key(snap: Snapshot) -> tuple[str, str, str, str]:
+    """Identity of a cluster across snapshots: name, platform, account, region."""
+    c = snap.cluster
+    return (c.name, c.platform, c.account or "", c.region or "")
+
+
+@dataclass(frozen=True)
+class ClusterHistory:
+    """One cluster's snapshots, oldest first, and the label findings use for it."""
+
+    label: str
+    snapshots: list[Snapshot]
+
+    @property
+    def latest(self) -> Snapshot:
+        """The snapshot that is scored."""
+        return self.snapshots[-1]
+
+
+def group_history(snapshots: Iterable[Snapshot]) -> list[ClusterHistory]:
+    """Group snapshots by cluster, order each history by ``collected_at``; clusters keep first-seen order.
+
+    When two different clusters share a name, their labels add platform/account/region to tell them apart.
+    """
+    groups: dict[tuple[str, str, str, str], list[tuple[datetime, int, Snapshot]]] = {}
+    for index, snap in enumerate(snapshots):
+        groups.setdefault(cluster_key(snap), []).append((parse_time(snap.collected_at), index, snap))
+    names: dict[str, int] = {}
+    for key in groups:
+        names[key[0]] = names.get(key[0], 0) + 1
+    histories = []
+    for key, items in groups.items():
+        items.sort(key=lambda t: (t[0], t[1]))
+        name, platform, account, region = key
+        label = name
+        if names[name] > 1:
+            label = f"{name} ({'/'.join(p for p in (platform, account, region) if p)})"
+        histories.append(ClusterHistory(label, [s for _, _, s in items]))
+    return histories
+
+
+def measure(snap: Snapshot, metric_name: str) -> MetricValue:
+    """Read one metric from a snapshot; a metric without an extractor is unknown, with that reason."""
+    fn = METRICS.get(metric_name)
+    if fn is None:
+        return MetricValue(None, f"no extractor for metric {metric_name!r} in this build")
+    return fn(snap)
+
+
+# ---------------------------------------------------------------------------------------------- evaluate
+
+
+def _check_targets(targets: Sequence[str]) -> list[str]:
+    out = []
+    for t in targets:
+        if t not in TARGETS:
+            raise InputError(f"unknown target {t!r}: expected one of {', '.join(TARGETS)}")
+        if t not in out:
+            out.append(t)
+    return out
+
+
+def evaluate(
+    snapshots: list[Snapshot],
+    catalog: Catalog,
+    targets: list[str] | None = None,
+    *,
+    policy: Policy | None = None,
+    costs: CostAssumptions | None = None,
+    now: str | None = None,
+) -> Evaluation:
+    """Score the latest snapshot of every cluster against every target, forecast growth, estimate costs.
+
+    ``policy`` is a :class:`~evaluator.scoring.policy.Policy` (thresholds, limit overrides, exclusions,
+    targets); ``costs`` a :class:`~evaluator.scoring.cost.CostAssumptions` (the shipped defaults when
+    None); ``now`` the RFC 3339 time of the run (defaults to the clock; also the date support windows and
+    prices are judged at). Targets: ``targets``, else the policy's, else every target in
+    :data:`~evaluator.findings.TARGETS` order.
+    """
+    from .forecast import forecast_history  # forecast uses this module's wording helpers
+
+    generated_at = now or utc_now()
+    pol = policy or Policy()
+    wanted = _check_targets(targets or pol.targets or list(TARGETS))
+    chosen = [t for t in TARGETS if t in wanted]
+    effective = pol.apply(catalog)
+    notes = pol.notes_by_constraint()
+    histories = [h for h in group_history(snapshots) if not pol.excludes_cluster(h.latest.cluster.name)]
+
+    findings: list[Finding] = []
+    fits: list[TargetFit] = []
+    forecasts = []
+    forecast_notes: list[str] = []
+    for history in histories:
+        snap = history.latest
+        # One read per metric, shared by every target (several constraints may use one metric).
+        names = dict.fromkeys(c.metric_for(t) for c in effective.constraints for t in chosen)
+        measured = {m: measure(snap, m) for m in names}
+        for target in chosen:
+            mine: list[Finding] = []
+            for constraint in effective.constraints:
+                metric = measured[constraint.metric_for(target)]
+                note = notes.get((constraint.id, target), "")
+                j = judge(constraint, target, metric, note=note)
+                limit = constraint.limits.get(target)
+                mine.append(
+                    Finding(
+                        cluster=history.label,
+                        target=target,
+                        constraint=constraint.id,
+                        title=constraint.title,
+                        category=constraint.category,
+                        observed=metric.value,
+                        limit=limit.value if limit is not None else None,
+                        unit=constraint.unit,
+                        status=j.status,
+                        limit_kind=limit.kind if limit is not None else "not-applicable",
+                        source=limit.source if limit is not None else "",
+                        verified=limit.verified if limit is not None else "",
+                        message=j.message,
+                        remediation=constraint.remediation if j.status in ("at-risk", "blocker", "watch") else "",
+                        utilisation=_finite(j.utilisation),
+                        headroom=j.headroom,
+                        questions=list(constraint.questions),
+                        snapshot_at=snap.collected_at,
+                    )
+                )
+            findings.extend(mine)
+            fits.append(summarise_fit(history.label, target, mine))
+        cluster_forecasts, cluster_notes = forecast_history(history.label, history.snapshots, effective, chosen)
+        forecasts.extend(cluster_forecasts)
+        forecast_notes.extend(cluster_notes)
+
+    assumptions = costs if costs is not None else load_cost_assumptions(None)
+    latest = [(h.label, h.latest) for h in histories]
+    estimates = estimate_fleet(latest, chosen, assumptions, at=generated_at)
+    return Evaluation(
+        generated_at=generated_at,
+        catalog_version=catalog.version,
+        targets=chosen,
+        clusters=[h.label for h in histories],
+        findings=findings,
+        fits=fits,
+        forecasts=forecasts,
+        forecast_notes=forecast_notes,
+        costs=estimates,
+        cost_assumptions=assumptions.to_dict(),
+        break_even=break_even(latest, assumptions, at=generated_at),
+    )
+
+
+def _finite(value: float | None) -> float | None:
+    if value is None or value != value or value in (float("inf"), float("-inf")):
+        return None
+    return value
+
+
+def evaluation_document(evaluation: Evaluation) -> dict[str, object]:
+    """The JSON form of an evaluation: ``{"schema": "k8seval/evaluation/v1", ...every Evaluation field}``."""
+    return {"schema": EVALUATION_SCHEMA, **evaluation.to_dict()}
+
+
+def worst_status(findings: Iterable[Finding]) -> str | None:
+    """The most severe status among findings (unknown ranks with watch), or None when there are none."""
+    worst: str | None = None
+    for f in findings:
+        if worst is None or status_rank(f.status) > status_rank(worst):
+            worst = f.status
+    return worst
+
+
+def with_cluster_label(snap: Snapshot, name: str) -> Snapshot:
+    """A copy of a snapshot under another cluster name (tests and benchmarks build fleets with it)."""
+    return replace(snap, cluster=replace(snap.cluster, name=name))

@@ -118,30 +118,30 @@ def load_connection(kubeconfig: str | None, context: str | None, *, timeout: flo
         if path.is_dir():
             raise InputError(f"{kubeconfig}: is a folder, expected a kubeconfig file")
         source = str(path)
+    contexts: dict[str, dict[str, Any]] = {}
+    current = None
     for one in source.split(os.pathsep):
-        _check_kubeconfig_file(one)
-    try:
-        contexts, current = k8s_config.list_kube_config_contexts(config_file=source)
-    except (ConfigException, KeyError, TypeError, AttributeError) as exc:
-        raise InputError(f"{source}: not a usable kubeconfig: {_one_line(exc)}") from None
-    names = [c.get("name") for c in contexts or [] if isinstance(c, dict)]
-    chosen = context or (current.get("name") if isinstance(current, dict) else None)
-    if context is not None and context not in names:
-        raise InputError(f"{source}: context {context!r} not found (contexts: {', '.join(map(str, names)) or 'none'})")
+        data = _check_kubeconfig_file(one)
+        for entry in data.get("contexts") or []:
+            contexts.setdefault(str(entry["name"]), entry.get("context") or {})
+        current = current or data.get("current-context")  # the first file that sets it wins, as in kubectl
+    names = ", ".join(contexts) or "none"
+    chosen = context or current
+    if context is not None and context not in contexts:
+        raise InputError(f"{source}: context {context!r} not found (contexts: {names})")
     if not chosen:
-        raise InputError(f"{source}: no current-context set; pass --context (contexts: {', '.join(map(str, names))})")
+        raise InputError(f"{source}: no current-context set; pass --context (contexts: {names})")
+    if chosen not in contexts:
+        raise InputError(f"{source}: current-context {chosen!r} is not among the contexts ({names})")
     try:
         k8s_config.load_kube_config(config_file=source, context=chosen, client_configuration=cfg, persist_config=False)
     except (ConfigException, KeyError, TypeError, AttributeError, ValueError) as exc:
         raise InputError(f"{source}: context {chosen!r}: {_one_line(exc)}") from None
-    cluster = None
-    for entry in contexts or []:
-        if isinstance(entry, dict) and entry.get("name") == chosen:
-            cluster = (entry.get("context") or {}).get("cluster")
+    cluster = contexts[chosen].get("cluster") if isinstance(contexts[chosen], dict) else None
     return Connection(cfg, cfg.host, chosen, cluster, source)
 
 
-def _check_kubeconfig_file(path: str) -> None:
+def _check_kubeconfig_file(path: str) -> dict[str, Any]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -161,6 +161,7 @@ def _check_kubeconfig_file(path: str) -> None:
         for i, item in enumerate(value or []):
             if not isinstance(item, dict) or "name" not in item:
                 raise InputError(f"{path}: {key}[{i}]: expected a mapping with a name")
+    return data
 
 
 def _one_line(exc: BaseException) -> str:

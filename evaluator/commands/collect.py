@@ -9,6 +9,7 @@ from .collect_eks import eks
 from .collect_etcd import etcd
 from .collect_gke import gke
 from .collect_kube import kube
+from .collect_merge import merge
 
 
 @click.group(name="collect", cls=group_cls())
@@ -16,5 +17,5 @@ def command() -> None:
     """Measure a cluster into a snapshot (JSON). Collectors only list and get; Secret data is never read."""
 
 
-for _sub in (kube, etcd, eks, gke):
+for _sub in (kube, etcd, eks, gke, merge):
     command.add_command(_sub)

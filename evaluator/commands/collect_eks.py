@@ -1,13 +1,140 @@
-"""``k8seval collect eks``."""
+"""``k8seval collect eks``: describe the EKS clusters of one or more AWS profiles and regions into snapshots."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from ..errors import EvaluatorError
+from ..collectors.eks import collect_eks, default_session_factory
+from ..errors import CollectorError
+from ..inventory import Snapshot, save_snapshot, snapshot_filename
+from ..merge import merge_snapshots
+
+
+def _summary(snap: Snapshot) -> str:
+    cloud = snap.cloud
+    groups = cloud.node_groups if cloud else []
+    managed = [g for g in groups if g.kind != "fargate"]
+    fargate = len(groups) - len(managed)
+    pods = sorted({g.max_pods_per_node for g in managed if g.max_pods_per_node is not None})
+    free = [s.available_ips for s in (cloud.subnets if cloud else []) if s.available_ips is not None]
+    parts = [
+        f"{snap.cluster.name} ({snap.cluster.region}, {snap.cluster.account or 'account ?'})",
+        f"EKS {snap.cluster.version or '?'}",
+        f"{len(managed)} node group(s)" + (f" + {fargate} Fargate profile(s)" if fargate else ""),
+    ]
+    if pods:
+        parts.append("max pods/node " + "/".join(str(p) for p in pods))
+    if free:
+        parts.append(f"{len(free)} subnet(s), fewest free IPs {min(free)}")
+    if snap.nodes.count is not None:
+        parts.append(f"{snap.nodes.count} nodes")
+    parts.append(f"{len(snap.gaps)} gap(s)")
+    return ", ".join(parts)
+
+
+def _paths(snaps: list[Snapshot], out_dir: Path) -> list[Path]:
+    """One file per snapshot; two clusters with one name (other region or account) get the region/account added."""
+    names = [snapshot_filename(s) for s in snaps]
+    paths = []
+    for snap, name in zip(snaps, names, strict=True):
+        if names.count(name) > 1:
+            stem, ext = name.rsplit(".", 1)
+            prefix, stamp = stem.rsplit("-", 1)
+            name = f"{prefix}-{snap.cluster.region}-{snap.cluster.account or 'unknown'}-{stamp}.{ext}"
+        paths.append(out_dir / name)
+    return paths
 
 
 @click.command(name="eks")
-def eks() -> None:
-    """Collect from eks (not built yet)."""
-    raise EvaluatorError("collect eks is not available in this build")
+@click.option(
+    "--profile",
+    "profiles",
+    multiple=True,
+    help="AWS profile (repeatable, one account each). Default: the standard credential chain.",
+)
+@click.option(
+    "--region",
+    "regions",
+    multiple=True,
+    help="Region to search (repeatable); `all` means every region enabled for the account. Default: the profile's.",
+)
+@click.option("--cluster", "clusters", multiple=True, help="Only this cluster (repeatable). Default: every cluster.")
+@click.option(
+    "--with-kube",
+    "kube_context",
+    metavar="CONTEXT",
+    help="Also measure the cluster through the Kubernetes API of this kubeconfig context and merge (one --cluster).",
+)
+@click.option("--kubeconfig", type=click.Path(dir_okay=False), help="Kubeconfig for --with-kube (default rules).")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1, max=64),
+    default=8,
+    show_default=True,
+    help="Regions and clusters described in parallel.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=".",
+    show_default=True,
+    help="Folder for the snapshots (one file per cluster).",
+)
+def eks(
+    profiles: tuple[str, ...],
+    regions: tuple[str, ...],
+    clusters: tuple[str, ...],
+    kube_context: str | None,
+    kubeconfig: str | None,
+    concurrency: int,
+    out_dir: str,
+) -> None:
+    """Describe EKS clusters (node groups, max pods per node, subnets, add-ons, quotas) into snapshots.
+
+    Uses boto3's usual credentials and honours AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_EKS. Only List/Describe
+    calls are made. What could not be read (an API denied or not served) is recorded as a gap in the
+    snapshot; exit 3 when nothing could be read at all. Node and object counts need the Kubernetes API:
+    pass --with-kube CONTEXT, or merge a `collect kube` snapshot later with `collect merge`.
+
+    \b
+    Example:
+      k8seval collect eks --profile prod --region eu-west-1 --region eu-west-2 -o snapshots/
+      k8seval collect eks --region eu-west-1 --cluster payments \\
+        --with-kube arn:aws:eks:eu-west-1:123456789012:cluster/payments -o snapshots/
+    """
+    if kube_context and len(clusters) != 1:
+        raise click.UsageError("--with-kube needs exactly one --cluster")
+    result = collect_eks(
+        default_session_factory,
+        list(regions),
+        list(clusters) or None,
+        profiles=list(profiles) or [None],
+        concurrency=concurrency,
+    )
+    for gap in result.gaps:
+        click.echo(f"gap: {gap.item}: {gap.reason}", err=True)
+    if not result.snapshots:
+        click.echo(f"no EKS clusters in {', '.join(regions) or 'the default region'}", err=True)
+        return
+    snaps = list(result.snapshots)
+    kube_error: CollectorError | None = None
+    if kube_context:
+        from ..collectors.kube import collect_kube
+
+        try:
+            kube_snap = collect_kube(
+                kubeconfig, context=kube_context, name=snaps[0].cluster.name, platform=snaps[0].cluster.platform
+            )
+            snaps[0] = merge_snapshots(snaps[0], kube_snap)
+        except CollectorError as exc:
+            kube_error = exc  # keep the cloud snapshot, then report the failure with exit 3
+    folder = Path(out_dir)
+    for snap, path in zip(snaps, _paths(snaps, folder), strict=True):
+        save_snapshot(snap, path)
+        click.echo(f"wrote {path}: {_summary(snap)}")
+    if kube_error is not None:
+        raise kube_error

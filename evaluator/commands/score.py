@@ -1,13 +1,199 @@
-"""``k8seval score``."""
+"""``k8seval score``: check snapshots against the limits catalog per target, as a table, JSON or CSV."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
 import click
 
-from ..errors import EvaluatorError
+from ..cli_support import fail_on_option
+from ..errors import GateTripped
+from ..findings import TARGETS, Evaluation, Finding, reaches
+from ..scoring.engine import format_value, target_label
+
+CSV_FIELDS = (
+    "cluster",
+    "target",
+    "constraint",
+    "title",
+    "category",
+    "status",
+    "observed",
+    "limit",
+    "unit",
+    "utilisation",
+    "headroom",
+    "limit_kind",
+    "source",
+    "verified",
+    "message",
+    "remediation",
+    "snapshot_at",
+)
+
+_STYLES = {"ok": "green", "watch": "yellow", "at-risk": "dark_orange", "blocker": "bold red", "unknown": "magenta"}
 
 
 @click.command(name="score")
-def command() -> None:
-    """score (not built yet)."""
-    raise EvaluatorError("score is not available in this build")
+@click.argument("snapshots", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    type=click.Choice(list(TARGETS)),
+    help="Score only these targets (repeatable). Default: the policy's targets, else all.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True, help="Output."
+)
+@fail_on_option
+@click.option("--policy", type=click.Path(dir_okay=False, path_type=Path), help="Policy YAML: thresholds, overrides.")
+@click.option("--costs", type=click.Path(dir_okay=False, path_type=Path), help="Cost assumptions YAML.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout.")
+def command(
+    snapshots: tuple[Path, ...],
+    targets: tuple[str, ...],
+    fmt: str,
+    fail_on: str | None,
+    policy: Path | None,
+    costs: Path | None,
+    output: Path | None,
+) -> None:
+    """Check snapshots against the documented limits of each target, with forecasts and costs.
+
+    Several snapshots of the same cluster are its history: the latest is scored and all of them feed
+    the growth forecast. --fail-on LEVEL exits 1 (after writing the output) when any finding reaches
+    LEVEL.
+
+    \b
+    Example:
+      k8seval score snapshots/*.json
+      k8seval score prod.json --target eks --target gke --format json -o findings.json
+      k8seval score prod.json --policy policy.yaml --fail-on blocker
+    """
+    from ..catalog.loader import load_catalog  # the catalog is only read when scoring
+    from ..fileio import write_text
+    from ..inventory import load_snapshot
+    from ..scoring.cost import load_cost_assumptions
+    from ..scoring.engine import evaluate, evaluation_document
+    from ..scoring.policy import load_policy
+
+    loaded = [load_snapshot(path) for path in snapshots]
+    catalog = load_catalog()
+    pol = load_policy(policy, catalog) if policy else None
+    assumptions = load_cost_assumptions(costs)
+    evaluation = evaluate(loaded, catalog, list(targets) or None, policy=pol, costs=assumptions)
+
+    if fmt == "json":
+        text = json.dumps(evaluation_document(evaluation), indent=2) + "\n"
+    elif fmt == "csv":
+        text = findings_csv(evaluation.findings)
+    else:
+        color = output is None and sys.stdout.isatty()
+        text = render_table(evaluation, color=color)
+    if output is not None:
+        write_text(output, text)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+    if fail_on:
+        hits = [f for f in evaluation.findings if reaches(f.status, fail_on)]
+        if hits:
+            first = hits[0]
+            raise GateTripped(
+                f"--fail-on {fail_on}: {len(hits)} finding(s) reach {fail_on}, "
+                f"e.g. {first.cluster} on {first.target}: {first.message}"
+            )
+
+
+def findings_csv(findings: list[Finding]) -> str:
+    """One CSV row per finding, columns :data:`CSV_FIELDS`."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for finding in findings:
+        row = finding.to_dict()
+        writer.writerow({k: "" if row.get(k) is None else row[k] for k in CSV_FIELDS})
+    return buffer.getvalue()
+
+
+def _cell(finding: Finding) -> str:
+    status = finding.status.upper()
+    measured = isinstance(finding.observed, int | float)
+    observed = format_value(finding.observed, finding.unit) if measured else "not measured"
+    if finding.limit_kind == "not-applicable":
+        return f"{status}\n{observed} / no limit" if measured else f"{status}\nno limit"
+    if finding.limit_kind == "not-published":
+        return f"{status}\n{observed} / not published"
+    limit = format_value(finding.limit, finding.unit) if isinstance(finding.limit, int | float) else "?"
+    return f"{status}\n{observed} / {limit}"
+
+
+def render_table(evaluation: Evaluation, *, color: bool = False, width: int = 140) -> str:
+    """The terminal view: one table per cluster, then fit per target, forecasts and costs."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, color_system="auto" if color else None, force_terminal=color)
+    targets = evaluation.targets
+    by_cell = {(f.cluster, f.constraint, f.target): f for f in evaluation.findings}
+    for cluster in evaluation.clusters:
+        table = Table(title=f"{cluster}: findings per target", show_lines=True, title_justify="left")
+        table.add_column("Constraint")
+        for target in targets:
+            table.add_column(target_label(target))
+        seen: list[tuple[str, str]] = []
+        for f in evaluation.findings:
+            if f.cluster == cluster and (f.constraint, f.title) not in seen:
+                seen.append((f.constraint, f.title))
+        for constraint, title in seen:
+            cells: list[Text | str] = [title]
+            for target in targets:
+                finding = by_cell.get((cluster, constraint, target))
+                if finding is None:
+                    cells.append("")
+                    continue
+                cells.append(Text(_cell(finding), style=_STYLES.get(finding.status, "")))
+            table.add_row(*cells)
+        console.print(table)
+
+    fits = Table(title="Fit per target", title_justify="left")
+    for name in ("Cluster", "Target", "Score", "Grade", "Verdict", "Reason"):
+        fits.add_column(name, overflow="fold")
+    for fit in evaluation.fits:
+        fits.add_row(fit.cluster, target_label(fit.target), f"{fit.score:.0f}", fit.grade, fit.verdict, fit.reason)
+    console.print(fits)
+
+    if evaluation.forecasts or evaluation.forecast_notes:
+        console.print("Forecasts", style="bold")
+        for forecast in evaluation.forecasts:
+            console.print(f"  {forecast.message}", highlight=False)
+        for note in evaluation.forecast_notes:
+            console.print(f"  {note}", highlight=False)
+
+    if evaluation.costs:
+        costs = Table(title="Control-plane cost per month (USD; worker nodes out of scope)", title_justify="left")
+        costs.add_column("Cluster")
+        for target in targets:
+            costs.add_column(target_label(target), justify="right")
+        totals = {(c.cluster, c.target): c.monthly_usd for c in evaluation.costs}
+        for cluster in evaluation.clusters:
+            costs.add_row(cluster, *[f"{totals.get((cluster, t), 0):,.2f}" for t in targets])
+        console.print(costs)
+        for target, entry in evaluation.break_even.items():
+            if target in targets and isinstance(entry, dict) and entry.get("message"):
+                console.print(f"  Break-even ({target_label(target)}): {entry['message']}.", highlight=False)
+        console.print(
+            "  Assumptions: "
+            + str(evaluation.cost_assumptions.get("source_file", "defaults"))
+            + " (prices with sources and dates in --format json)",
+            highlight=False,
+        )
+    return buffer.getvalue()

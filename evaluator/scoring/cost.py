@@ -459,8 +459,8 @@ def break_even(
             machines = sum(
                 line.monthly_usd for line in by_key[(label, "self-hosted")].lines if "people" not in line.item
             )
-            per_cluster[label] = round((managed - machines) / per_fte, 3) if per_fte > 0 else 0.0
-        fleet = round(sum(per_cluster.values()), 3)
+            per_cluster[label] = round((managed - machines) / per_fte, 4) if per_fte > 0 else 0.0
+        fleet = round(sum(per_cluster.values()), 4)
         assumed_total = round(assumed * len(clusters), 3)
         cheaper = "self-hosted" if assumed_total < fleet else target
         n = len(clusters)

@@ -87,7 +87,8 @@ def format_number(value: float) -> str:
 
 
 def format_value(value: float | None, unit: str) -> str:
-    """A measured value in words: bytes as GiB (or MiB when small), counts with thousands separators."""
+    """A measured value in words: bytes as GiB (or MiB when small), fractions as percentages, counts with
+    thousands separators."""
     if value is None:
         return "unknown"
     if unit == "bytes":
@@ -96,6 +97,8 @@ def format_value(value: float | None, unit: str) -> str:
         if abs(value) >= MIB:
             return f"{_trim(value / MIB)} MiB"
         return f"{format_number(value)} bytes"
+    if unit in ("fraction", "ratio"):
+        return format_percent(value)
     word = _UNIT_WORDS.get(unit, unit)
     text = format_number(value)
     return f"{text} {word}" if word else text

@@ -1,0 +1,247 @@
+"""The XLSX report: one sheet per section with bold, filled, frozen headers, autofilters and sensible widths."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .context import ReportContext
+from .environment import status_label, target_label
+
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+STATUS_FILLS = {
+    "ok": PatternFill("solid", fgColor="DCEFE3"),
+    "watch": PatternFill("solid", fgColor="FDF0D5"),
+    "at-risk": PatternFill("solid", fgColor="FBE0CF"),
+    "blocker": PatternFill("solid", fgColor="F8D4D4"),
+    "unknown": PatternFill("solid", fgColor="E5E7EB"),
+}
+MAX_WIDTH = 70
+
+
+def _safe(value: Any) -> Any:
+    # Text starting with "=" would be stored as a formula; keep user-controlled text as text.
+    if isinstance(value, str) and value.startswith("="):
+        return "'" + value
+    return value
+
+
+def _sheet(
+    wb: Workbook, title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], *, status_col: int | None = None
+) -> Worksheet:
+    ws = wb.create_sheet(title)
+    ws.append(list(headers))
+    for cell in ws[1]:
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(vertical="center")
+    widths = [len(h) + 2 for h in headers]
+    for row in rows:
+        ws.append([_safe(v) for v in row])
+        for i, v in enumerate(row):
+            if v is not None:
+                widths[i] = max(widths[i], min(MAX_WIDTH, len(str(v)) + 2))
+    if status_col is not None:
+        for (cell,) in ws.iter_rows(min_row=2, min_col=status_col + 1, max_col=status_col + 1):
+            fill = STATUS_FILLS.get(str(cell.value))
+            if fill:
+                cell.fill = fill
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+    if rows:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
+    return ws
+
+
+def write_workbook(context: ReportContext, path: str | os.PathLike[str]) -> None:
+    """Write the report as a workbook: Summary, Findings, Forecasts, Costs, Gaps, Sources (+ Answers)."""
+    evaluation = context.evaluation
+    assert evaluation is not None  # render_report checks this before calling
+    wb = Workbook()
+    wb.remove(wb.active)  # type: ignore[arg-type]
+
+    summary_rows: list[list[Any]] = []
+    for c in context.clusters:
+        for t in c["targets"]:
+            summary_rows.append(
+                [
+                    c["name"],
+                    target_label(t["target"]),
+                    t["verdict"],
+                    None if t["score"] is None else round(t["score"], 1),
+                    t["grade"],
+                    t["counts"].get("blocker", 0),
+                    t["counts"].get("at-risk", 0),
+                    t["counts"].get("watch", 0),
+                    t["counts"].get("unknown", 0),
+                    t["reason"],
+                ]
+            )
+    ws = _sheet(
+        wb,
+        "Summary",
+        ["Cluster", "Target", "Verdict", "Score", "Grade", "Blockers", "At risk", "Watch", "Unknown", "Reason"],
+        summary_rows,
+    )
+    # The report's identity below the table keeps the sheet sortable above it.
+    ws.append([])
+    for label, value in (
+        ("Report", context.title),
+        ("Generated", context.generated_at),
+        ("Data as of", context.data_as_of),
+        ("Catalog version", context.catalog_version),
+        *(("Notice", n) for n in context.notices),
+    ):
+        ws.append([label, _safe(value)])
+        ws.cell(ws.max_row, 1).font = Font(bold=True)
+
+    _sheet(
+        wb,
+        "Findings",
+        [
+            "Cluster",
+            "Target",
+            "Constraint",
+            "Title",
+            "Category",
+            "Status",
+            "Observed",
+            "Limit",
+            "Unit",
+            "Utilisation",
+            "Headroom",
+            "Limit kind",
+            "Message",
+            "Remediation",
+            "Source",
+            "Verified",
+        ],
+        [
+            [
+                f.cluster,
+                f.target,
+                f.constraint,
+                f.title,
+                f.category,
+                f.status,
+                f.observed,
+                f.limit,
+                f.unit,
+                None if f.utilisation is None else round(f.utilisation, 4),
+                f.headroom,
+                f.limit_kind,
+                f.message,
+                f.remediation,
+                f.source,
+                f.verified,
+            ]
+            for f in evaluation.findings
+        ],
+        status_col=5,
+    )
+    forecast_rows = []
+    for fc in evaluation.forecasts:
+        if not fc.crossings:
+            forecast_rows.append(
+                [
+                    fc.cluster,
+                    fc.constraint,
+                    fc.unit,
+                    fc.current,
+                    fc.slope_per_day * 30.44,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    fc.message,
+                ]
+            )
+        for cr in fc.crossings:
+            forecast_rows.append(
+                [
+                    fc.cluster,
+                    fc.constraint,
+                    fc.unit,
+                    fc.current,
+                    round(fc.slope_per_day * 30.44, 4),
+                    cr.target,
+                    cr.level,
+                    cr.threshold,
+                    "already" if cr.already else cr.date,
+                    None if cr.months is None else round(cr.months, 1),
+                    fc.message,
+                ]
+            )
+    for note in evaluation.forecast_notes:
+        forecast_rows.append([None, None, None, None, None, None, None, None, None, None, note])
+    _sheet(
+        wb,
+        "Forecasts",
+        [
+            "Cluster",
+            "Constraint",
+            "Unit",
+            "Current",
+            "Growth per month",
+            "Target",
+            "Level",
+            "Threshold",
+            "Crosses on",
+            "Months",
+            "Note",
+        ],
+        forecast_rows,
+    )
+    cost_rows: list[list[Any]] = []
+    for est in evaluation.costs:
+        for line in est.lines:
+            cost_rows.append([est.cluster, est.target, line.item, round(line.monthly_usd, 2), line.basis, line.source])
+        cost_rows.append([est.cluster, est.target, "Total", round(est.monthly_usd, 2), "; ".join(est.notes), None])
+    for row in context.costs["assumptions"]:
+        cost_rows.append(["(assumption)", None, row["key"], None, row["value"], None])
+    for row in context.costs["break_even"]:
+        cost_rows.append(["(break-even)", None, row["key"], None, row["value"], None])
+    _sheet(wb, "Costs", ["Cluster", "Target", "Item", "Monthly USD", "Basis", "Source"], cost_rows)
+    gap_rows: list[list[Any]] = [[g["cluster"], "gap", g["source"], g["item"], g["reason"]] for g in context.gaps]
+    gap_rows += [[u["cluster"], "not scored", u["targets"], u["title"], u["reason"]] for u in context.unknowns]
+    gap_rows += [[None, "forecast", None, None, note] for note in context.forecast_notes]
+    _sheet(wb, "Gaps", ["Cluster", "Kind", "Source / targets", "Item", "Reason"], gap_rows)
+    _sheet(
+        wb,
+        "Sources",
+        ["URL", "Verified", "Cited for"],
+        [[s["url"], s["verified"], s["cites"]] for s in context.sources],
+    )
+    if context.answers:
+        answer_rows: list[list[Any]] = []
+        for a in context.answers:
+            answer_rows.append(
+                [
+                    a["vendor"],
+                    "overall",
+                    a["overall"],
+                    a["answered"],
+                    a["total"],
+                    "passed" if a["passed_gates"] else "failed: " + ", ".join(a["gates_failed"]),
+                ]
+            )
+            for d in a["domains"]:
+                answer_rows.append(
+                    [a["vendor"], d["domain"], d["score"], d["answered"], d["total"], ", ".join(d["gates_failed"])]
+                )
+        _sheet(wb, "Answers", ["Vendor", "Domain", "Score (0-4)", "Answered", "Questions", "Gates"], answer_rows)
+    for ws in wb.worksheets:
+        ws.sheet_view.zoomScale = 100
+    wb.save(path)
+
+
+__all__ = ["write_workbook", "status_label"]

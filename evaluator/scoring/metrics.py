@@ -831,24 +831,26 @@ def _months_left(snap: Snapshot, field_name: str, calendar: str) -> MetricValue:
     table = version_table()
     label = f"{minor[0]}.{minor[1]}"
     row = table.get(minor)
-    if row is None:
-        oldest = min(table)
-        if minor < oldest:
-            # Older than the table: its support ended before the oldest listed minor's did.
-            bound = getattr(table[oldest], field_name)
-            if bound is not None:
-                months = round((bound - at).days / _DAYS_PER_MONTH, 1)
-                return MetricValue(
-                    months,
-                    detail=f"{label} predates the version table; support ended before "
-                    f"{oldest[0]}.{oldest[1]}'s ({bound.isoformat()})",
-                )
-        return MetricValue(None, f"{label} is not in the catalog's version table ({calendar}); update the catalog")
-    end = getattr(row, field_name)
-    if end is None:
-        return MetricValue(None, f"no published {calendar} end-of-support date for {label}")
-    months = round((end - at).days / _DAYS_PER_MONTH, 1)
-    return MetricValue(months, detail=f"{label} {calendar} support ends {end.isoformat()}")
+    end = getattr(row, field_name) if row is not None else None
+    if end is not None:
+        months = round((end - at).days / _DAYS_PER_MONTH, 1)
+        return MetricValue(months, detail=f"{label} {calendar} support ends {end.isoformat()}")
+    if minor > max(table):
+        return MetricValue(None, f"{label} is newer than the catalog's version table; update the catalog")
+    # The exact date is not in the table; a newer minor's end date bounds it, because minors leave support
+    # in order. When that bound is already past, the cluster is certainly out of support.
+    for newer in sorted(m for m in table if m > minor):
+        bound = getattr(table[newer], field_name)
+        if bound is None:
+            continue
+        if bound <= at:
+            months = round((bound - at).days / _DAYS_PER_MONTH, 1)
+            return MetricValue(
+                months,
+                detail=f"{label} {calendar} support ended no later than {newer[0]}.{newer[1]}'s ({bound.isoformat()})",
+            )
+        break
+    return MetricValue(None, f"{label}: {calendar} end-of-support date not in the catalog's version table")
 
 
 @metric("version.upstream_support_months_left", "months until upstream patch support of the minor ends")

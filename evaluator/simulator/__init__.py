@@ -1,0 +1,24 @@
+"""A loopback Kubernetes API server serving a synthetic cluster generated from a spec (tests, benchmarks, demos).
+
+from evaluator.simulator import Faults, Simulator, profile
+with Simulator(profile("small"), faults=Faults(throttle_first={"/api/v1/pods": 1})) as sim:
+    sim.write_kubeconfig("kc")
+"""
+
+from __future__ import annotations
+
+from .server import Faults, RequestRecord
+from .simulator import Simulator
+from .spec import PROFILES, ClusterSpec, NodePool, load_spec, parse_spec, profile
+
+__all__ = [
+    "PROFILES",
+    "ClusterSpec",
+    "Faults",
+    "NodePool",
+    "RequestRecord",
+    "Simulator",
+    "load_spec",
+    "parse_spec",
+    "profile",
+]

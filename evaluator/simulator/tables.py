@@ -1,0 +1,315 @@
+"""Server-side Table rendering (``as=Table;v=v1;g=meta.k8s.io``): columns after kubectl's printers.
+
+Columns follow kubernetes/kubernetes:pkg/printers/internalversion/printers.go; priority-1 columns are the
+``-o wide`` ones. Resources without a printer get Name and Created At, as CRDs without printer columns do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from .names import age
+
+Column = tuple[str, str, str, int]  # name, type, format, priority
+
+
+def _col(name: str, type_: str = "string", fmt: str = "", priority: int = 0) -> Column:
+    return name, type_, fmt, priority
+
+
+_NAME = _col("Name", fmt="name")
+_AGE = _col("Age")
+
+
+def _ready_count(pod: dict[str, Any]) -> str:
+    statuses = pod["status"].get("containerStatuses", [])
+    ready = sum(1 for s in statuses if s.get("ready"))
+    return f"{ready}/{len(pod['spec']['containers'])}"
+
+
+def _pod_status(pod: dict[str, Any]) -> str:
+    for status in pod["status"].get("containerStatuses", []):
+        state = status.get("state", {})
+        if "waiting" in state:
+            return state["waiting"].get("reason", "Waiting")
+        if "terminated" in state and pod["status"]["phase"] == "Failed":
+            return state["terminated"].get("reason", "Error")
+    return "Completed" if pod["status"]["phase"] == "Succeeded" else pod["status"]["phase"]
+
+
+def _node_roles(node: dict[str, Any]) -> str:
+    roles = sorted(
+        k.split("/", 1)[1] for k in node["metadata"].get("labels", {}) if k.startswith("node-role.kubernetes.io/")
+    )
+    return ",".join(roles) or "<none>"
+
+
+def _selector(sel: dict[str, Any] | None) -> str:
+    labels = (sel or {}).get("matchLabels", {})
+    return ",".join(f"{k}={v}" for k, v in labels.items()) or "<none>"
+
+
+def _ports(svc: dict[str, Any]) -> str:
+    parts = []
+    for p in svc["spec"].get("ports", []):
+        node_port = f":{p['nodePort']}" if p.get("nodePort") else ""
+        parts.append(f"{p['port']}{node_port}/{p['protocol']}")
+    return ",".join(parts) or "<none>"
+
+
+def _external_ip(svc: dict[str, Any]) -> str:
+    kind = svc["spec"]["type"]
+    if kind == "ExternalName":
+        return svc["spec"]["externalName"]
+    if kind == "LoadBalancer":
+        ingress = svc["status"].get("loadBalancer", {}).get("ingress", [])
+        return ",".join(i.get("ip", i.get("hostname", "")) for i in ingress) or "<pending>"
+    return "<none>"
+
+
+def _address(node: dict[str, Any], kind: str) -> str:
+    return next((a["address"] for a in node["status"].get("addresses", []) if a["type"] == kind), "<none>")
+
+
+def _restarts(pod: dict[str, Any]) -> int:
+    return sum(s.get("restartCount", 0) for s in pod["status"].get("containerStatuses", []))
+
+
+Printer = tuple[list[Column], Callable[[dict[str, Any], datetime], list[Any]]]
+
+PRINTERS: dict[str, Printer] = {
+    "pods": (
+        [
+            _NAME,
+            _col("Ready"),
+            _col("Status"),
+            _col("Restarts", "string"),
+            _AGE,
+            _col("IP", priority=1),
+            _col("Node", priority=1),
+            _col("Nominated Node", priority=1),
+            _col("Readiness Gates", priority=1),
+        ],
+        lambda o, now: [
+            o["metadata"]["name"],
+            _ready_count(o),
+            _pod_status(o),
+            str(_restarts(o)),
+            age(o["metadata"]["creationTimestamp"], now),
+            o["status"].get("podIP", "<none>"),
+            o["spec"].get("nodeName", "<none>"),
+            "<none>",
+            "<none>",
+        ],
+    ),
+    "nodes": (
+        [
+            _NAME,
+            _col("Status"),
+            _col("Roles"),
+            _AGE,
+            _col("Version"),
+            _col("Internal-IP", priority=1),
+            _col("External-IP", priority=1),
+            _col("OS-Image", priority=1),
+            _col("Kernel-Version", priority=1),
+            _col("Container-Runtime", priority=1),
+        ],
+        lambda o, now: [
+            o["metadata"]["name"],
+            "Ready",
+            _node_roles(o),
+            age(o["metadata"]["creationTimestamp"], now),
+            o["status"]["nodeInfo"]["kubeletVersion"],
+            _address(o, "InternalIP"),
+            _address(o, "ExternalIP"),
+            o["status"]["nodeInfo"]["osImage"],
+            o["status"]["nodeInfo"]["kernelVersion"],
+            o["status"]["nodeInfo"]["containerRuntimeVersion"],
+        ],
+    ),
+    "namespaces": (
+        [_NAME, _col("Status"), _AGE],
+        lambda o, now: [o["metadata"]["name"], o["status"]["phase"], age(o["metadata"]["creationTimestamp"], now)],
+    ),
+    "services": (
+        [
+            _NAME,
+            _col("Type"),
+            _col("Cluster-IP"),
+            _col("External-IP"),
+            _col("Port(s)"),
+            _AGE,
+            _col("Selector", priority=1),
+        ],
+        lambda o, now: [
+            o["metadata"]["name"],
+            o["spec"]["type"],
+            o["spec"].get("clusterIP", "<none>"),
+            _external_ip(o),
+            _ports(o),
+            age(o["metadata"]["creationTimestamp"], now),
+            ",".join(f"{k}={v}" for k, v in o["spec"].get("selector", {}).items()) or "<none>",
+        ],
+    ),
+    "networkpolicies.networking.k8s.io": (
+        [_NAME, _col("Pod-Selector"), _AGE],
+        lambda o, now: [
+            o["metadata"]["name"],
+            _selector(o["spec"]["podSelector"]) if o["spec"]["podSelector"] else "<none>",
+            age(o["metadata"]["creationTimestamp"], now),
+        ],
+    ),
+    "deployments.apps": (
+        [
+            _NAME,
+            _col("Ready"),
+            _col("Up-to-date", "integer"),
+            _col("Available", "integer"),
+            _AGE,
+            _col("Containers", priority=1),
+            _col("Images", priority=1),
+            _col("Selector", priority=1),
+        ],
+        lambda o, now: [
+            o["metadata"]["name"],
+            f"{o['status']['readyReplicas']}/{o['spec']['replicas']}",
+            o["status"]["updatedReplicas"],
+            o["status"]["availableReplicas"],
+            age(o["metadata"]["creationTimestamp"], now),
+            ",".join(c["name"] for c in o["spec"]["template"]["spec"]["containers"]),
+            ",".join(c["image"] for c in o["spec"]["template"]["spec"]["containers"]),
+            _selector(o["spec"]["selector"]),
+        ],
+    ),
+    "replicasets.apps": (
+        [_NAME, _col("Desired", "integer"), _col("Current", "integer"), _col("Ready", "integer"), _AGE],
+        lambda o, now: [
+            o["metadata"]["name"],
+            o["spec"]["replicas"],
+            o["status"]["replicas"],
+            o["status"]["readyReplicas"],
+            age(o["metadata"]["creationTimestamp"], now),
+        ],
+    ),
+    "daemonsets.apps": (
+        [
+            _NAME,
+            _col("Desired", "integer"),
+            _col("Current", "integer"),
+            _col("Ready", "integer"),
+            _col("Up-to-date", "integer"),
+            _col("Available", "integer"),
+            _col("Node Selector"),
+            _AGE,
+        ],
+        lambda o, now: [
+            o["metadata"]["name"],
+            o["status"]["desiredNumberScheduled"],
+            o["status"]["currentNumberScheduled"],
+            o["status"]["numberReady"],
+            o["status"]["updatedNumberScheduled"],
+            o["status"]["numberAvailable"],
+            ",".join(f"{k}={v}" for k, v in o["spec"]["template"]["spec"].get("nodeSelector", {}).items()) or "<none>",
+            age(o["metadata"]["creationTimestamp"], now),
+        ],
+    ),
+    "configmaps": (
+        [_NAME, _col("Data", "integer"), _AGE],
+        lambda o, now: [o["metadata"]["name"], len(o.get("data", {})), age(o["metadata"]["creationTimestamp"], now)],
+    ),
+    "secrets": (
+        [_NAME, _col("Type"), _col("Data", "integer"), _AGE],
+        lambda o, now: [
+            o["metadata"]["name"],
+            o["type"],
+            len(o.get("data", {})),
+            age(o["metadata"]["creationTimestamp"], now),
+        ],
+    ),
+    "endpoints": (
+        [_NAME, _col("Endpoints"), _AGE],
+        lambda o, now: [
+            o["metadata"]["name"],
+            ",".join(f"{a['ip']}:{s['ports'][0]['port']}" for s in o["subsets"] for a in s["addresses"][:3])
+            or "<none>",
+            age(o["metadata"]["creationTimestamp"], now),
+        ],
+    ),
+    "endpointslices.discovery.k8s.io": (
+        [_NAME, _col("AddressType"), _col("Ports"), _col("Endpoints"), _AGE],
+        lambda o, now: [
+            o["metadata"]["name"],
+            o["addressType"],
+            ",".join(str(p["port"]) for p in o["ports"]),
+            ",".join(e["addresses"][0] for e in o["endpoints"][:3]) or "<unset>",
+            age(o["metadata"]["creationTimestamp"], now),
+        ],
+    ),
+    "events": (
+        [_col("Last Seen"), _col("Type"), _col("Reason"), _col("Object"), _col("Message")],
+        lambda o, now: [
+            age(o["lastTimestamp"], now),
+            o["type"],
+            o["reason"],
+            f"pod/{o['involvedObject']['name']}",
+            o["message"],
+        ],
+    ),
+    "validatingwebhookconfigurations.admissionregistration.k8s.io": (
+        [_NAME, _col("Webhooks", "integer"), _AGE],
+        lambda o, now: [o["metadata"]["name"], len(o["webhooks"]), age(o["metadata"]["creationTimestamp"], now)],
+    ),
+    "mutatingwebhookconfigurations.admissionregistration.k8s.io": (
+        [_NAME, _col("Webhooks", "integer"), _AGE],
+        lambda o, now: [o["metadata"]["name"], len(o["webhooks"]), age(o["metadata"]["creationTimestamp"], now)],
+    ),
+}
+
+_DEFAULT: Printer = (
+    [_NAME, _col("Created At", "date")],
+    lambda o, now: [o["metadata"]["name"], o["metadata"]["creationTimestamp"]],
+)
+
+_DESCRIPTIONS = {
+    "Name": "Name must be unique within a namespace. Cannot be updated. "
+    "More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names",
+    "Age": "CreationTimestamp is a timestamp representing the server time when this object was created.",
+    "Created At": "CreationTimestamp is a timestamp representing the server time when this object was created.",
+}
+
+
+def printer(resource_key: str) -> Printer:
+    """Columns and row function for ``resource_key`` (``pods``, ``deployments.apps``...)."""
+    return PRINTERS.get(resource_key, _DEFAULT)
+
+
+def column_definitions(resource_key: str) -> list[dict[str, Any]]:
+    """The Table's ``columnDefinitions``."""
+    columns, _ = printer(resource_key)
+    return [
+        {"name": name, "type": type_, "format": fmt, "description": _DESCRIPTIONS.get(name, name), "priority": prio}
+        for name, type_, fmt, prio in columns
+    ]
+
+
+def row(resource_key: str, obj: dict[str, Any], api_version: str, kind: str, include: str, now: datetime) -> dict:
+    """One Table row; ``include`` is None | Metadata | Object (the request's includeObject)."""
+    _, cells = printer(resource_key)
+    result: dict[str, Any] = {"cells": cells(obj, now)}
+    if include == "Object":
+        result["object"] = {"kind": kind, "apiVersion": api_version, **obj}
+    elif include == "Metadata":
+        result["object"] = {
+            "kind": "PartialObjectMetadata",
+            "apiVersion": "meta.k8s.io/v1",
+            "metadata": obj["metadata"],
+        }
+    return result
+
+
+def now_utc() -> datetime:
+    """The current time (Table ages are relative to it, as the real printers' are)."""
+    return datetime.now(UTC)

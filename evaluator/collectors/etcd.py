@@ -310,62 +310,91 @@ def _new_session(cacert: str | None, cert: str | None, key: str | None) -> reque
 
 
 def count_prefixes(
-    gw: _Gateway, root: str = REGISTRY, *, max_prefixes: int = MAX_PREFIXES
+    gw: _Gateway,
+    root: str = REGISTRY,
+    *,
+    known: tuple[str, ...] = KNOWN_PREFIXES,
+    max_prefixes: int = MAX_PREFIXES,
 ) -> tuple[dict[str, int], int, list[Gap]]:
-    """Discover the resource prefixes under ``root`` and count the keys in each, at one revision.
+    """Count the keys of every resource prefix under ``root``, discovering the prefixes, at one revision.
 
-    A skip scan: each request asks for the first key at or after a cursor (``keys_only``, ``limit=1``),
-    whose answer also carries the number of keys from the cursor to the end of ``root``. The resource
-    prefix of that key is recorded, the cursor jumps past the prefix, and the difference between two
-    successive counts is the number of keys in the prefix. One request per prefix, however many keys,
-    and every request is pinned to the first answer's revision so the counts add up.
+    The ``known`` prefixes (the big built-in resources) are counted with ``count_only`` ranges, as
+    kube-apiserver itself does for its object-count metric. The key space between them is then walked with
+    a skip scan: ask for the first key at or after a cursor (``keys_only``, ``limit=1``, the range ending
+    at the next known prefix), record that key's resource prefix, and jump the cursor past it. Each answer
+    also carries the number of keys from the cursor to the end of the range, so the difference between two
+    successive answers is the size of the prefix just passed. Requests grow with the number of prefixes,
+    not keys, and no request ever spans a known prefix: etcd walks its index over the whole range even when
+    ``limit`` is 1, so a scan across ``/registry/pods/`` would walk every pod key each time.
+    Every request is pinned to the first answer's revision so the counts add up.
     Returns (keys per prefix, keys under ``root``, gaps).
     """
     root_b = root.encode()
-    end = prefix_range_end(root_b)
+    fences = sorted(k.encode() for k in known if k.startswith(root) and k != root)
     for _attempt in range(3):
-        counts: dict[str, int] = {}
-        cursor = root_b
-        revision: str | None = None
-        remaining: int | None = None
-        pending = ""
-        total = 0
         try:
-            while True:
-                options: dict[str, Any] = {"keys_only": True, "limit": 1}
-                if revision:
-                    options["revision"] = revision
-                data = gw.range(cursor, end, **options)
-                revision = revision or data.get("header", {}).get("revision")
-                count = _int(data.get("count"))
-                if remaining is None:
-                    total = count
-                else:
-                    _add_count(counts, pending, remaining - count)
-                kvs = data.get("kvs") or []
-                if not kvs:
-                    return counts, total, []
-                if len(counts) >= max_prefixes:
-                    gap = Gap(
-                        SOURCE,
-                        "etcd.keys",
-                        f"stopped after {max_prefixes} prefixes; keys under later prefixes are in total_keys only",
-                    )
-                    return counts, total, [gap]
-                first = base64.b64decode(kvs[0]["key"])
-                prefix = resource_prefix(first)
-                if prefix is None:
-                    pending = first.decode(errors="replace")
-                    cursor = first + b"\x00"  # the next key after this one
-                else:
-                    pending = prefix.decode(errors="replace")
-                    cursor = prefix_range_end(prefix)
-                remaining = count
+            return _count_at_one_revision(gw, root_b, fences, max_prefixes)
         except _GatewayError as exc:
-            if "compacted" in exc.message:
-                continue  # the pinned revision was compacted under us: start again at a newer one
-            raise
+            if "compacted" not in exc.message:
+                raise
+            # the pinned revision was compacted under us (kube-apiserver compacts every 5 minutes): start again
     raise CollectorError(f"{gw.url}: key counts kept failing because etcd compacted the revision being read")
+
+
+def _count_at_one_revision(
+    gw: _Gateway, root: bytes, fences: list[bytes], max_prefixes: int
+) -> tuple[dict[str, int], int, list[Gap]]:
+    revision: str | None = None
+
+    def ranged(key: bytes, end: bytes, **options: Any) -> dict[str, Any]:
+        nonlocal revision
+        if revision:
+            options["revision"] = revision
+        data = gw.range(key, end, **options)
+        revision = revision or data.get("header", {}).get("revision")
+        return data
+
+    counts: dict[str, int] = {}
+    for fence in fences:
+        counts[fence.decode()] = _int(ranged(fence, prefix_range_end(fence), count_only=True).get("count"))
+    # The stretches of key space between the known prefixes.
+    stretches: list[tuple[bytes, bytes]] = []
+    cursor = root
+    for fence in fences:
+        stretches.append((cursor, fence))
+        cursor = prefix_range_end(fence)
+    stretches.append((cursor, prefix_range_end(root)))
+
+    for start, stop in stretches:
+        if start >= stop:
+            continue
+        cursor, remaining, pending = start, None, ""
+        while cursor < stop:
+            data = ranged(cursor, stop, keys_only=True, limit=1)
+            count = _int(data.get("count"))  # keys from the cursor to the end of this stretch
+            if remaining is not None:
+                _add_count(counts, pending, remaining - count)
+            kvs = data.get("kvs") or []
+            if not kvs:
+                break
+            if len(counts) >= max_prefixes:
+                gap = Gap(
+                    SOURCE,
+                    "etcd.keys",
+                    f"stopped after {max_prefixes} prefixes; keys under later prefixes are in total_keys only",
+                )
+                return counts, sum(counts.values()), [gap]
+            first = base64.b64decode(kvs[0]["key"])
+            prefix = resource_prefix(first)
+            if prefix is None:
+                pending, cursor = first.decode(errors="replace"), first + b"\x00"  # a single key: step past it
+            else:
+                pending, cursor = prefix.decode(errors="replace"), min(prefix_range_end(prefix), stop)
+            remaining = count
+        else:
+            if remaining is not None:
+                _add_count(counts, pending, remaining)  # the cursor reached the end of the stretch
+    return counts, sum(counts.values()), []
 
 
 def _add_count(counts: dict[str, int], prefix: str, n: int) -> None:
@@ -515,9 +544,6 @@ def _collect(
         else:
             keys, _registry_total, gaps = count_prefixes(gw)
             counter.gaps.extend(gaps)
-            for known in KNOWN_PREFIXES:
-                # The scan covered all of /registry/: a known prefix it did not meet holds no keys.
-                keys.setdefault(known, 0)
         keys = dict(sorted(keys.items()))
         total_data = gw.range(b"\x00", b"\x00", count_only=True)  # key=range_end="\0": the whole keyspace
         total_keys: int | None = _int(total_data.get("count"))
@@ -556,7 +582,7 @@ def _collect(
             tool_version=__version__,
             duration_seconds=round(time.monotonic() - started, 3),
             requests=counter.requests,
-            count_methods={"etcd.keys": "listed-count-only" if prefixes else "skip-scan"},
+            count_methods={"etcd.keys": "count-only" if prefixes else "count-only+skip-scan"},
         ),
     )
 

@@ -1,13 +1,102 @@
-"""``k8seval report``."""
+"""``k8seval report``: the vendor comparison report from snapshots, in HTML, Markdown, JSON, CSV, XLSX or JUnit."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from ..errors import EvaluatorError
+from ..cli_support import fail_on_option
+from ..errors import GateTripped
+from ..findings import TARGETS, reaches
+from ..reporting.render import FORMATS
 
 
 @click.command(name="report")
-def command() -> None:
-    """report (not built yet)."""
-    raise EvaluatorError("report is not available in this build")
+@click.argument("snapshots", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Report file. Default: report.<format> (report.html when no format is given).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(FORMATS)),
+    default=None,
+    help="Output format; inferred from the -o extension (.html .md .json .csv .xlsx .xml) when not given.",
+)
+@click.option(
+    "--answers",
+    "answers",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A vendor's filled question workbook (repeatable): scored and shown beside the measured fit.",
+)
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    type=click.Choice(list(TARGETS)),
+    help="Compare only these targets (repeatable). Default: the policy's targets, else all.",
+)
+@click.option(
+    "--templates",
+    "templates",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of Jinja templates that override the shipped ones by name (repeatable; first wins).",
+)
+@click.option("--policy", type=click.Path(dir_okay=False, path_type=Path), help="Policy YAML: thresholds, overrides.")
+@click.option("--costs", type=click.Path(dir_okay=False, path_type=Path), help="Cost assumptions YAML.")
+@fail_on_option
+@click.option("--title", default=None, help="Report title. Default: 'Platform fit: <cluster>'.")
+def command(
+    snapshots: tuple[Path, ...],
+    output: Path | None,
+    fmt: str | None,
+    answers: tuple[Path, ...],
+    targets: tuple[str, ...],
+    templates: tuple[Path, ...],
+    policy: Path | None,
+    costs: Path | None,
+    fail_on: str | None,
+    title: str | None,
+) -> None:
+    """Write the vendor comparison report for SNAPSHOT files (several of one cluster make its history).
+
+    HTML is one self-contained file (no network requests) that prints well; Markdown suits pull
+    requests and wikis; JSON is the evaluation plus a summary; CSV has one row per finding; XLSX a sheet
+    per section; JUnit a test suite per cluster and target, failing at --fail-on (default at-risk for
+    JUnit). --fail-on LEVEL also exits 1, after the report is written, when any finding reaches LEVEL.
+
+    \b
+    Example:
+      k8seval report snapshots/*.json
+      k8seval report prod.json -o report.md
+      k8seval report prod.json --format junit -o junit.xml --fail-on blocker
+      k8seval report prod.json --answers answers-eks.xlsx --answers answers-gke.xlsx -o report.html
+    """
+    from ..audit import build_context
+    from ..reporting.render import format_for, render_report
+
+    if output is None:
+        output = Path(f"report.{'xml' if fmt == 'junit' else fmt or 'html'}")
+    chosen = format_for(output, fmt)
+    context = build_context(
+        list(snapshots),
+        targets=list(targets) or None,
+        policy=policy,
+        costs=costs,
+        answers=list(answers),
+        title=title,
+        fail_on=fail_on,
+    )
+    path = render_report(context, chosen, output, templates=list(templates), fail_on=fail_on)
+    click.echo(f"wrote {path}", err=True)
+    if fail_on and context.evaluation is not None:
+        hits = [f for f in context.evaluation.findings if reaches(f.status, fail_on)]
+        if hits:
+            raise GateTripped(f"--fail-on {fail_on}: {len(hits)} finding(s) reach {fail_on}; report written to {path}")

@@ -366,3 +366,29 @@ def test_no_credentials_exit_3_with_hint(monkeypatch: pytest.MonkeyPatch, tmp_pa
     result = CliRunner().invoke(cli, ["collect", "gke", "--project", PROD, "-o", str(tmp_path)])
     assert result.exit_code == 3
     assert "gcloud auth application-default login" in result.output and "Traceback" not in result.output
+
+
+def test_cli_with_kube_merges_the_kubernetes_view(gke_url: str, tmp_path: Path) -> None:
+    from evaluator.simulator import Simulator, profile
+
+    context = f"gke_{PROD}_europe-west2_payments"  # gcloud's context naming
+    spec = profile("small")
+    with Simulator(spec) as sim:
+        kubeconfig = sim.write_kubeconfig(tmp_path / "kc", context=context)
+        args = ["collect", "gke", "--project", PROD, "--cluster", "payments", "--endpoint", gke_url]
+        args += ["--with-kube", context, "--kubeconfig", str(kubeconfig), "-o", str(tmp_path / "out")]
+        result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    [path] = list((tmp_path / "out").glob("*.json"))
+    snap = load_snapshot(path)
+    assert sorted(snap.collection.collectors) == ["gke", "kube"]
+    assert snap.nodes.count == spec.nodes  # counted Node objects replace the deprecated current_node_count
+    assert snap.gap_for("nodes.count") is None
+    assert snap.cloud is not None and len(snap.cloud.node_groups) == 3
+    # the GKE pod ranges survive the merge in cloud.extra whichever side the networking section comes from
+    assert sum(r["nodes"] for r in snap.cloud.extra["pod_ranges"]) == 2048
+
+
+def test_with_kube_needs_one_cluster(gke_url: str) -> None:
+    result = CliRunner().invoke(cli, ["collect", "gke", "--project", PROD, "--endpoint", gke_url, "--with-kube", "x"])
+    assert result.exit_code == 2 and "exactly one --cluster" in result.output

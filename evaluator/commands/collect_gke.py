@@ -7,7 +7,9 @@ from pathlib import Path
 import click
 
 from ..collectors.gke import collect_gke, make_gke_client
+from ..errors import CollectorError
 from ..inventory import Snapshot, save_snapshot, snapshot_filename
+from ..merge import merge_snapshots
 
 
 def _table(rows: list[list[str]]) -> str:
@@ -47,6 +49,13 @@ def _row(path: Path, snap: Snapshot) -> list[str]:
     help="Another GKE API endpoint (Private Service Connect, an emulator); plain http:// uses no credentials.",
 )
 @click.option(
+    "--with-kube",
+    "kube_context",
+    metavar="CONTEXT",
+    help="Also measure the cluster through the Kubernetes API of this kubeconfig context and merge (one --cluster).",
+)
+@click.option("--kubeconfig", type=click.Path(dir_okay=False), help="Kubeconfig for --with-kube (default rules).")
+@click.option(
     "--concurrency",
     type=click.IntRange(1, 64),
     default=8,
@@ -67,6 +76,8 @@ def gke(
     locations: tuple[str, ...],
     clusters: tuple[str, ...],
     endpoint: str | None,
+    kube_context: str | None,
+    kubeconfig: str | None,
     concurrency: int,
     out_dir: str,
 ) -> None:
@@ -74,16 +85,37 @@ def gke(
 
     Uses Application Default Credentials (roles/container.viewer is enough). Projects or locations that
     cannot be read are reported on stderr and the rest is still written; exit 3 when nothing could be read.
+    Node and object counts need the Kubernetes API: pass --with-kube CONTEXT with one --cluster, or merge a
+    `collect kube` snapshot later.
 
     \b
     Example:
       k8seval collect gke --project bank-prod --project bank-dev -o snapshots/
-      k8seval collect gke --project bank-prod --location europe-west2 --cluster payments
+      k8seval collect gke --project bank-prod --location europe-west2 --cluster payments \\
+        --with-kube gke_bank-prod_europe-west2_payments -o snapshots/
     """
+    if kube_context and len(clusters) != 1:
+        raise click.UsageError("--with-kube needs exactly one --cluster")
     client = make_gke_client(endpoint)
     snapshots, gaps = collect_gke(
         client, list(projects), list(locations) or None, list(clusters) or None, concurrency=concurrency
     )
+    kube_error: CollectorError | None = None
+    if kube_context and snapshots:
+        if len(snapshots) > 1:
+            raise click.UsageError(
+                f"--with-kube: {len(snapshots)} clusters are named {clusters[0]!r}; narrow with --project/--location"
+            )
+        from ..collectors.kube import collect_kube
+
+        cloud_snap = snapshots[0]
+        try:
+            kube_snap = collect_kube(
+                kubeconfig, context=kube_context, name=cloud_snap.cluster.name, platform=cloud_snap.cluster.platform
+            )
+            snapshots[0] = merge_snapshots(cloud_snap, kube_snap)
+        except CollectorError as exc:
+            kube_error = exc  # keep the cloud snapshot, then report the failure with exit 3
     folder = Path(out_dir)
     rows = [["FILE", "PROJECT", "LOCATION", "CLUSTER", "PLATFORM", "VERSION", "POOLS", "CNI", "NODES(POD RANGE)"]]
     written: set[Path] = set()
@@ -104,3 +136,5 @@ def gke(
         click.echo("No GKE clusters found in the projects and locations listed.")
     for gap in gaps:
         click.echo(f"gap: {gap.item}: {gap.reason}", err=True)
+    if kube_error is not None:
+        raise kube_error

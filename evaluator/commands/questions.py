@@ -1,13 +1,91 @@
-"""``k8seval questions``."""
+"""``k8seval questions``: a procurement question list per vendor from measured snapshots."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import click
 
-from ..errors import EvaluatorError
+from ..findings import Evaluation
+from ..inventory import Snapshot, load_snapshot, utc_now
+from ..questionnaire_facts import VENDOR_NAMES, VENDOR_TARGETS, VENDORS
+
+
+def _evaluate(snapshots: list[Snapshot], vendors: list[str]) -> tuple[Evaluation | None, list[str] | None]:
+    """Score the snapshots so triggers can read findings; (None, None) while the scoring engine is absent."""
+    try:
+        from ..catalog.loader import load_catalog
+        from ..scoring.engine import evaluate
+    except ImportError:
+        return None, None
+    catalog = load_catalog()
+    targets: list[str] = []
+    for vendor in vendors:
+        targets.extend(t for t in VENDOR_TARGETS[vendor] if t not in targets)
+    evaluation: Any = evaluate(snapshots, catalog, targets)
+    return evaluation, list(catalog.ids)
 
 
 @click.command(name="questions")
-def command() -> None:
-    """questions (not built yet)."""
-    raise EvaluatorError("questions is not available in this build")
+@click.argument("snapshots", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--vendor",
+    "vendors",
+    multiple=True,
+    type=click.Choice(list(VENDORS)),
+    help="Vendor to write questions for; repeat for several (default: eks and gke). "
+    "self-hosted is the current platform answering the same bank as a baseline.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("questions.xlsx"),
+    show_default=True,
+    help="Output file; the format follows the extension: .xlsx, .md or .csv.",
+)
+@click.option(
+    "--bank",
+    "banks",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Question bank file or folder to use instead of the shipped one (repeatable).",
+)
+def command(snapshots: tuple[Path, ...], vendors: tuple[str, ...], output: Path, banks: tuple[Path, ...]) -> None:
+    """Write a procurement question list per vendor from measured snapshots.
+
+    Questions whose triggers fire on the measured facts (etcd size, NetworkPolicy count, custom apiserver
+    flags, findings against each vendor's documented limits...) are filled in with the figures and ranked:
+    knock-out gates first, then by weight and the severity of the related findings. Regulatory baseline
+    questions (audit rights, data location, exit...) are always included. Vendors answer in the
+    spreadsheet; `k8seval report --answers FILE` scores the answers.
+
+    \b
+    Example:
+      k8seval questions snapshots/prod-*.json --vendor eks --vendor gke -o questions.xlsx
+      k8seval questions snap.json --vendor self-hosted -o baseline.md
+    """
+    from ..questionnaire import generate_questions, load_bank, write_questions
+
+    suffix = output.suffix.lower()
+    if suffix not in (".xlsx", ".md", ".csv"):
+        raise click.BadParameter(f"{output}: use a .xlsx, .md or .csv file name", param_hint="-o/--output")
+    chosen = list(dict.fromkeys(vendors)) or ["eks", "gke"]
+    loaded = [load_snapshot(path) for path in snapshots]
+    evaluation, constraint_ids = _evaluate(loaded, chosen)
+    bank = load_bank(list(banks) if banks else None, constraint_ids=constraint_ids)
+    lists = {vendor: generate_questions(loaded, evaluation, vendor, bank) for vendor in chosen}
+    clusters = list(dict.fromkeys(s.cluster.name for s in loaded))
+    path = write_questions(lists, output, clusters=clusters, generated_at=utc_now(), bank=bank)
+    if evaluation is None:
+        click.echo("note: scoring engine not available; questions triggered by findings were skipped", err=True)
+    click.echo(f"Wrote {path} ({len(clusters)} cluster{'s' if len(clusters) != 1 else ''} measured)")
+    for vendor, questions in lists.items():
+        gates = sum(1 for q in questions if q.gate)
+        click.echo(f"\n{VENDOR_NAMES[vendor]}: {len(questions)} questions ({gates} knock-out)")
+        for q in questions[:5]:
+            label = " [knock-out]" if q.gate else ""
+            click.echo(f"  {q.priority}. {q.title} ({q.id}){label}")
+            if q.trigger and q.trigger != "always asked":
+                click.echo(f"     because {q.trigger}")

@@ -17,6 +17,7 @@ from typing import Any
 from .errors import InputError
 from .findings import STATUSES, UNKNOWN, Evaluation, Finding, status_rank
 from .inventory import Snapshot, parse_time
+from .scoring.metrics import UPSTREAM_DEFAULT_ADMISSION, unsupported_flags
 
 GIB = 1024**3
 
@@ -137,41 +138,9 @@ FACTS: dict[str, FactSpec] = {
     "fit.unknown": FactSpec("count", "findings that could not be scored for the vendor's targets", 1),
 }
 
-# Flags a kubeadm control plane sets by itself (kubeadm's static Pod manifests); anything else was chosen
-# by the platform team and may not be settable on a managed control plane (limits.md section 3.8).
-KUBEADM_APISERVER_FLAGS = frozenset(
-    {
-        "advertise-address",
-        "allow-privileged",
-        "authorization-mode",
-        "client-ca-file",
-        "enable-admission-plugins",
-        "enable-bootstrap-token-auth",
-        "etcd-cafile",
-        "etcd-certfile",
-        "etcd-keyfile",
-        "etcd-servers",
-        "kubelet-client-certificate",
-        "kubelet-client-key",
-        "kubelet-preferred-address-types",
-        "proxy-client-cert-file",
-        "proxy-client-key-file",
-        "requestheader-allowed-names",
-        "requestheader-client-ca-file",
-        "requestheader-extra-headers-prefix",
-        "requestheader-group-headers",
-        "requestheader-username-headers",
-        "secure-port",
-        "service-account-issuer",
-        "service-account-key-file",
-        "service-account-signing-key-file",
-        "service-cluster-ip-range",
-        "tls-cert-file",
-        "tls-private-key-file",
-        "bind-address",
-        "insecure-port",
-    }
-)
+# etcd flags a kubeadm control plane sets by itself (kubeadm's static Pod manifest); anything else (quota,
+# compaction, snapshot tuning) was chosen by the platform team. kube-apiserver flags and admission plugins use
+# the scoring metrics' definitions (installer plumbing and upstream defaults are not customisations).
 KUBEADM_ETCD_FLAGS = frozenset(
     {
         "advertise-client-urls",
@@ -194,33 +163,6 @@ KUBEADM_ETCD_FLAGS = frozenset(
         "peer-trusted-ca-file",
         "snapshot-count",
         "trusted-ca-file",
-    }
-)
-# kube-apiserver enables these by default (kube-apiserver reference, --enable-admission-plugins); kubeadm adds
-# NodeRestriction. Listing them again is not a customisation.
-DEFAULT_ADMISSION_PLUGINS = frozenset(
-    {
-        "NamespaceLifecycle",
-        "LimitRanger",
-        "ServiceAccount",
-        "TaintNodesByCondition",
-        "PodSecurity",
-        "Priority",
-        "DefaultTolerationSeconds",
-        "DefaultStorageClass",
-        "StorageObjectInUseProtection",
-        "PersistentVolumeClaimResize",
-        "RuntimeClass",
-        "CertificateApproval",
-        "CertificateSigning",
-        "ClusterTrustBundleAttest",
-        "CertificateSubjectRestriction",
-        "DefaultIngressClass",
-        "MutatingAdmissionWebhook",
-        "ValidatingAdmissionPolicy",
-        "ValidatingAdmissionWebhook",
-        "ResourceQuota",
-        "NodeRestriction",
     }
 )
 
@@ -387,10 +329,16 @@ def _flag_name(flag: str) -> str:
     return flag.lstrip("-").split("=", 1)[0]
 
 
-def _custom(flags: dict[str, str], defaults: frozenset[str]) -> list[str] | None:
+def _custom_apiserver(flags: dict[str, str]) -> list[str] | None:
     if not flags:
         return None  # not read (managed control plane, or no static Pods visible)
-    return sorted(f"--{name}" for name in {_flag_name(k) for k in flags} if name not in defaults)
+    return [f"--{name}" for name in unsupported_flags(flags, ())]
+
+
+def _custom_etcd(flags: dict[str, str]) -> list[str] | None:
+    if not flags:
+        return None
+    return sorted(f"--{name}" for name in {_flag_name(k) for k in flags} if name not in KUBEADM_ETCD_FLAGS)
 
 
 def _admission(snap: Snapshot) -> list[str] | None:
@@ -400,7 +348,7 @@ def _admission(snap: Snapshot) -> list[str] | None:
             plugins.extend(p.strip() for p in value.split(",") if p.strip())
     if not plugins and not snap.control_plane.apiserver_flags:
         return None
-    return sorted({p for p in plugins if p not in DEFAULT_ADMISSION_PLUGINS})
+    return sorted({p for p in plugins if p not in UPSTREAM_DEFAULT_ADMISSION})
 
 
 def _feature_gates(snap: Snapshot) -> list[str] | None:
@@ -541,16 +489,11 @@ def snapshot_facts(snapshots: Sequence[Snapshot]) -> dict[str, Any]:
             else None
             for s in snaps
         ),
-        "control_plane.custom_flags": _union(
-            _custom(s.control_plane.apiserver_flags, KUBEADM_APISERVER_FLAGS) for s in snaps
-        ),
+        "control_plane.custom_flags": _union(_custom_apiserver(s.control_plane.apiserver_flags) for s in snaps),
         "control_plane.custom_flag_count": _max(
-            len(c) if (c := _custom(s.control_plane.apiserver_flags, KUBEADM_APISERVER_FLAGS)) is not None else None
-            for s in snaps
+            len(c) if (c := _custom_apiserver(s.control_plane.apiserver_flags)) is not None else None for s in snaps
         ),
-        "control_plane.etcd_custom_flags": _union(
-            _custom(s.control_plane.etcd_flags, KUBEADM_ETCD_FLAGS) for s in snaps
-        ),
+        "control_plane.etcd_custom_flags": _union(_custom_etcd(s.control_plane.etcd_flags) for s in snaps),
         "control_plane.admission_plugins": _union(_admission(s) for s in snaps),
         "control_plane.admission_plugin_count": _max(
             len(a) if (a := _admission(s)) is not None else None for s in snaps

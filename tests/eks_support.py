@@ -19,17 +19,22 @@ class StubbedSession:
 
     moto serves EKS, EC2 and STS but not Service Quotas for ``eks`` (technical.md section D, gotcha 13), nor
     EKS add-ons or cluster versions; only those clients are replaced by botocore ``Stubber``-backed ones.
+    Keys are a service name (any region) or ``service@region``.
     """
 
     stubbed: dict[str, Any] = field(default_factory=dict)
     profile: str | None = None
     region_name: str | None = "eu-west-1"
+    _inner: Any = None
 
     def client(self, service_name: str, region_name: str | None = None, config: Config | None = None) -> Any:
         """The stubbed client for ``service_name`` if there is one, else a real boto3 client."""
-        if service_name in self.stubbed:
-            return self.stubbed[service_name]
-        return boto3.Session(region_name=self.region_name).client(service_name, region_name=region_name, config=config)
+        for key in (f"{service_name}@{region_name}", service_name):
+            if key in self.stubbed:
+                return self.stubbed[key]
+        if self._inner is None:
+            self._inner = boto3.Session(region_name=self.region_name)
+        return self._inner.client(service_name, region_name=region_name, config=config)
 
 
 def quotas_client(region: str, *, applied: list[dict[str, Any]] | None = None, times: int = 1) -> tuple[Any, Stubber]:

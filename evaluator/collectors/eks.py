@@ -234,29 +234,58 @@ class _Account:
     profile: str | None
     account_id: str | None
     regions: list[str]
+    session: SessionLike
+    config: Config
     gaps: list[Gap] = field(default_factory=list)
+    # boto3 sessions are not thread-safe, the clients they make are: clients are made under this lock, from one
+    # session per account so the service models are loaded once.
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def label(self) -> str:
         return self.account_id or f"profile {self.profile or 'default'}"
 
+    def client(self, service: str, region: str) -> Any:
+        with self.lock:
+            client = self.session.client(service, region_name=region, config=self.config)
+        client.meta.events.register("before-send", _count_request, unique_id="k8seval-request-count")
+        return client
+
 
 class _Region:
     """Clients and caches for one (account, region): instance types, cluster versions and quotas."""
 
-    def __init__(self, account: _Account, region: str, session: SessionLike, config: Config) -> None:
+    def __init__(self, account: _Account, region: str) -> None:
         self.account = account
         self.region = region
-        self.eks = session.client("eks", region_name=region, config=config)
-        self.ec2 = session.client("ec2", region_name=region, config=config)
-        self.service_quotas = session.client("service-quotas", region_name=region, config=config)
-        for client in (self.eks, self.ec2, self.service_quotas):
-            client.meta.events.register("before-send", _count_request, unique_id="k8seval-request-count")
+        self.eks = account.client("eks", region)
         self.cluster_count = 0
-        self._lock = threading.Lock()
+        # One lock per cache so a slow call for one does not hold up the others.
+        self._clients_lock = threading.Lock()
+        self._types_lock = threading.Lock()
+        self._versions_lock = threading.Lock()
+        self._quotas_lock = threading.Lock()
+        self._ec2: Any = None
+        self._service_quotas: Any = None
         self._instance_types: dict[str, InstanceNetwork | str] = {}  # a str is the reason it is unknown
         self._versions: dict[str, dict[str, Any] | str] = {}
         self._quotas: tuple[list[Quota], list[str]] | None = None
+
+    @property
+    def ec2(self) -> Any:
+        """The EC2 client, made on first use (most regions of a fleet have no cluster)."""
+        with self._clients_lock:
+            if self._ec2 is None:
+                self._ec2 = self.account.client("ec2", self.region)
+            return self._ec2
+
+    @property
+    def service_quotas(self) -> Any:
+        """The Service Quotas client, made on first use."""
+        with self._clients_lock:
+            if self._service_quotas is None:
+                self._service_quotas = self.account.client("service-quotas", self.region)
+            return self._service_quotas
 
     def where(self, call: str) -> str:
         return f"{call} in {self.region}, {self.account.label}"
@@ -265,7 +294,7 @@ class _Region:
     def instance_networks(self, types: Iterable[str]) -> dict[str, InstanceNetwork | str]:
         """Network facts per instance type, fetched once per region (DescribeInstanceTypes, 100 types a call)."""
         wanted = sorted(set(types))
-        with self._lock:
+        with self._types_lock:
             missing = [t for t in wanted if t not in self._instance_types]
             for start in range(0, len(missing), 100):
                 self._fetch_instance_types(missing[start : start + 100])
@@ -295,7 +324,7 @@ class _Region:
     # cluster versions ----------------------------------------------------------------------------------------
     def cluster_version(self, version: str) -> dict[str, Any] | str:
         """The DescribeClusterVersions entry for ``version`` (support dates), or why it is unknown."""
-        with self._lock:
+        with self._versions_lock:
             if version not in self._versions:
                 self._versions[version] = self._fetch_version(version)
             return self._versions[version]
@@ -316,7 +345,7 @@ class _Region:
     # quotas --------------------------------------------------------------------------------------------------
     def quotas(self) -> tuple[list[Quota], list[str]]:
         """EKS quotas for this account and region, and notes on where each value came from."""
-        with self._lock:
+        with self._quotas_lock:
             if self._quotas is None:
                 self._quotas = self._fetch_quotas()
             return self._quotas
@@ -421,7 +450,7 @@ def collect_eks(
     regions_read = 0
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="k8seval-eks") as pool:
         discovery: dict[Future[tuple[_Region | None, list[str], Gap | None]], tuple[_Account, str]] = {
-            pool.submit(_discover, session_factory, account, region, config, wanted): (account, region)
+            pool.submit(_discover, account, region, wanted): (account, region)
             for account in accounts
             for region in account.regions
         }
@@ -486,7 +515,7 @@ def _open_account(session_factory: SessionFactory, profile: str | None, regions:
     """Check the credentials once (sts:GetCallerIdentity) and resolve the region list for one profile."""
     session = session_factory(profile)
     home = next((r for r in regions if r != "all"), None) or session.region_name or "us-east-1"
-    account = _Account(profile=profile, account_id=None, regions=[])
+    account = _Account(profile=profile, account_id=None, regions=[], session=session, config=config)
     label = f"profile {profile or 'default'}"
     try:
         identity = session.client("sts", region_name=home, config=config).get_caller_identity()
@@ -534,16 +563,9 @@ def _enabled_regions(session: SessionLike, home: str, config: Config, label: str
     return [r["RegionName"] for r in response.get("Regions", []) if r.get("OptInStatus") != "not-opted-in"]
 
 
-def _discover(
-    session_factory: SessionFactory,
-    account: _Account,
-    region: str,
-    config: Config,
-    wanted: set[str] | None,
-) -> tuple[_Region | None, list[str], Gap | None]:
+def _discover(account: _Account, region: str, wanted: set[str] | None) -> tuple[_Region | None, list[str], Gap | None]:
     """List the clusters of one (account, region). A region that is not enabled is a gap, not an error."""
-    # A session per worker: boto3 sessions are not thread-safe, clients made from them are.
-    ctx = _Region(account, region, session_factory(account.profile), config)
+    ctx = _Region(account, region)
     where = ctx.where("eks:ListClusters")
     try:
         names = [

@@ -439,18 +439,24 @@ def evaluate(
     fits: list[TargetFit] = []
     forecasts = []
     forecast_notes: list[str] = []
+    # The plan is the same for every cluster: per target, each constraint with its metric, limit and note.
+    plan = {
+        target: [
+            (c, c.metric_for(target), c.limits.get(target), notes.get((c.id, target), ""))
+            for c in effective.constraints
+        ]
+        for target in chosen
+    }
+    metric_names = list(dict.fromkeys(m for rows in plan.values() for _, m, _, _ in rows))
     for history in histories:
         snap = history.latest
         # One read per metric, shared by every target (several constraints may use one metric).
-        names = dict.fromkeys(c.metric_for(t) for c in effective.constraints for t in chosen)
-        measured = {m: measure(snap, m) for m in names}
-        for target in chosen:
+        measured = {m: measure(snap, m) for m in metric_names}
+        for target, rows in plan.items():
             mine: list[Finding] = []
-            for constraint in effective.constraints:
-                metric = measured[constraint.metric_for(target)]
-                note = notes.get((constraint.id, target), "")
+            for constraint, metric_name, limit, note in rows:
+                metric = measured[metric_name]
                 j = judge(constraint, target, metric, note=note)
-                limit = constraint.limits.get(target)
                 mine.append(
                     Finding(
                         cluster=history.label,

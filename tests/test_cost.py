@@ -214,3 +214,14 @@ def test_unreadable_files(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not valid YAML"):
         load_cost_assumptions(bad)
     assert issubclass(CatalogError, InputError)
+
+
+def test_unknown_calendar_falls_back_to_the_catalog_version_metric() -> None:
+    data = _data()
+    data["eks_versions"]["versions"] = {"1.40": {"end_of_standard": "2030-01-01", "end_of_extended": "2031-01-01"}}
+    a = cost_assumptions_from_data(data, where="c")
+    # 1.29 is not in this calendar and older than 1.40 (still in standard): the catalog's table decides
+    snap = make_snapshot(version="1.29.4")
+    est = estimate_costs(snap, ["eks"], a, at="2026-11-26T00:00:00Z")[0]
+    assert _lines(est)["EKS control plane (extended support)"] == 438.00
+    assert any("catalog version table" in n for n in est.notes)

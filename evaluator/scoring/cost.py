@@ -272,6 +272,24 @@ def eks_support(version: str | None, on: date, calendar: VersionCalendar) -> Sup
     return SupportStatus("unknown", minor, f"{minor} is not in the EKS calendar in the assumptions")
 
 
+def _catalog_support(snapshot: Snapshot) -> SupportStatus | None:
+    """Fallback when the assumptions' calendar cannot tell: the catalog's EKS version metric.
+
+    ``version.eks_standard_months_left`` counts from the snapshot's time; below zero means the version
+    had left standard support when the snapshot was taken.
+    """
+    from .metrics import METRICS  # the catalog's version table, read through its metric
+
+    fn = METRICS.get("version.eks_standard_months_left")
+    if fn is None:
+        return None
+    value = fn(snapshot)
+    if value.value is None:
+        return None
+    phase = "extended" if value.value <= 0 else "standard"
+    return SupportStatus(phase, None, f"catalog version table: {value.detail or f'{value.value:g} months left'}")
+
+
 # ---------------------------------------------------------------------------------------------- estimates
 
 
@@ -359,7 +377,9 @@ def estimate_costs(
             lines.extend(machines)
             notes.extend(machine_notes)
         elif target == "eks":
-            support = eks_support(snapshot.cluster.version, on, a.eks_versions)
+            support = eks_support(snapshot.cluster.version or snapshot.cluster.git_version, on, a.eks_versions)
+            if support.phase == "unknown":
+                support = _catalog_support(snapshot) or support
             std, ext = a.fee("eks_standard"), a.fee("eks_extended")
             if support.phase in ("extended", "past-extended"):
                 lines.append(

@@ -124,8 +124,9 @@ def findings_csv(findings: list[Finding]) -> str:
 
 def _cell(finding: Finding) -> str:
     status = finding.status.upper()
-    measured = isinstance(finding.observed, int | float)
-    observed = format_value(finding.observed, finding.unit) if measured else "not measured"
+    value = finding.observed
+    measured = isinstance(value, int | float) and not isinstance(value, bool)
+    observed = format_value(float(value), finding.unit) if isinstance(value, int | float) else "not measured"
     if finding.limit_kind == "not-applicable":
         return f"{status}\n{observed} / no limit" if measured else f"{status}\nno limit"
     if finding.limit_kind == "not-published":

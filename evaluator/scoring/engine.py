@@ -174,8 +174,8 @@ def judge(
     detail = f" ({metric.detail})" if metric.detail else ""
     tail = f"; {note}" if note else ""
     if limit is None or limit.kind == "not-applicable":
-        observed = "" if metric.value is None else f" ({format_value(metric.value, constraint.unit)} measured)"
-        return Judgement("ok", f"{title}: no such limit on {label}{observed}{tail}")
+        seen = "" if metric.value is None else f" ({format_value(metric.value, constraint.unit)} measured)"
+        return Judgement("ok", f"{title}: no such limit on {label}{seen}{tail}")
     if metric.value is None:
         reason = metric.reason or "not measured"
         if limit.kind == "not-published":
@@ -313,9 +313,9 @@ def fit_reason(findings: Sequence[Finding], target: str) -> str:
         worst = sorted(by_status[status], key=lambda f: -(f.utilisation or 0.0))
         if worst:
             sentence = f"{opening} {label}: {_join([_short(f) for f in worst])}"
-            unknown = len(by_status[UNKNOWN])
-            if unknown:
-                sentence += f"; {unknown} not measured"
+            missing = len(by_status[UNKNOWN])
+            if missing:
+                sentence += f"; {missing} not measured"
             return sentence + "."
     unknown = by_status[UNKNOWN]
     if unknown:

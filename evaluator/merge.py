@@ -20,7 +20,8 @@ Rules, per section:
   When neither side (or both) is the preferred kind, the later snapshot wins.
 * ``objects``, ``extra`` dicts and ``collection.count_methods`` are unions (preferred side wins per key); other
   dicts and lists are taken whole from one side, since a count split across two sources would be inconsistent.
-* A gap is dropped when the other snapshot measured that item and has no gap for it; duplicates are removed.
+* A gap is dropped when the other snapshot measured that item and has no gap for it; duplicates are removed;
+  the rest are sorted by source and item.
 * ``collection.collectors`` are joined, ``collected_at`` is the later of the two, durations and requests add up.
 * The two snapshots must describe one cluster: the same name (an EKS ARN ``.../cluster/NAME`` or a GKE context
   ``gke_PROJECT_LOCATION_NAME`` matches ``NAME``) and compatible platforms (equal, or one ``unknown``); else
@@ -232,4 +233,4 @@ def _merge_gaps(a: Snapshot, b: Snapshot) -> list[Gap]:
                 continue
             seen.add(gap)
             gaps.append(gap)
-    return gaps
+    return sorted(gaps, key=lambda g: (g.source, g.item, g.reason))  # the same whichever order a and b come in

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -187,6 +188,7 @@ class FakeGkeState:
     forbidden: set[str] = field(default_factory=set)
     missing_zones: dict[str, list[str]] = field(default_factory=dict)
     fail_once: dict[str, int] = field(default_factory=dict)  # path -> HTTP status to answer once (e.g. 429)
+    latency: float = 0.0  # seconds added to every answer (benchmarks: a network round trip)
     requests: list[str] = field(default_factory=list)  # "GET /v1/...?$alt=json;enum-encoding=int"
     headers: list[dict[str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -223,6 +225,8 @@ class _Handler(BaseHTTPRequestHandler):
             state.requests.append(f"GET {self.path}")
             state.headers.append(dict(self.headers.items()))
             injected = state.fail_once.pop(path, None)
+        if state.latency:
+            time.sleep(state.latency)
         if injected == 429:
             self._send(429, _error(429, "RESOURCE_EXHAUSTED", "Quota exceeded"), {"Retry-After": "1"})
             return

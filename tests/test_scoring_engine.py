@@ -182,6 +182,9 @@ def test_format_value(value: float | None, unit: str, text: str) -> None:
         ({"watch": 1}, 95, "A", "fits"),
         ({"unknown": 2}, 96, "A", "fits"),
         ({"unknown": 3}, 94, "A", "fits with work"),  # more than 2 unknown
+        ({"unknown": 10}, 80, "B", "fits with work"),
+        ({"unknown": 30}, 80, "B", "fits with work"),  # unknowns take at most 20 points
+        ({"unknown": 30, "at-risk": 1}, 65, "C", "fits with work"),
         ({"at-risk": 1, "watch": 2}, 75, "B", "fits with work"),
         ({"at-risk": 2}, 70, "C", "fits with work"),
         ({"at-risk": 3, "watch": 1}, 50, "D", "fits with work"),

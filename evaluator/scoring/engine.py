@@ -21,8 +21,9 @@ after any policy override):
 
 Fit per cluster and target (:class:`~evaluator.findings.TargetFit`):
 
-* score = 100 - 40 x blockers - 15 x at-risk - 5 x watch - 2 x unknown, floored at 0; any blocker caps
-  the score at 49.
+* score = 100 - 40 x blockers - 15 x at-risk - 5 x watch - 2 x unknown (the unknown part at most 20
+  points, so facts a collector could not reach never outweigh measured problems), floored at 0; any
+  blocker caps the score at 49.
 * grade: A >= 90, B >= 75, C >= 60, D >= 40, else F.
 * verdict: "does not fit today" when any finding is a blocker; "fits with work" when any is at-risk or
   more than :data:`UNKNOWN_TOLERANCE` are unknown; else "fits".
@@ -48,6 +49,7 @@ EVALUATION_SCHEMA = "k8seval/evaluation/v1"
 PENALTIES = {"blocker": 40, "at-risk": 15, "watch": 5, UNKNOWN: 2}
 BLOCKER_CAP = 49
 GRADES = ((90, "A"), (75, "B"), (60, "C"), (40, "D"))
+UNKNOWN_PENALTY_CAP = 20  # the most points unknown findings can take off together
 UNKNOWN_TOLERANCE = 2  # more unknown findings than this turn "fits" into "fits with work"
 
 NUMERIC_KINDS = ("hard", "quota", "recommended")
@@ -262,8 +264,9 @@ def _judge_unpublished(constraint: Constraint, target: str, observed: float, tai
 
 def fit_score(counts: dict[str, int]) -> float:
     """The 0-100 fit score from status counts (formula in the module docstring)."""
-    score = 100 - sum(PENALTIES[s] * counts.get(s, 0) for s in PENALTIES)
-    score = max(0, score)
+    measured = sum(PENALTIES[s] * counts.get(s, 0) for s in STATUSES if s in PENALTIES)
+    unknown = min(UNKNOWN_PENALTY_CAP, PENALTIES[UNKNOWN] * counts.get(UNKNOWN, 0))
+    score = max(0, 100 - measured - unknown)
     if counts.get("blocker", 0):
         score = min(score, BLOCKER_CAP)
     return float(score)

@@ -426,7 +426,8 @@ def evaluate(
     targets); ``costs`` a :class:`~evaluator.scoring.cost.CostAssumptions` (the shipped defaults when
     None); ``now`` the RFC 3339 time of the run (defaults to the clock; also the date support windows and
     prices are judged at). Targets: ``targets``, else the policy's, else every target in
-    :data:`~evaluator.findings.TARGETS` order.
+    :data:`~evaluator.findings.TARGETS` order. A finding carries the constraint's remediation when its
+    status is watch, at-risk or blocker.
     """
     from .forecast import forecast_history  # forecast uses this module's wording helpers
 

@@ -184,11 +184,15 @@ class Server:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
 
-    def end(self, record: RequestRecord) -> None:
-        """Record a finished request."""
+    def record(self, record: RequestRecord) -> None:
+        """Log a request as its status line is sent (before the body, so a client never sees it missing)."""
+        with self._lock:
+            self.log.append(record)
+
+    def end(self) -> None:
+        """Count a request as finished."""
         with self._lock:
             self.in_flight -= 1
-            self.log.append(record)
 
     def reset_counters(self) -> None:
         """Forget counted requests (not the faults)."""
@@ -281,7 +285,11 @@ class Handler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     server_version = "k8seval-simulator"
+    # Headers and body go out in separate writes; without TCP_NODELAY, Nagle's algorithm and delayed ACKs
+    # add about 40 ms to every response.
+    disable_nagle_algorithm = True
     sim: Server  # set on the subclass made per server
+    _record: tuple[str, str, dict[str, str], str]  # method, path, query, Accept of the current request
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
         """Keep quiet: tests and the CLI read the server's own counters instead of an access log."""
@@ -308,7 +316,7 @@ class Handler(BaseHTTPRequestHandler):
         accept = self.headers.get("Accept", "application/json")
         sim = self.sim
         sim.begin(path)
-        status = 500
+        self._record = (method, path, query, accept)
         try:
             length = int(self.headers.get("Content-Length") or 0)
             if length:
@@ -321,14 +329,13 @@ class Handler(BaseHTTPRequestHandler):
                 raise ApiError(
                     405, "MethodNotAllowed", f"the simulator is read-only: {method} is not supported", details={}
                 )
-            status = self._route(path, query, accept)
+            self._route(path, query, accept)
         except ApiError as exc:
-            status = exc.code
             self._send_json(exc.code, exc.status(), headers=exc.headers)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
         finally:
-            sim.end(RequestRecord(method, path, query, accept, status))
+            sim.end()
 
     def _authenticate(self) -> None:
         token = self.sim.token
@@ -339,6 +346,7 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(401, "Unauthorized", "Unauthorized", details={})
 
     def _headers(self, code: int, content_type: str, extra: dict[str, str] | None = None) -> None:
+        self.sim.record(RequestRecord(*self._record, code))
         self.send_response(code)
         self.send_header("Content-Type", content_type)
         self.send_header("Cache-Control", "no-cache, private")

@@ -40,11 +40,12 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError
 from jinja2.runtime import Undefined
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -231,9 +232,14 @@ def template_env() -> SandboxedEnvironment:
 _ENV = template_env()
 
 
+@lru_cache(maxsize=1024)
+def _template(text: str) -> Template:
+    return _ENV.from_string(text)
+
+
 def render_text(question: Question, facts: dict[str, Any], vendor: str) -> str:
     """Fill a question's placeholders from flat ``facts``; errors raise jinja2 exceptions."""
-    template = _ENV.from_string(question.text)
+    template = _template(question.text)
     text = template.render(facts=nest(facts), vendor={"id": vendor, "name": VENDOR_NAMES.get(vendor, vendor)})
     return " ".join(text.split())
 
@@ -377,7 +383,7 @@ def _check_predicate(pred: Predicate, where: str, qid: str, path: str) -> None:
 
 def _validate_template(question: Question, where: str, constraint_ids: Sequence[str]) -> None:
     try:
-        _ENV.from_string(question.text)
+        _template(question.text)
     except TemplateSyntaxError as exc:
         raise _fail(where, question.id, f"text: template syntax error: {exc.message} (line {exc.lineno})") from None
     full = sample_facts(constraint_ids)

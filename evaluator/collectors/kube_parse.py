@@ -340,10 +340,11 @@ class NodeTally:
             info = status.get("nodeInfo") or {}
             name = meta.get("name") or ""
             self.names.append(name)
-            if any(label in labels for label in CONTROL_PLANE_LABELS):
-                self.control_plane += 1
-            pool = next((labels[k] for k in POOL_LABELS if labels.get(k)), NO_POOL)
-            self.by_pool[pool] += 1
+            control_plane = any(label in labels for label in CONTROL_PLANE_LABELS)
+            self.control_plane += control_plane
+            pool = next((labels[k] for k in POOL_LABELS if labels.get(k)), None)
+            if pool or not control_plane:  # unlabelled control-plane nodes are counted in control_plane only
+                self.by_pool[pool or NO_POOL] += 1
             itype = labels.get("node.kubernetes.io/instance-type") or labels.get("beta.kubernetes.io/instance-type")
             if itype:
                 self.by_type[itype] += 1

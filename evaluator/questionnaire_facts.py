@@ -115,7 +115,7 @@ FACTS: dict[str, FactSpec] = {
         "list", "etcd flags beyond the kubeadm defaults", ["--quota-backend-bytes", "--auto-compaction-retention"]
     ),
     "control_plane.admission_plugins": FactSpec(
-        "list", "admission plugins enabled explicitly", ["NodeRestriction", "EventRateLimit"]
+        "list", "admission plugins enabled beyond the upstream defaults", ["EventRateLimit", "AlwaysPullImages"]
     ),
     "control_plane.admission_plugin_count": FactSpec("count", "admission plugins beyond the defaults", 2),
     "control_plane.feature_gates": FactSpec("list", "feature gates set explicitly", ["InPlacePodVerticalScaling"]),

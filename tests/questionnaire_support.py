@@ -126,7 +126,7 @@ def _utilisation(s: Snapshot, value: Any) -> Snapshot:
 
 
 def _version(s: Snapshot, value: Any) -> Snapshot:
-    version = value if value is None or isinstance(value, str) else _first(value)
+    version = value if value is None or isinstance(value, str | int | float) else _first(value)
     if isinstance(version, int | float):
         version = f"1.{int(version)}"
     return replace(s, cluster=replace(s.cluster, version=f"{version}.0" if version else None))
@@ -158,7 +158,13 @@ FACT_SETTERS: dict[str, Setter] = {
     ),
     "namespaces.count": _on_latest(lambda s, v: replace(s, namespaces=v)),
     "crds.count": _on_latest(lambda s, v: replace(s, crds=v)),
-    "services.count": _field("services", "count"),
+    "services.count": _on_latest(
+        lambda s, v: replace(
+            s,
+            services=replace(s.services, count=v),
+            objects={k: n for k, n in s.objects.items() if k != "services"},
+        )
+    ),
     "services.load_balancers": _on_latest(
         lambda s, v: replace(
             s, services=replace(s.services, by_type={} if v is None else {"ClusterIP": 5, "LoadBalancer": v})
@@ -375,3 +381,108 @@ def evaluation_for(values: dict[str, Any], vendor: str, cluster: str = "prod-1")
         clusters=[cluster],
         findings=findings,
     )
+
+
+def bank_snapshot(name: str = "prod-1", *, platform: str = "self-hosted") -> Snapshot:
+    """A bank-sized self-hosted cluster (1,500 nodes, 8,000 NetworkPolicies, 5.1 GiB etcd), every section set."""
+    from evaluator.inventory import (
+        ClusterInfo,
+        ControlPlaneInventory,
+        EtcdInventory,
+        NetworkingInventory,
+        NetworkPolicyInventory,
+        NodeInventory,
+        ServiceInventory,
+        WebhookInventory,
+    )
+
+    return Snapshot(
+        cluster=ClusterInfo(name=name, platform=platform, version="1.29.4", provider="aws", region="eu-west-2"),
+        collected_at="2026-11-01T10:00:00Z",
+        objects={"pods": 45000, "networkpolicies.networking.k8s.io": 8000, "services": 6000},
+        namespaces=900,
+        crds=180,
+        nodes=NodeInventory(
+            count=1500,
+            control_plane_count=3,
+            pods_per_node=Stats(max=118, mean=30, p95=60),
+            allocatable_pods=Stats(max=250, min=110),
+            by_zone={"eu-west-2a": 500, "eu-west-2b": 500, "eu-west-2c": 500},
+            by_os={"linux": 1490, "windows": 10},
+            gpu_count=4,
+        ),
+        network_policies=NetworkPolicyInventory(
+            count=8000,
+            max_per_namespace=60,
+            ingress_rules=14000,
+            egress_rules=10000,
+            ip_blocks=1200,
+            max_ports_per_rule=30,
+            cni_policies={"globalnetworkpolicies.crd.projectcalico.org": 350},
+        ),
+        services=ServiceInventory(
+            count=6000,
+            by_type={"ClusterIP": 5900, "LoadBalancer": 40},
+            max_endpoints_per_service=400,
+            endpoints_total=60000,
+        ),
+        webhooks=WebhookInventory(count=14, mutating=5, validating=9, max_timeout_seconds=30, fail_closed=6),
+        etcd=EtcdInventory(
+            db_size_bytes=5_476_083_302,
+            db_size_in_use_bytes=4_100_000_000,
+            quota_backend_bytes=8 * 1024**3,
+            total_keys=1_200_000,
+            members=[EtcdMember(f"etcd-{i}", str(i)) for i in range(5)],
+            source="etcd",
+        ),
+        networking=NetworkingInventory(
+            cni="calico",
+            kube_proxy_mode="ipvs",
+            pod_cidrs=["10.32.0.0/12"],
+            service_cidrs=["10.96.0.0/16"],
+            ip_family="ipv4",
+            pod_ip_capacity=1_048_576,
+            pod_ips_in_use=45000,
+        ),
+        control_plane=ControlPlaneInventory(
+            apiserver_flags={
+                "secure-port": "6443",
+                "etcd-servers": "https://10.0.0.1:2379",
+                "max-requests-inflight": "3000",
+                "audit-policy-file": "/etc/kubernetes/audit.yaml",
+                "encryption-provider-config": "/etc/kubernetes/enc.yaml",
+                "oidc-issuer-url": "https://sso.example.org",
+                "etcd-servers-overrides": "/events#https://10.0.0.9:2379",
+                "feature-gates": "InPlacePodVerticalScaling=true",
+                "enable-admission-plugins": "NodeRestriction,EventRateLimit,AlwaysPullImages",
+            },
+            etcd_flags={
+                "data-dir": "/var/lib/etcd",
+                "quota-backend-bytes": "8589934592",
+                "auto-compaction-retention": "1",
+            },
+            apiserver_count=3,
+        ),
+    )
+
+
+def bank_fleet() -> list[Snapshot]:
+    """Two clusters: the bank cluster (with a month of history) and an EKS cluster with cloud facts."""
+    latest = bank_snapshot()
+    earlier = replace(
+        latest, collected_at="2026-10-02T10:00:00Z", etcd=replace(latest.etcd, db_size_bytes=5_276_083_302)
+    )
+    eks = replace(
+        bank_snapshot("payments-eks", platform="eks"),
+        cloud=CloudInventory(
+            provider="aws",
+            mode="standard",
+            support_type="EXTENDED",
+            release_channel="none",
+            endpoint_public=True,
+            logging=["api", "audit"],
+            node_groups=[NodeGroup(f"ng-{i}") for i in range(12)],
+        ),
+        gaps=[Gap("eks", "etcd.total_keys", "no etcd access on EKS")],
+    )
+    return [earlier, latest, eks]

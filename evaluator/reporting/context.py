@@ -15,6 +15,7 @@ from markupsafe import Markup
 from ..catalog.model import Catalog, Constraint
 from ..findings import (
     STATUSES,
+    TARGETS,
     UNKNOWN,
     Evaluation,
     Finding,
@@ -213,7 +214,7 @@ def build_report_context(
         unknowns=_unknowns(evaluation.findings, constraints, anchors),
         questions=_questions(questions) if questions else None,
         answers=_answers(answers, clusters, targets) if answers else None,
-        sources=_sources(catalog, evaluation.findings),
+        sources=_sources(catalog, evaluation.findings, targets),
         thresholds=_thresholds(catalog),
         notices=list(notices or ()),
         fail_on=fail_on,
@@ -664,10 +665,12 @@ def _assumptions(data: Mapping[str, Any]) -> list[dict[str, str]]:
     return rows
 
 
-def _break_even(data: Mapping[str, Any]) -> list[dict[str, str]]:
-    """One row per managed target: the engineer-time threshold sentence and which option is cheaper."""
+def _break_even(data: Mapping[str, Any], targets: Sequence[str]) -> list[dict[str, str]]:
+    """One row per managed target compared: the engineer-time threshold sentence and which option is cheaper."""
     rows = []
     for target, body in data.items():
+        if target in TARGETS and target not in targets:
+            continue
         if isinstance(body, Mapping):
             fte = body.get("fleet_fte")
             rows.append(
@@ -692,7 +695,7 @@ def _costs(evaluation: Evaluation, targets: Sequence[str]) -> dict[str, Any]:
             "lines": [],
             "svg": Markup(""),
             "assumptions": _assumptions(evaluation.cost_assumptions),
-            "break_even": _break_even(evaluation.break_even),
+            "break_even": _break_even(evaluation.break_even, targets),
         }
     by_target: dict[str, float] = defaultdict(float)
     table: dict[str, dict[str, float]] = defaultdict(dict)
@@ -736,7 +739,7 @@ def _costs(evaluation: Evaluation, targets: Sequence[str]) -> dict[str, Any]:
         "notes": notes,
         "svg": cost_bars([(target_label(t), by_target[t]) for t in ordered]),
         "assumptions": _assumptions(evaluation.cost_assumptions),
-        "break_even": _break_even(evaluation.break_even),
+        "break_even": _break_even(evaluation.break_even, targets),
     }
 
 
@@ -860,14 +863,14 @@ def _answers(
     return out
 
 
-def _sources(catalog: Catalog, findings: Sequence[Finding]) -> list[dict[str, Any]]:
+def _sources(catalog: Catalog, findings: Sequence[Finding], targets: Sequence[str]) -> list[dict[str, Any]]:
     used = {f.constraint for f in findings} or set(catalog.ids)
     by_url: dict[str, dict[str, Any]] = {}
     for c in catalog.constraints:
         if c.id not in used:
             continue
         for target, limit in c.limits.items():
-            if not limit.source:
+            if not limit.source or target not in targets:
                 continue
             entry = by_url.setdefault(limit.source, {"url": limit.source, "verified": limit.verified, "cites": {}})
             entry["verified"] = max(entry["verified"], limit.verified)

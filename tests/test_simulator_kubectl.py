@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from evaluator.cli import cli
 from evaluator.simulator import Faults, Simulator, profile
 from tests.simulator_support import SimulateProcess, kubectl, needs_kubectl
 
@@ -116,20 +116,16 @@ def test_kubectl_survives_throttling_and_expired_continue(tmp_path: Path) -> Non
 
 
 def test_cli_port_in_use_and_bad_spec(tmp_path: Path) -> None:
-    code = "from evaluator.cli import main; main()"
+    runner = CliRunner()
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = subprocess.run(
-            [sys.executable, "-c", code, "simulate", "--port", str(port)], capture_output=True, text=True, timeout=60
-        )
-    assert result.returncode == 2
+        result = runner.invoke(cli, ["simulate", "--port", str(port)], catch_exceptions=False)
+    assert result.exit_code == 2
     assert result.stderr.strip().count("\n") == 0 and "address already in use" in result.stderr
     bad = tmp_path / "spec.yaml"
     bad.write_text("name: x\nnodes: ten\npods: 10\nnamespaces: 4\n")
-    result = subprocess.run(
-        [sys.executable, "-c", code, "simulate", "--spec", str(bad)], capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 2
+    result = runner.invoke(cli, ["simulate", "--spec", str(bad)], catch_exceptions=False)
+    assert result.exit_code == 2
     assert result.stderr.strip() == f"k8seval: error: {bad}: nodes: expected an integer, got 'ten'"

@@ -13,9 +13,10 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
-from .names import hash_suffix, make_uid, mix, offset_time, ordered_suffix, suffix, tag, unit
+from .names import epoch_rfc3339, hash_suffix, hex_id, make_uid, mix, ordered_suffix, parse_time, suffix, tag, unit
 from .spec import (
     SYSTEM_NAMESPACES,
     ClusterSpec,
@@ -70,12 +71,8 @@ class Collection:
     ) -> None:
         self.resource = resource
         self.counts = counts  # per namespace (namespaced) or a single entry (cluster scope)
-        self.starts: list[int] = []
-        total = 0
-        for count in counts:
-            self.starts.append(total)
-            total += count
-        self.count = total
+        self.starts = [0, *accumulate(counts)][:-1] if counts else []
+        self.count = sum(counts)
         self._name_of = name_of
         self._build = build
 
@@ -313,6 +310,7 @@ class Cluster:
         self.defaults = _PLATFORM_DEFAULTS[spec.platform]
         self.pool_label = POOL_LABELS[spec.platform]
         self.git_version = self._git_version(spec.version)
+        self._created_epoch = parse_time(spec.created).timestamp()
         self._build_nodes()
         self._build_namespaces()
         self._build_pods()
@@ -373,6 +371,7 @@ class Cluster:
         infos.sort(key=lambda n: n.name)
         self.nodes = infos
         self.node_index = {n.name: i for i, n in enumerate(infos)}
+        self._node_ips = [_ip(self._node_ip_int(n.number)) for n in infos]
 
     def _node_name(self, pool: NodePool, k: int, number: int) -> str:
         if self.spec.platform == "eks":
@@ -432,6 +431,8 @@ class Cluster:
 
     def _per_namespace(self, total: int, salt: str) -> list[int]:
         """``total`` generated objects spread over the workload namespaces; 0 elsewhere."""
+        if total == 0:
+            return [0] * len(self.namespaces)
         salt_tag = tag(salt)
         weights = [self._ns_weight[ns] * (0.5 + unit(self.seed, salt_tag, ns)) for ns in self.workload_ns]
         counts = [0] * len(self.namespaces)
@@ -752,7 +753,7 @@ class Cluster:
 
     def created_at(self, *parts: int) -> str:
         """A deterministic creation time between the cluster's creation and about 600 days later."""
-        return offset_time(self.spec.created, 60 + unit(self.seed, *parts) * 600 * 86400)
+        return epoch_rfc3339(self._created_epoch + 60 + unit(self.seed, *parts) * 600 * 86400)
 
     def uid(self, *parts: int) -> str:
         """A deterministic uid."""
@@ -760,7 +761,7 @@ class Cluster:
 
     def node_ip(self, node: int) -> str:
         """InternalIP of node index ``node``."""
-        return _ip(self._node_ip_int(self.nodes[node].number))
+        return self._node_ips[node]
 
     def pod_ip(self, app_index: int) -> str:
         """A pod IP from 100.64.0.0/10 (carrier-grade NAT space is common for pod CIDRs)."""
@@ -772,7 +773,7 @@ class Cluster:
 
     def secret_value(self, *parts: int) -> str:
         """Base64 data for a Secret key (synthetic bytes, never a real credential)."""
-        return base64.b64encode(hash_suffix(*parts, width=24).encode()).decode()
+        return base64.b64encode(hex_id(*parts, width=24).encode()).decode()
 
     def counts(self) -> dict[str, int]:
         """resource[.group] -> number of objects, for every served collection."""

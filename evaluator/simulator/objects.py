@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from .names import hash_suffix, mix, offset_time, ordered_suffix, tag, unit
+from .names import hash_suffix, hex_id, mix, offset_time, ordered_suffix, tag, unit
 
 if TYPE_CHECKING:
     from .cluster import Cluster
@@ -105,6 +105,7 @@ class Builders:
         self.spec = cluster.spec
         self.seed = cluster.seed
         self.rv = cluster.resource_version
+        self._rs_cache: dict[tuple[int, int], str] = {}
 
     # ------------------------------------------------------------------ shared
 
@@ -125,11 +126,22 @@ class Builders:
         return d, r, min(per, self.c.pods_per_ns[ns] - d * per)
 
     def _rs_hash(self, ns: int, d: int) -> str:
-        return hash_suffix(self.seed, _T_RS, ns, d, width=10)
+        key = (ns, d)
+        value = self._rs_cache.get(key)
+        if value is None:
+            if len(self._rs_cache) > 50_000:  # bounded: a page touches a few hundred Deployments at most
+                self._rs_cache.clear()
+            value = self._rs_cache[key] = hash_suffix(self.seed, _T_RS, ns, d, width=10)
+        return value
 
     def _image(self, ns: int, d: int) -> str:
         tenant = self.c.namespaces[ns].split("-")[0]
         return f"registry.example.com/{tenant}/app-{d:05d}:1.{mix(self.seed, ns, d) % 20}.{mix(self.seed, d) % 9}"
+
+    def _image_id(self, ns: int, d: int) -> str:
+        return (
+            f"registry.example.com/{self.c.namespaces[ns].split('-')[0]}/app-{d:05d}@sha256:{hex_id(self.seed, ns, d)}"
+        )
 
     # ------------------------------------------------------------------ namespaces and nodes
 
@@ -204,7 +216,7 @@ class Builders:
             node_spec["podCIDR"] = f"10.{64 + (info.number >> 8)}.{info.number & 255}.0/24"
             node_spec["podCIDRs"] = [node_spec["podCIDR"]]
         if platform == "eks":
-            node_spec["providerID"] = f"aws:///{info.zone}/i-0{hash_suffix(self.seed, 79, info.number, width=16)}"
+            node_spec["providerID"] = f"aws:///{info.zone}/i-0{hex_id(self.seed, 79, info.number, width=16)}"
         elif platform == "gke":
             node_spec["providerID"] = f"gce://bank-platform-prod/{info.zone}/{info.name}"
         if taints:
@@ -261,7 +273,7 @@ class Builders:
                     "kernelVersion": kernel,
                     "kubeProxyVersion": kubelet,
                     "kubeletVersion": kubelet,
-                    "machineID": hash_suffix(self.seed, _T_NODE, info.number, 2, width=32),
+                    "machineID": hex_id(self.seed, _T_NODE, info.number, 2, width=32),
                     "operatingSystem": os_name,
                     "osImage": os_image,
                     "systemUUID": self.c.uid(_T_NODE, info.number, 3),
@@ -345,8 +357,8 @@ class Builders:
                 {
                     "name": "app",
                     "image": container["image"],
-                    "imageID": f"{container['image'].split(':')[0]}@sha256:{hash_suffix(self.seed, ns, d, width=64)}",
-                    "containerID": f"containerd://{hash_suffix(self.seed, _T_POD, ns, j, width=64)}",
+                    "imageID": self._image_id(ns, d),
+                    "containerID": f"containerd://{hex_id(self.seed, _T_POD, ns, j, width=64)}",
                     "ready": ready,
                     "started": ready,
                     "restartCount": restarts,
@@ -523,7 +535,7 @@ class Builders:
         if sp.kind == "static":
             meta["annotations"] = {
                 "kubernetes.io/config.source": "file",
-                "kubernetes.io/config.hash": hash_suffix(self.seed, tag(sp.name), width=32),
+                "kubernetes.io/config.hash": hex_id(self.seed, tag(sp.name), width=32),
             }
             if sp.owner == "kube-apiserver":
                 meta["annotations"]["kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint"] = (
@@ -558,8 +570,8 @@ class Builders:
                         "started": True,
                         "restartCount": 0,
                         "state": {"running": {"startedAt": created}},
-                        "containerID": f"containerd://{hash_suffix(self.seed, tag(sp.name), width=64)}",
-                        "imageID": f"{image.split(':')[0]}@sha256:{hash_suffix(self.seed, tag(image), width=64)}",
+                        "containerID": f"containerd://{hex_id(self.seed, tag(sp.name), width=64)}",
+                        "imageID": f"{image.split(':')[0]}@sha256:{hex_id(self.seed, tag(image), width=64)}",
                     }
                 ],
             },

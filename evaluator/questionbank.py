@@ -592,6 +592,6 @@ def check_constraints(bank: QuestionBank, constraint_ids: Iterable[str]) -> None
                 raise _fail(question.file, question.id, f"constraints[{i}]: unknown constraint id {cid!r}")
         for group in ("all", "any"):
             for i, pred in enumerate(getattr(question.trigger, group)):
-                cid = finding_constraint(pred.fact)
-                if cid is not None and cid not in known:
-                    raise _fail(question.file, question.id, f"trigger.{group}[{i}].fact: unknown constraint id {cid!r}")
+                ref = finding_constraint(pred.fact)
+                if ref is not None and ref not in known:
+                    raise _fail(question.file, question.id, f"trigger.{group}[{i}].fact: unknown constraint id {ref!r}")

@@ -37,7 +37,7 @@ def sparkline(
     thresholds: Sequence[tuple[str, float]],
     unit: str,
     horizon_days: int = 365,
-    width: int = 360,
+    width: int = 400,
     height: int = 120,
 ) -> Markup:
     """Measured points (solid), the trend projected ``horizon_days`` ahead (dashed) and labelled threshold lines.
@@ -57,7 +57,7 @@ def sparkline(
     shown = [(label, value) for label, value in thresholds if value <= max(peak, 1e-9) * 4]
     hidden = [(label, value) for label, value in thresholds if (label, value) not in shown]
     top = max([peak, *[v for _, v in shown]]) * 1.12 or 1.0
-    left, right, pad_top, pad_bottom = 4.0, 96.0, 6.0, 16.0
+    left, right, pad_top, pad_bottom = 4.0, 118.0, 6.0, 16.0
     plot_w = width - left - right
     plot_h = height - pad_top - pad_bottom
     span = (end - start).total_seconds() or 1.0

@@ -35,6 +35,9 @@ REPORT_SCHEMA = "k8seval/report/v1"
 VENDOR_TARGETS = {"eks": ["eks", "eks-auto-mode"], "gke": ["gke", "gke-autopilot"], "aks": ["aks"]}
 VENDOR_LABELS = {"eks": "AWS (Amazon EKS)", "gke": "Google Cloud (GKE)", "aks": "Microsoft (AKS)"}
 
+# Chart labels have little room: "EKS, GKE" rather than "Amazon EKS, GKE Standard".
+SHORT_LABELS = {"self-hosted": "self-hosted", "eks": "EKS", "gke": "GKE", "gke-autopilot": "Autopilot"}
+
 _VERDICT_ORDER = {"fits": 0, "fits with work": 1, "does not fit today": 2}
 
 # What each target takes away or gives, beyond the numeric limits. Facts from the sources cited per row
@@ -560,7 +563,7 @@ def _forecasts(
                 passed[c.target] = c
         grouped: dict[float, list[str]] = defaultdict(list)
         for target, c in best.items():
-            grouped[float(c.threshold)].append(target_label(target))
+            grouped[float(c.threshold)].append(SHORT_LABELS.get(target, target))
         thresholds = [(", ".join(labels), value) for value, labels in grouped.items()]
         info = constraints.get(fc.constraint, {"title": fc.constraint})
         out.append(

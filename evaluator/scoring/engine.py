@@ -32,7 +32,7 @@ Fit per cluster and target (:class:`~evaluator.findings.TargetFit`):
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from ..catalog.model import Catalog, Constraint, Limit
@@ -525,8 +525,3 @@ def worst_status(findings: Iterable[Finding]) -> str | None:
         if worst is None or status_rank(f.status) > status_rank(worst):
             worst = f.status
     return worst
-
-
-def with_cluster_label(snap: Snapshot, name: str) -> Snapshot:
-    """A copy of a snapshot under another cluster name (tests and benchmarks build fleets with it)."""
-    return replace(snap, cluster=replace(snap.cluster, name=name))

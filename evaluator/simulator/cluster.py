@@ -285,10 +285,29 @@ def _kind_of(plural: str) -> str:
         "ciliuml2announcementpolicies": "CiliumL2AnnouncementPolicy",
         "ciliumloadbalancerippools": "CiliumLoadBalancerIPPool",
         "ciliumpodippools": "CiliumPodIPPool",
-    }
+        "certificaterequests": "CertificateRequest", "clusterissuers": "ClusterIssuer",
+        "alertmanagerconfigs": "AlertmanagerConfig", "podmonitors": "PodMonitor", "prometheusrules": "PrometheusRule",
+        "prometheuses": "Prometheus", "servicemonitors": "ServiceMonitor", "thanosrulers": "ThanosRuler",
+        "applicationsets": "ApplicationSet", "appprojects": "AppProject",
+        "volumesnapshotclasses": "VolumeSnapshotClass", "volumesnapshotcontents": "VolumeSnapshotContent",
+        "volumesnapshots": "VolumeSnapshot", "externalsecrets": "ExternalSecret", "secretstores": "SecretStore",
+        "clustersecretstores": "ClusterSecretStore", "constrainttemplates": "ConstraintTemplate",
+        "scaledobjects": "ScaledObject", "scaledjobs": "ScaledJob", "triggerauthentications": "TriggerAuthentication",
+        "virtualservices": "VirtualService", "destinationrules": "DestinationRule", "serviceentries": "ServiceEntry",
+        "peerauthentications": "PeerAuthentication", "authorizationpolicies": "AuthorizationPolicy",
+        "kafkatopics": "KafkaTopic", "kafkausers": "KafkaUser", "backupstoragelocations": "BackupStorageLocation",
+        "volumesnapshotlocations": "VolumeSnapshotLocation", "felixconfigurations": "FelixConfiguration",
+        "globalnetworksets": "GlobalNetworkSet", "hostendpoints": "HostEndpoint", "networksets": "NetworkSet",
+        "blockaffinities": "BlockAffinity", "caliconodestatuses": "CalicoNodeStatus",
+        "clusterinformations": "ClusterInformation", "ipreservations": "IPReservation",
+        "kubecontrollersconfigurations": "KubeControllersConfiguration", "ciliumendpoints": "CiliumEndpoint",
+        "ciliumexternalworkloads": "CiliumExternalWorkload", "ciliumidentities": "CiliumIdentity",
+        "ciliumnodeconfigs": "CiliumNodeConfig", "ciliumnodes": "CiliumNode", "policyendpoints": "PolicyEndpoint",
+        "postgresqls": "Postgresql",
+    }  # fmt: skip
     if plural in known:
         return known[plural]
-    stem = plural[:-3] + "y" if plural.endswith("ies") else plural[:-2] if plural.endswith("sses") else plural[:-1]
+    stem = plural[:-3] + "y" if plural.endswith("ies") else plural[:-1] if plural.endswith("s") else plural
     return stem[:1].upper() + stem[1:]
 
 
@@ -731,7 +750,7 @@ class Cluster:
             name = next(filler, None)
             if name is None:
                 k += 1
-                name = f"records{k:04d}.platform{k // 25:03d}.internal.example.com"
+                name = f"record{k:04d}s.platform{k // 25:03d}.internal.example.com"
             names.append(name)
         return sorted(names)
 

@@ -672,14 +672,6 @@ class Handler(BaseHTTPRequestHandler):
         """Stream a list; ``meta`` goes first when known, else ``tail`` (filled while streaming) goes last."""
         r = collection.resource
         dumps = json.JSONEncoder(separators=(",", ":")).encode
-        is_cr = r.group not in (
-            "",
-            "apps",
-            "discovery.k8s.io",
-            "networking.k8s.io",
-            "admissionregistration.k8s.io",
-            "apiextensions.k8s.io",
-        )
         if form.form == "table":
             include = query.get("includeObject", "Metadata")
             if include not in ("None", "Metadata", "Object"):
@@ -707,7 +699,7 @@ class Handler(BaseHTTPRequestHandler):
             first = dumps(head)[:-1] + (f',"metadata":{dumps(meta)}' if meta is not None else "") + ',"items":['
 
             def render(obj: dict[str, Any]) -> str:
-                return dumps(obj) if is_cr else dumps(obj)
+                return dumps(obj)
 
         def pieces() -> Iterator[str]:
             yield first

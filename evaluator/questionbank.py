@@ -195,6 +195,14 @@ class QuestionBank:
                 seen.setdefault(cid, None)
         return list(seen)
 
+    def questions_by_constraint(self) -> dict[str, list[str]]:
+        """Constraint id -> ids of the questions that relate to it (to show next to a finding)."""
+        out: dict[str, list[str]] = {}
+        for question in self.questions:
+            for cid in question.referenced_constraints():
+                out.setdefault(cid, []).append(question.id)
+        return out
+
     def domain_name(self, code: str) -> str:
         """The display name of a domain code (the code itself when undeclared)."""
         return self.domains.get(code, code)

@@ -116,6 +116,12 @@ def test_bank_constraints_exist_in_catalog() -> None:
     load_bank(constraint_ids=catalog.ids)  # the same check through the loader
 
 
+def test_questions_by_constraint() -> None:
+    mapping = BANK.questions_by_constraint()
+    assert "cps_etcd_capacity" in mapping["etcd_db_size"]
+    assert "net_policy_scale" in mapping["network_policy_count"]
+
+
 def test_catalog_check_names_question_and_field() -> None:
     with pytest.raises(
         CatalogError, match=r"^questionnaires/\w+\.yaml: [a-z_]+: constraints\[0\]: unknown constraint id"

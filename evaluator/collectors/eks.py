@@ -552,14 +552,15 @@ def _enabled_regions(session: SessionLike, home: str, config: Config, label: str
     try:
         # AllRegions=False (the default) lists only the regions enabled for the account.
         response = session.client("ec2", region_name=home, config=config).describe_regions(AllRegions=False)
-    except (ClientError, *_CREDENTIAL_EXCEPTIONS, *_NETWORK_EXCEPTIONS) as exc:
+    except ClientError as exc:
         fatal = translate_error(exc, where)
         if fatal is not None:
             raise fatal from exc
-        assert isinstance(exc, ClientError)
         raise CollectorError(
             f"Could not list regions ({where}): {describe_error(exc)}", hint="Pass --region R"
         ) from exc
+    except (*_CREDENTIAL_EXCEPTIONS, *_NETWORK_EXCEPTIONS) as exc:
+        raise translate_error(exc, where) or CollectorError(str(exc)) from exc
     return [r["RegionName"] for r in response.get("Regions", []) if r.get("OptInStatus") != "not-opted-in"]
 
 
@@ -590,13 +591,13 @@ class _Call:
         self.ctx = ctx
         self.gaps = gaps
 
-    def __call__(self, item: str, call: str, fn: Callable[[], Any], *, fatal_on_denied: bool = False) -> Any:
+    def __call__(self, item: str, call: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         where = self.ctx.where(call)
         try:
-            return fn()
+            return fn(*args, **kwargs)
         except ClientError as exc:
             fatal = translate_error(exc, where)
-            if isinstance(fatal, AuthError) or (fatal is not None and fatal_on_denied):
+            if isinstance(fatal, AuthError):
                 raise fatal from exc
             self.gaps.append(Gap(SOURCE, item, f"{call}: {describe_error(exc)}"))
             return None
@@ -731,7 +732,7 @@ def _arn_account(arn: str | None) -> str | None:
 
 def _addons(call: _Call, eks: Any, cluster: str) -> tuple[dict[str, str], dict[str, Any] | None]:
     """Add-on versions, and the vpc-cni settings that change pod density (None when not known)."""
-    names = call("cloud.addons", "eks:ListAddons", lambda: _paginate(eks, "list_addons", "addons", clusterName=cluster))
+    names = call("cloud.addons", "eks:ListAddons", _paginate, eks, "list_addons", "addons", clusterName=cluster)
     if names is None:
         return {}, None
     addons: dict[str, str] = {}
@@ -740,10 +741,13 @@ def _addons(call: _Call, eks: Any, cluster: str) -> tuple[dict[str, str], dict[s
         described = call(
             f"cloud.addons.{addon_name}",
             f"eks:DescribeAddon {addon_name}",
-            lambda n=addon_name: eks.describe_addon(clusterName=cluster, addonName=n)["addon"],
+            eks.describe_addon,
+            clusterName=cluster,
+            addonName=addon_name,
         )
         if described is None:
             continue
+        described = described["addon"]
         addons[addon_name] = described.get("addonVersion") or ""
         if addon_name == "vpc-cni":
             vpc_cni = _vpc_cni_settings(call.gaps, described.get("configurationValues"))
@@ -779,7 +783,7 @@ def _vpc_cni_settings(gaps: list[Gap], raw: str | None) -> dict[str, Any] | None
     if not isinstance(data, dict):
         gaps.append(Gap(SOURCE, "cloud.extra.vpc_cni", "vpc-cni configurationValues is not an object"))
         return None
-    env = data.get("env") if isinstance(data.get("env"), dict) else {}
+    env: dict[str, Any] = data["env"] if isinstance(data.get("env"), dict) else {}
     return {
         "prefix_delegation": _truthy(env.get("ENABLE_PREFIX_DELEGATION", False)),
         "custom_networking": _truthy(env.get("AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", False)),
@@ -796,17 +800,23 @@ def _managed_node_groups(call: _Call, ctx: _Region, cluster: str, vpc_cni: dict[
     names = call(
         "cloud.node_groups",
         "eks:ListNodegroups",
-        lambda: _paginate(eks, "list_nodegroups", "nodegroups", clusterName=cluster),
+        _paginate,
+        eks,
+        "list_nodegroups",
+        "nodegroups",
+        clusterName=cluster,
     )
     described = []
     for ng_name in names or []:
         item = call(
             f"cloud.node_groups.{ng_name}",
             f"eks:DescribeNodegroup {ng_name}",
-            lambda n=ng_name: eks.describe_nodegroup(clusterName=cluster, nodegroupName=n)["nodegroup"],
+            eks.describe_nodegroup,
+            clusterName=cluster,
+            nodegroupName=ng_name,
         )
         if item is not None:
-            described.append(item)
+            described.append(item["nodegroup"])
     types = {t for ng in described for t in ng.get("instanceTypes") or []}
     networks = ctx.instance_networks(types) if types else {}
     return [_node_group(call.gaps, ng, networks, vpc_cni) for ng in described]
@@ -898,17 +908,24 @@ def _fargate_profiles(call: _Call, eks: Any, cluster: str) -> list[NodeGroup]:
     names = call(
         "cloud.node_groups.fargate",
         "eks:ListFargateProfiles",
-        lambda: _paginate(eks, "list_fargate_profiles", "fargateProfileNames", clusterName=cluster),
+        _paginate,
+        eks,
+        "list_fargate_profiles",
+        "fargateProfileNames",
+        clusterName=cluster,
     )
     groups = []
     for profile in names or []:
         item = call(
             f"cloud.node_groups.{profile}",
             f"eks:DescribeFargateProfile {profile}",
-            lambda p=profile: eks.describe_fargate_profile(clusterName=cluster, fargateProfileName=p)["fargateProfile"],
+            eks.describe_fargate_profile,
+            clusterName=cluster,
+            fargateProfileName=profile,
         )
         if item is None:
             continue
+        item = item["fargateProfile"]
         selectors = [
             {k: v for k, v in (("namespace", s.get("namespace")), ("labels", s.get("labels"))) if v}
             for s in item.get("selectors") or []
@@ -938,11 +955,11 @@ def _subnets(call: _Call, ec2: Any, subnet_ids: list[str]) -> list[Subnet]:
     for start in range(0, len(subnet_ids), 200):
         batch = subnet_ids[start : start + 200]
         gaps_before = len(call.gaps)
-        result = call("cloud.subnets", "ec2:DescribeSubnets", lambda b=batch: describe(b))
+        result = call("cloud.subnets", "ec2:DescribeSubnets", describe, batch)
         if result is None and "InvalidSubnetID" in call.gaps[-1].reason and len(batch) > 1:
             del call.gaps[gaps_before:]  # one missing subnet fails the batch: ask one by one
             for subnet_id in batch:
-                one = call(f"cloud.subnets.{subnet_id}", "ec2:DescribeSubnets", lambda s=subnet_id: describe([s]))
+                one = call(f"cloud.subnets.{subnet_id}", "ec2:DescribeSubnets", describe, [subnet_id])
                 found.extend(one or [])
             continue
         found.extend(result or [])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -35,11 +36,12 @@ def _summary(snap: Snapshot) -> str:
 
 
 def _paths(snaps: list[Snapshot], out_dir: Path) -> list[Path]:
-    """One file per snapshot; two clusters with one name (other region or account) get the region/account added."""
-    names = [snapshot_filename(s) for s in snaps]
+    """One file per snapshot; a cluster name found more than once (other region or account) gets both added."""
+    counts = Counter(s.cluster.name for s in snaps)
     paths = []
-    for snap, name in zip(snaps, names, strict=True):
-        if names.count(name) > 1:
+    for snap in snaps:
+        name = snapshot_filename(snap)
+        if counts[snap.cluster.name] > 1:
             stem, ext = name.rsplit(".", 1)
             prefix, stamp = stem.rsplit("-", 1)
             name = f"{prefix}-{snap.cluster.region}-{snap.cluster.account or 'unknown'}-{stamp}.{ext}"

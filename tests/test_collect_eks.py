@@ -7,12 +7,13 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from evaluator.collectors.eks import EksResult, collect_eks
+from evaluator.collectors.eks import EksResult, client_config, collect_eks, translate_error
 from evaluator.collectors.eks_maxpods import InstanceNetwork, compute_max_pods, instance_network
-from evaluator.errors import AccessDenied, AuthError, CollectorError
+from evaluator.errors import AccessDenied, AuthError, CollectorError, EndpointError, InputError
 from evaluator.inventory import Snapshot
 from tests.eks_support import StubbedSession, applied_quota, quotas_client, seed_cluster, support_dates
 
@@ -394,3 +395,41 @@ def test_expired_token_raises_auth_error() -> None:
 
 def test_support_dates_helper_is_datetime() -> None:
     assert isinstance(support_dates("2025-01-01", "2026-01-01")["endOfStandardSupportDate"], datetime)
+
+
+# --- error mapping and client settings -------------------------------------------------------------------------
+
+
+def _client_error(code: str, status: int = 400) -> Exception:
+    return ClientError({"Error": {"Code": code, "Message": "m"}, "ResponseMetadata": {"HTTPStatusCode": status}}, "Op")
+
+
+@pytest.mark.parametrize(
+    ("exc", "expected"),
+    [
+        (_client_error("ExpiredToken"), AuthError),
+        (_client_error("ExpiredTokenException"), AuthError),
+        (_client_error("AccessDeniedException", 403), AccessDenied),
+        (_client_error("UnauthorizedOperation", 403), AccessDenied),
+        (_client_error("SomethingElse", 403), AccessDenied),
+        (_client_error("ThrottlingException"), type(None)),
+        (_client_error("ResourceNotFoundException", 404), type(None)),
+    ],
+)
+def test_translate_client_errors(exc: Exception, expected: type) -> None:
+    assert isinstance(translate_error(exc, "eks:ListClusters in eu-west-1"), expected)
+
+
+def test_translate_transport_errors() -> None:
+    assert isinstance(translate_error(NoCredentialsError(), "x"), AuthError)
+    assert isinstance(translate_error(EndpointConnectionError(endpoint_url="https://eks"), "x"), EndpointError)
+
+
+def test_client_config_reads_retry_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = client_config(8)
+    assert config.retries == {"mode": "adaptive", "max_attempts": 10} and config.max_pool_connections == 16
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "3")
+    assert client_config().retries == {"mode": "adaptive", "max_attempts": 3}
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "many")
+    with pytest.raises(InputError, match="AWS_MAX_ATTEMPTS"):
+        client_config()

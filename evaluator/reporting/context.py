@@ -180,8 +180,10 @@ def build_report_context(
     cluster_names = list(evaluation.clusters) or sorted(by_cluster)
 
     anchors = _unique_anchors(cluster_names)
+    sources = _sources(catalog, evaluation.findings, targets)
+    refs = {s["url"]: s["ref"] for s in sources}
     clusters = [
-        _cluster_row(name, anchors[name], latest.get(name), by_cluster.get(name, []), targets, fits, constraints)
+        _cluster_row(name, anchors[name], latest.get(name), by_cluster.get(name, []), targets, fits, constraints, refs)
         for name in cluster_names
     ]
     totals = {status: 0 for status in (*STATUSES, UNKNOWN)}
@@ -217,7 +219,7 @@ def build_report_context(
         unknowns=_unknowns(evaluation.findings, constraints, anchors),
         questions=_questions(questions) if questions else None,
         answers=_answers(answers, clusters, targets) if answers else None,
-        sources=_sources(catalog, evaluation.findings, targets),
+        sources=sources,
         thresholds=_thresholds(catalog),
         notices=list(notices or ()),
         fail_on=fail_on,
@@ -311,6 +313,7 @@ def _cluster_row(
     targets: Sequence[str],
     fits: Mapping[tuple[str, str], TargetFit],
     constraints: Mapping[str, Mapping[str, Any]],
+    refs: Mapping[str, int],
 ) -> dict[str, Any]:
     cells: dict[tuple[str, str], Finding] = {(f.constraint, f.target): f for f in findings}
     ids = sorted({f.constraint for f in findings}, key=lambda cid: constraints[cid]["order"])
@@ -341,6 +344,7 @@ def _cluster_row(
                     "over": bool(f.utilisation is not None and f.utilisation > 1),
                     "headroom": None if f.headroom is None else quantity(f.headroom, f.unit),
                     "source": f.source,
+                    "source_ref": refs.get(f.source),
                     "verified": f.verified,
                     "message": f.message,
                 }
@@ -545,9 +549,23 @@ def _passed_text(passed: Any, shown: Any, unit: str) -> str:
     return f"; already past its {passed.level} line ({quantity(passed.threshold, unit)})"
 
 
+MAX_FORECAST_CHARTS = 60  # a fleet gets charts for the most urgent trends; the rest are a table row each
+
+
+def _urgency(fc: Any) -> tuple[int, float]:
+    """Sort key: already past a line first, then the soonest at-risk or blocker crossing, then the rest."""
+    months = [
+        0.0 if c.already else c.months
+        for c in fc.crossings
+        if c.level in ("at-risk", "blocker") and (c.already or c.months is not None)
+    ]
+    return (0, min(months)) if months else (1, -fc.slope_per_day)
+
+
 def _forecasts(
     evaluation: Evaluation, constraints: Mapping[str, Mapping[str, Any]], anchors: Mapping[str, str]
 ) -> list[dict[str, Any]]:
+    charted = {id(fc) for fc in sorted(evaluation.forecasts, key=_urgency)[:MAX_FORECAST_CHARTS]}
     out = []
     for fc in evaluation.forecasts:
         # The highest level per target is the line worth drawing (usually the limit itself).
@@ -580,7 +598,11 @@ def _forecasts(
                 "first": fc.points[0][0] if fc.points else None,
                 "last": fc.points[-1][0] if fc.points else None,
                 "message": fc.message,
-                "svg": sparkline(fc.points, slope_per_day=fc.slope_per_day, thresholds=thresholds, unit=fc.unit),
+                "_id": id(fc),
+                "chart": id(fc) in charted,
+                "svg": sparkline(fc.points, slope_per_day=fc.slope_per_day, thresholds=thresholds, unit=fc.unit)
+                if id(fc) in charted
+                else Markup(""),
                 "crossings": [
                     {
                         "target": c.target,
@@ -599,6 +621,8 @@ def _forecasts(
                 ],
             }
         )
+    order = {id(fc): n for n, fc in enumerate(sorted(evaluation.forecasts, key=_urgency))}
+    out.sort(key=lambda row: order[row.pop("_id")])
     return out
 
 
@@ -887,6 +911,8 @@ def _sources(catalog: Catalog, findings: Sequence[Finding], targets: Sequence[st
         cites = "; ".join(f"{title} ({', '.join(dict.fromkeys(tl))})" for title, tl in entry["cites"].items())
         out.append({"url": entry["url"], "verified": entry["verified"], "cites": cites})
     out.sort(key=lambda e: e["url"])
+    for i, entry in enumerate(out, start=1):
+        entry["ref"] = i
     return out
 
 

@@ -168,8 +168,8 @@ def findings_csv(evaluation: Evaluation) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for f in evaluation.findings:
-        row = f.to_dict()
-        writer.writerow(["" if row.get(col) is None else _csv_cell(row.get(col)) for col in CSV_COLUMNS])
+        values = (getattr(f, col) for col in CSV_COLUMNS)
+        writer.writerow(["" if v is None else _csv_cell(v) for v in values])
     return buf.getvalue()
 
 

@@ -7,15 +7,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from .context import ReportContext
-from .environment import status_label, target_label
+from .environment import target_label
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+HEADER_ALIGN = Alignment(vertical="center")
+BOLD = Font(bold=True)
 STATUS_FILLS = {
     "ok": PatternFill("solid", fgColor="DCEFE3"),
     "watch": PatternFill("solid", fgColor="FDF0D5"),
@@ -34,39 +36,56 @@ def _safe(value: Any) -> Any:
 
 
 def _sheet(
-    wb: Workbook, title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], *, status_col: int | None = None
-) -> Worksheet:
+    wb: Workbook,
+    title: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    status_col: int | None = None,
+    footer: Sequence[Sequence[Any]] = (),
+) -> None:
+    # Write-only mode streams rows (a fleet has tens of thousands); widths and panes are set before rows.
     ws = wb.create_sheet(title)
-    ws.append(list(headers))
-    for cell in ws[1]:
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(vertical="center")
     widths = [len(h) + 2 for h in headers]
     for row in rows:
-        ws.append([_safe(v) for v in row])
         for i, v in enumerate(row):
             if v is not None:
                 widths[i] = max(widths[i], min(MAX_WIDTH, len(str(v)) + 2))
-    if status_col is not None:
-        for (cell,) in ws.iter_rows(min_row=2, min_col=status_col + 1, max_col=status_col + 1):
-            fill = STATUS_FILLS.get(str(cell.value))
-            if fill:
-                cell.fill = fill
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
     if rows:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
-    return ws
+    header_cells = []
+    for h in headers:
+        cell = WriteOnlyCell(ws, value=h)
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cell.alignment = HEADER_ALIGN
+        header_cells.append(cell)
+    ws.append(header_cells)
+    for row in rows:
+        values: list[Any] = [_safe(v) for v in row]
+        if status_col is not None:
+            fill = STATUS_FILLS.get(str(row[status_col]))
+            if fill is not None:
+                cell = WriteOnlyCell(ws, value=values[status_col])
+                cell.fill = fill
+                values[status_col] = cell
+        ws.append(values)
+    if footer:
+        ws.append([])
+        for label, value in footer:
+            cell = WriteOnlyCell(ws, value=label)
+            cell.font = BOLD
+            ws.append([cell, _safe(value)])
 
 
 def write_workbook(context: ReportContext, path: str | os.PathLike[str]) -> None:
     """Write the report as a workbook: Summary, Findings, Forecasts, Costs, Gaps, Sources (+ Answers)."""
     evaluation = context.evaluation
     assert evaluation is not None  # render_report checks this before calling
-    wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
+    wb = Workbook(write_only=True)
 
     summary_rows: list[list[Any]] = []
     for c in context.clusters:
@@ -85,23 +104,20 @@ def write_workbook(context: ReportContext, path: str | os.PathLike[str]) -> None
                     t["reason"],
                 ]
             )
-    ws = _sheet(
+    # The report's identity goes below the table, which keeps the table sortable.
+    _sheet(
         wb,
         "Summary",
         ["Cluster", "Target", "Verdict", "Score", "Grade", "Blockers", "At risk", "Watch", "Unknown", "Reason"],
         summary_rows,
+        footer=[
+            ("Report", context.title),
+            ("Generated", context.generated_at),
+            ("Data as of", context.data_as_of),
+            ("Catalog version", context.catalog_version),
+            *(("Notice", n) for n in context.notices),
+        ],
     )
-    # The report's identity below the table keeps the sheet sortable above it.
-    ws.append([])
-    for label, value in (
-        ("Report", context.title),
-        ("Generated", context.generated_at),
-        ("Data as of", context.data_as_of),
-        ("Catalog version", context.catalog_version),
-        *(("Notice", n) for n in context.notices),
-    ):
-        ws.append([label, _safe(value)])
-        ws.cell(ws.max_row, 1).font = Font(bold=True)
 
     _sheet(
         wb,
@@ -239,9 +255,4 @@ def write_workbook(context: ReportContext, path: str | os.PathLike[str]) -> None
                     [a["vendor"], d["domain"], d["score"], d["answered"], d["total"], ", ".join(d["gates_failed"])]
                 )
         _sheet(wb, "Answers", ["Vendor", "Domain", "Score (0-4)", "Answered", "Questions", "Gates"], answer_rows)
-    for ws in wb.worksheets:
-        ws.sheet_view.zoomScale = 100
     wb.save(path)
-
-
-__all__ = ["write_workbook", "status_label"]

@@ -79,3 +79,14 @@ def test_snapshot_filename_is_safe() -> None:
     name = snapshot_filename(make_snapshot("a/b c"))
     assert "/" not in name and " " not in name
     assert name.startswith("self-hosted-a_b_c-")
+
+
+def test_written_files_get_ordinary_permissions(tmp_path: Path) -> None:
+    import os
+
+    old = os.umask(0o022)
+    try:
+        path = save_snapshot(make_snapshot(), tmp_path / "snap.json")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644

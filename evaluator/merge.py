@@ -12,7 +12,9 @@ Rules, per section:
   cluster.endpoint, provider, region, account   the cloud side (EKS / GKE API)
   etcd                                          a direct etcd read (``etcd.source == "etcd"``), then
                                                 the Kubernetes API side (apiserver metrics)
-  networking.service_cidrs, ip_family           the cloud side (the configured ranges)
+  networking.service_cidrs, ip_family,          the cloud side (the configured ranges: node podCIDRs
+  pod_cidrs, pod_ip_capacity,                   seen through the Kubernetes API are only the blocks
+  node_capacity_by_pod_range                    allocated so far, not the range a GKE cluster owns)
   cloud                                         the cloud side (collector ``eks`` / ``gke``)
   nodes, objects and every other section        the Kubernetes API side (counts of real objects)
   ============================================  =====================================================
@@ -40,7 +42,9 @@ CLOUD_COLLECTORS = ("eks", "gke")
 KUBE_COLLECTOR = "kube"
 _UNION_DICTS = frozenset({"objects", "extra", "count_methods"})
 _CLOUD_CLUSTER_FIELDS = frozenset({"endpoint", "provider", "region", "account"})
-_CLOUD_NETWORKING_FIELDS = frozenset({"service_cidrs", "ip_family"})
+_CLOUD_NETWORKING_FIELDS = frozenset(
+    {"service_cidrs", "ip_family", "pod_cidrs", "pod_ip_capacity", "node_capacity_by_pod_range"}
+)
 _MISSING = object()
 
 

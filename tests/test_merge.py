@@ -119,6 +119,30 @@ def test_cloud_and_kube_merge_both_orders_agree() -> None:
     assert merged.collection.requests == 92 and merged.collection.duration_seconds == 5.5
 
 
+def test_gke_pod_ranges_come_from_the_cloud_side() -> None:
+    """Node podCIDRs seen through the API are only the blocks allocated so far; GKE's API knows the whole range."""
+    cloud = replace(
+        _cloud(),
+        networking=NetworkingInventory(
+            pod_cidrs=["10.4.0.0/14"], pod_ip_capacity=262_144, node_capacity_by_pod_range=1024
+        ),
+    )
+    kube = _kube(
+        networking=NetworkingInventory(
+            cni="cilium",
+            pod_cidrs=["10.4.0.0/24", "10.4.1.0/24"],
+            pod_ip_capacity=512,
+            node_capacity_by_pod_range=16_384,
+        )
+    )
+    merged = merge_snapshots(cloud, kube)
+    assert merged.networking.pod_cidrs == ["10.4.0.0/14"]
+    assert (merged.networking.pod_ip_capacity, merged.networking.node_capacity_by_pod_range) == (262_144, 1024)
+    assert merged.networking.cni == "cilium"
+    # where the cloud API has no pod range (EKS: pods take VPC subnet addresses), the kube side's stays
+    assert merge_snapshots(_cloud(), kube).networking.pod_cidrs == ["10.4.0.0/24", "10.4.1.0/24"]
+
+
 def test_gaps_filled_by_the_other_side_are_dropped() -> None:
     merged = merge_snapshots(_cloud(), _kube())
     items = [g.item for g in merged.gaps]

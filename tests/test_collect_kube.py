@@ -181,7 +181,7 @@ def test_forbidden_network_policies_give_a_partial_snapshot(tmp_path: Path) -> N
 def test_without_metrics_counts_fall_back_to_remaining_item_count(tmp_path: Path) -> None:
     with Simulator(profile("small"), faults=Faults(not_found=["/metrics"])) as sim:
         kubeconfig = sim.write_kubeconfig(tmp_path / "kc")
-        snap = collect_kube(str(kubeconfig), page_size=4)
+        snap = collect_kube(str(kubeconfig), page_size=4, qps=200)
         assert snap.objects == sim.expected_counts()
         methods = snap.collection.count_methods
         assert methods["configmaps"] == "remaining" and methods["secrets"] == "remaining"
@@ -197,7 +197,7 @@ def test_without_metrics_counts_fall_back_to_remaining_item_count(tmp_path: Path
 def test_forbidden_secrets_without_metrics_is_a_gap_not_a_failure(tmp_path: Path) -> None:
     faults = Faults(not_found=["/metrics"], forbidden=["secrets", "pods"])
     with Simulator(profile("small"), faults=faults) as sim:
-        snap = collect_kube(str(sim.write_kubeconfig(tmp_path / "kc")))
+        snap = collect_kube(str(sim.write_kubeconfig(tmp_path / "kc")), qps=200)
         assert "secrets" not in snap.objects and "pods" not in snap.objects
         assert {g.item for g in snap.gaps} >= {"objects.secrets", "objects.pods", "nodes.pods_per_node"}
         assert snap.nodes.pods_per_node.max is None and snap.nodes.count == 5
@@ -255,3 +255,48 @@ def test_token_bucket_caps_the_rate() -> None:
     for _ in range(11):
         bucket.take()
     assert time.monotonic() - started >= 0.45  # 10 tokens after the first at 20/s
+
+
+def test_tls_failure_exits_3_with_one_line(small: tuple[Simulator, Path], tmp_path: Path) -> None:
+    sim, _ = small
+    kubeconfig = sim.write_kubeconfig(tmp_path / "kc")
+    # The simulator speaks plain HTTP: a TLS handshake against it fails as a bad certificate setup would.
+    kubeconfig.write_text(kubeconfig.read_text().replace("http://", "https://"))
+    result = CliRunner().invoke(cli, ["collect", "kube", "--kubeconfig", str(kubeconfig)])
+    assert result.exit_code == 3, result.output
+    assert "TLS failure" in result.output and len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("version", "count_metric"),
+    [
+        ("1.22.17", "apiserver_storage_objects"),
+        ("1.24.9", "etcd_object_counts"),
+        ("1.35.0", "apiserver_resource_objects"),
+    ],
+)
+def test_metric_names_of_each_version(tmp_path: Path, version: str, count_metric: str) -> None:
+    spec = parse_spec(MANAGED.format(platform="self-hosted", cni="calico", proxy="ipvs").replace("1.30.2", version))
+    with Simulator(spec) as sim:
+        assert sim.truth["metrics"][count_metric] == count_metric
+        snap = collect_kube(str(sim.write_kubeconfig(tmp_path / "kc")))
+        assert snap.objects == sim.expected_counts() and snap.collection.count_methods["configmaps"] == "metrics"
+        assert snap.etcd.db_size_bytes == sim.truth["etcd"]["db_size_bytes"]
+        assert snap.etcd.source == f"apiserver-metrics:{sim.truth['etcd']['size_metric']}"
+        assert snap.cluster.version == version
+
+
+def test_legacy_discovery_when_aggregated_is_not_served(
+    small: tuple[Simulator, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Servers before 1.26 ignore the aggregated-discovery Accept and answer with the legacy documents; asking
+    # the simulator for plain JSON gives the same answer, so the request header is swapped here.
+    from evaluator.collectors import kube
+
+    monkeypatch.setattr(kube, "AGGREGATED_DISCOVERY", "application/json")
+    sim, kubeconfig = small
+    sim.reset_counters()
+    snap = collect_kube(str(kubeconfig))
+    assert snap.objects == sim.expected_counts() and snap.gaps == []
+    groups = {p for p in sim.requests_by_path if p.startswith("/apis/") and p.count("/") == 3}
+    assert "/apis/apps/v1" in groups and "/api/v1" in sim.requests_by_path

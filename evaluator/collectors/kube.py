@@ -207,9 +207,11 @@ class _Run:
         """Read everything, in parallel where the requests are independent."""
         facts = _Facts()
         self.progress("version")
-        version = self.guarded("cluster.version", lambda: self.reader.get_json("/version"))
-        if version:
+        try:  # the first request: a transport failure here is fatal (EndpointError), an HTTP refusal a gap
+            version = self.reader.get_json("/version")
             facts.git_version = str(version.get("gitVersion") or "") or None
+        except KubeHTTPError as exc:
+            self.gap("cluster.version", exc.short())
         pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="k8seval-kube")
         try:
             metrics_future = pool.submit(self._metrics)
@@ -322,22 +324,18 @@ class _Run:
 
     def _kube_proxy_config(self, facts: _Facts) -> None:
         # kubeadm: ConfigMap kube-proxy, key config.conf; EKS: kube-proxy-config, key config.
-        last: KubeHTTPError | None = None
         for cm_name in ("kube-proxy", "kube-proxy-config"):
             try:
                 cm = self.reader.get_json(f"/api/v1/namespaces/kube-system/configmaps/{cm_name}")
             except KubeHTTPError as exc:
-                if exc.status != 404:
-                    raise
-                last = exc
-                continue
+                if exc.status == 404:
+                    continue
+                raise
             for value in (cm.get("data") or {}).values():
                 mode = kube_proxy_mode(str(value))
                 if mode:
                     facts.proxy_config = mode
                     return
-        if last is not None:
-            facts.proxy_config = None
 
     def _apiserver_endpoints(self, facts: _Facts) -> None:
         # The default/kubernetes Endpoints list one address per live apiserver (the endpoint reconciler).
@@ -501,7 +499,10 @@ class _Run:
                 for node_name in n.names:  # nodes running no pods count as 0
                     counts.setdefault(node_name, 0)
             per_node = stats(list(counts.values()))
-            if not facts.pods.status_column:
+            if not facts.pods.node_column:
+                per_node = Stats()
+                self.gap("nodes.pods_per_node", "the pods Table has no Node column")
+            elif not facts.pods.status_column:
                 self.gap("nodes.pods_per_node", "the pods Table has no Status column: terminal pods were counted too")
         if n is None:
             return NodeInventory(pods_per_node=per_node)

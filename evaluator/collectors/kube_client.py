@@ -248,8 +248,9 @@ class KubeReader:
         except ApiException as exc:
             if not exc.status:
                 raise
-            body = exc.body if isinstance(exc.body, bytes) else (exc.body or "").encode()
-            return exc.status, exc.reason or "", exc.headers or {}, body
+            raw_body: Any = exc.body
+            data = raw_body if isinstance(raw_body, bytes) else str(raw_body or "").encode()
+            return exc.status, exc.reason or "", exc.headers or {}, data
 
     def get_bytes(self, path: str, query: Mapping[str, Any] | None = None, accept: str = JSON) -> bytes:
         """GET ``path`` and return the body; retries 429 (Retry-After), 5xx and transport errors, bounded.
@@ -286,7 +287,7 @@ class KubeReader:
                 )
             if status == 429:
                 throttled += 1
-                delay = _retry_after(headers, body)
+                delay = _retry_after(headers, body) or 0.0
                 if throttled < MAX_429_ATTEMPTS and waited + delay <= MAX_429_WAIT:
                     waited += delay
                     self._count_retry()
@@ -295,10 +296,10 @@ class KubeReader:
             elif status in (500, 502, 503, 504):
                 failed += 1
                 if failed < MAX_5XX_ATTEMPTS:
-                    delay = _retry_after(headers, body, default=None) if status == 503 else None
-                    delay = delay if delay is not None else min(4.0, 0.25 * 2 ** (failed - 1)) * random.uniform(1, 1.5)
+                    hinted = _retry_after(headers, body, default=None) if status == 503 else None
+                    backoff = min(4.0, 0.25 * 2 ** (failed - 1)) * random.uniform(1, 1.5)
                     self._count_retry()
-                    time.sleep(delay)
+                    time.sleep(hinted if hinted is not None else backoff)
                     continue
             elif status == 410 and (status_reason == "Expired" or "continue" in query):
                 raise ExpiredContinue(status, reason or "Gone", path, message)
@@ -403,7 +404,7 @@ def _status_message(body: bytes) -> tuple[str, str]:
     return "", ""
 
 
-def _retry_after(headers: Mapping[str, str], body: bytes, default: float | None = 1.0) -> float:
+def _retry_after(headers: Mapping[str, str], body: bytes, default: float | None = 1.0) -> float | None:
     """Seconds to wait from Retry-After (seconds or HTTP date) or Status details.retryAfterSeconds."""
     value = None
     for key in ("Retry-After", "retry-after"):
@@ -425,7 +426,7 @@ def _retry_after(headers: Mapping[str, str], body: bytes, default: float | None 
             return max(0.0, min(30.0, float(seconds)))
     except (ValueError, AttributeError):
         pass
-    return default  # type: ignore[return-value]
+    return default
 
 
 def _endpoint_error(host: str, exc: BaseException) -> EndpointError:

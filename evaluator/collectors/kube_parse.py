@@ -407,6 +407,7 @@ class PodTally:
     per_node: Counter[str] = field(default_factory=Counter)
     format: str = ""  # "table" or "objects"
     status_column: bool = True
+    node_column: bool = True
 
     def add(self, page: dict[str, Any]) -> None:
         """Add one page (a Table or a PodList)."""
@@ -416,6 +417,7 @@ class PodTally:
             node_at = columns.index("node") if "node" in columns else None
             status_at = columns.index("status") if "status" in columns else None
             self.status_column = status_at is not None
+            self.node_column = node_at is not None
             for row in page.get("rows") or []:
                 cells = row.get("cells") or []
                 self.total += 1

@@ -31,7 +31,7 @@ def summary_lines(snap: Snapshot) -> list[str]:
         f"cluster {c.name}: {c.platform} {c.version or '?'}, {_n(n.count)} nodes "
         f"({_n(n.control_plane_count)} control plane), {_n(snap.objects.get('pods'))} pods, "
         f"{_n(snap.namespaces)} namespaces",
-        f"pods per node: max {_n(ppn.max)}, mean {_n(ppn.mean)}, p95 {_n(ppn.p95)}; "
+        f"pods per node (non-terminal, bound): max {_n(ppn.max)}, mean {_n(ppn.mean)}, p95 {_n(ppn.p95)}; "
         f"allocatable pods max {_n(n.allocatable_pods.max)}",
         f"network policies: {_n(p.count)} (max {_n(p.max_per_namespace)} in one namespace); "
         f"services: {_n(s.count)}; CRDs: {_n(snap.crds)}; webhooks: {_n(snap.webhooks.count)}",

@@ -307,10 +307,9 @@ class _Run:
         jobs.append(("networking.kube_proxy_mode", lambda: self._kube_proxy_config(facts)))
         jobs.append(("control_plane.apiserver_count", lambda: self._apiserver_endpoints(facts)))
         if APISERVICES in res:
-            jobs.append(("objects", lambda: self._aggregated_groups(facts)))
+            jobs.append(("discovery.aggregated_apis", lambda: self._aggregated_groups(facts)))
         if not managed:
             jobs.append(("control_plane", lambda: self._control_plane_pods(facts)))
-        # The pods list is the longest chain of dependent pages: it goes first.
         return [pool.submit(self.guarded, item, job) for item, job in jobs]
 
     def _lister(self, facts: _Facts, resource: Resource, attr: str, tally: Callable[[], Any]) -> Callable[[], None]:
@@ -364,6 +363,10 @@ class _Run:
         images: list[str] = []
 
         class Static:
+            def __init__(self) -> None:  # a list restarted after 410 Expired starts from nothing again
+                found.clear()
+                images.clear()
+
             def add(self, page: dict[str, Any]) -> None:
                 for pod in page.get("items") or []:
                     comp = component_of(pod)

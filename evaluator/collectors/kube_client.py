@@ -4,7 +4,6 @@ a shared QPS cap, our own 429/5xx retries, paged lists that survive an expired `
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import random
@@ -37,9 +36,6 @@ AGGREGATED_DISCOVERY = (
 )
 METRICS_TEXT = "text/plain;version=0.0.4,*/*;q=0.1"
 
-# kubernetes>=37 changed ApiClient.call_api to (method, url, ...) returning a RESTResponse that does not
-# raise on non-2xx; <=36 take (resource_path, method, ...) and raise ApiException (technical.md gotcha 1).
-_NEW_CALL_API = list(inspect.signature(k8s_client.ApiClient.call_api).parameters)[1] == "method"
 
 MAX_429_ATTEMPTS = 8  # APF answers 429 with Retry-After: 1 (kubernetes#117734); give it a few seconds
 MAX_429_WAIT = 60.0  # total seconds one request may spend waiting on Retry-After
@@ -224,33 +220,16 @@ class KubeReader:
         params = [(k, v) for k, v in query.items() if v is not None]
         with self._lock:
             self.requests += 1
-        if _NEW_CALL_API:
-            method, url, headers, body, post = self.api.param_serialize(
-                "GET", path, query_params=params, header_params={"Accept": accept}, auth_settings=["BearerToken"]
-            )
-            resp = self.api.call_api(
-                method, url, header_params=headers, body=body, post_params=post, _request_timeout=self.timeout
-            )
-            data = resp.read() or b""
-            return resp.status, resp.reason or "", resp.headers or {}, data
-        try:  # kubernetes<=36: raises ApiException on non-2xx
-            raw = self.api.call_api(  # type: ignore[call-arg]
-                path,
-                "GET",
-                query_params=params,
-                header_params={"Accept": accept},
-                auth_settings=["BearerToken"],
-                _preload_content=False,
-                _return_http_data_only=True,
-                _request_timeout=self.timeout,
-            )
-            return raw.status, raw.reason or "", raw.headers or {}, raw.data or b""
-        except ApiException as exc:
-            if not exc.status:
-                raise
-            raw_body: Any = exc.body
-            data = raw_body if isinstance(raw_body, bytes) else str(raw_body or "").encode()
-            return exc.status, exc.reason or "", exc.headers or {}, data
+        # kubernetes>=37 (required in pyproject): call_api takes (method, url, ...) and returns a RESTResponse
+        # that does not raise on non-2xx, so the status is read here (technical.md gotcha 1).
+        method, url, headers, body, post = self.api.param_serialize(
+            "GET", path, query_params=params, header_params={"Accept": accept}, auth_settings=["BearerToken"]
+        )
+        resp = self.api.call_api(
+            method, url, header_params=headers, body=body, post_params=post, _request_timeout=self.timeout
+        )
+        data = resp.read() or b""
+        return resp.status, resp.reason or "", resp.headers or {}, data
 
     def get_bytes(self, path: str, query: Mapping[str, Any] | None = None, accept: str = JSON) -> bytes:
         """GET ``path`` and return the body; retries 429 (Retry-After), 5xx and transport errors, bounded.

@@ -75,6 +75,7 @@ class NodeInventory:
     by_pool: dict[str, int] = field(default_factory=dict)
     by_instance_type: dict[str, int] = field(default_factory=dict)
     by_zone: dict[str, int] = field(default_factory=dict)
+    by_pool_zone: dict[str, int] = field(default_factory=dict)  # "pool/zone" -> nodes (GKE limits pools per zone)
     by_os: dict[str, int] = field(default_factory=dict)
     by_arch: dict[str, int] = field(default_factory=dict)
     by_kubelet_version: dict[str, int] = field(default_factory=dict)

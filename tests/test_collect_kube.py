@@ -44,6 +44,13 @@ def _check_matches_truth(sim: Simulator, snap: Snapshot) -> None:
     assert n.count == truth["nodes"]["count"] and n.control_plane_count == truth["nodes"]["control_plane"]
     assert n.by_pool == truth["nodes"]["by_pool"]
     assert n.by_zone == truth["nodes"]["by_zone"]
+    assert sum(n.by_pool_zone.values()) == sum(v for k, v in truth["nodes"]["by_pool"].items() if k != "(none)")
+    for pool_zone in n.by_pool_zone:
+        pool, _, zone = pool_zone.partition("/")
+        assert pool in truth["nodes"]["by_pool"] and zone in truth["nodes"]["by_zone"]
+    # every simulated pod has one container: containers == live (non-terminal) pods
+    phases = truth["pods"]["by_phase"]
+    assert snap.containers == truth["pods"]["count"] - phases.get("Failed", 0) - phases.get("Succeeded", 0)
     assert n.by_instance_type == truth["nodes"]["by_instance_type"]
     assert n.by_kubelet_version == truth["nodes"]["by_kubelet_version"]
     assert n.by_os == truth["nodes"]["by_os"] and n.by_arch == truth["nodes"]["by_arch"]

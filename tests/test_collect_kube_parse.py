@@ -163,14 +163,32 @@ def test_pod_table_counts_only_bound_non_terminal_pods() -> None:
             {"cells": ["a", "1/1", "Running", 0, "1d", "10.0.0.1", "n1"]},
             {"cells": ["b", "0/1", "Completed", 0, "1d", "10.0.0.2", "n1"]},
             {"cells": ["c", "0/1", "Pending", 0, "1d", "<none>", "<none>"]},
-            {"cells": ["d", "1/1", "CrashLoopBackOff", 3, "1d", "10.0.0.3", "n2"]},
+            {"cells": ["d", "1/3", "CrashLoopBackOff", 3, "1d", "10.0.0.3", "n2"]},
         ],
     }
     tally = PodTally()
     tally.add(table)
-    tally.add({"kind": "PodList", "items": [{"spec": {"nodeName": "n2"}, "status": {"phase": "Running"}}]})
+    tally.add(
+        {
+            "kind": "PodList",
+            "items": [{"spec": {"nodeName": "n2", "containers": [{}, {}]}, "status": {"phase": "Running"}}],
+        }
+    )
     assert tally.total == 5 and tally.terminal == 1 and tally.unscheduled == 1
     assert dict(tally.per_node) == {"n1": 1, "n2": 2}
+    # containers of non-terminal pods: 1 (a) + 1 (c, pending) + 3 (d) + 2 (the PodList pod); b is Completed
+    assert tally.containers == 7
+
+
+def test_pod_table_without_a_ready_column_gives_no_container_count() -> None:
+    table = {
+        "kind": "Table",
+        "columnDefinitions": [{"name": "Name"}, {"name": "Node"}],
+        "rows": [{"cells": ["a", "n1"]}],
+    }
+    tally = PodTally()
+    tally.add(table)
+    assert tally.containers is None and dict(tally.per_node) == {"n1": 1}
 
 
 def test_policy_slice_webhook_and_node_tallies() -> None:

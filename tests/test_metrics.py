@@ -133,6 +133,22 @@ def test_node_groups_from_cloud_and_from_pool_labels() -> None:
     assert value("nodes.node_groups", labelled) == 2
 
 
+def test_largest_node_group_per_zone() -> None:
+    """GKE limits a node pool per zone: a 1,100-node regional pool over 3 zones is about 367 per zone."""
+    gke = CloudInventory(
+        provider="gcp",
+        node_groups=[
+            NodeGroup(name="general", kind="node-pool", max_size=1100, locations=["z-a", "z-b", "z-c"]),
+            NodeGroup(name="zonal", kind="node-pool", max_size=400, locations=["z-a"]),
+        ],
+    )
+    result = METRICS["nodes.largest_node_group_per_zone"](replace(make_snapshot(), cloud=gke))
+    assert result.value == 400 and "zonal" in result.detail
+    labelled = replace(make_snapshot(), nodes=NodeInventory(count=30, by_pool_zone={"x/a": 12, "x/b": 8, "y/a": 10}))
+    assert value("nodes.largest_node_group_per_zone", labelled) == 12
+    assert value("nodes.largest_node_group_per_zone", make_snapshot()) is None
+
+
 def test_services_and_webhooks() -> None:
     snap = replace(
         make_snapshot(),

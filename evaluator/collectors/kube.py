@@ -469,6 +469,8 @@ class _Run:
         )
         etcd = self._etcd(facts, cp)
         networking = self._networking(facts, cp)
+        if facts.pods is not None and facts.pods.containers is None:
+            self.gap("containers", "the pods Table has no Ready column (ready/total containers) to count from")
         gaps = sorted(self.gaps, key=lambda g: (g.item, g.reason))
         return Snapshot(
             cluster=cluster,
@@ -476,6 +478,7 @@ class _Run:
             objects=objects,
             namespaces=objects.get(NAMESPACES),
             crds=objects.get(CRDS),
+            containers=facts.pods.containers if facts.pods is not None else None,
             nodes=self._nodes(facts),
             network_policies=self._policies(facts),
             services=self._services(facts),
@@ -517,6 +520,7 @@ class _Run:
             by_pool=dict(n.by_pool.most_common()),
             by_instance_type=dict(n.by_type.most_common()),
             by_zone=dict(sorted(n.by_zone.items())),
+            by_pool_zone=dict(n.by_pool_zone.most_common()),
             by_os=dict(n.by_os.most_common()),
             by_arch=dict(n.by_arch.most_common()),
             by_kubelet_version=dict(n.by_kubelet.most_common()),

@@ -318,6 +318,7 @@ class NodeTally:
     by_pool: Counter[str] = field(default_factory=Counter)
     by_type: Counter[str] = field(default_factory=Counter)
     by_zone: Counter[str] = field(default_factory=Counter)
+    by_pool_zone: Counter[str] = field(default_factory=Counter)
     by_region: Counter[str] = field(default_factory=Counter)
     by_os: Counter[str] = field(default_factory=Counter)
     by_arch: Counter[str] = field(default_factory=Counter)
@@ -351,6 +352,8 @@ class NodeTally:
             zone = labels.get("topology.kubernetes.io/zone") or labels.get("failure-domain.beta.kubernetes.io/zone")
             if zone:
                 self.by_zone[zone] += 1
+                if pool:
+                    self.by_pool_zone[f"{pool}/{zone}"] += 1
             region = labels.get("topology.kubernetes.io/region") or labels.get(
                 "failure-domain.beta.kubernetes.io/region"
             )
@@ -404,6 +407,7 @@ class PodTally:
     total: int = 0
     terminal: int = 0
     unscheduled: int = 0
+    containers: int | None = 0  # containers of non-terminal pods (Table: the Ready column "ready/total")
     per_node: Counter[str] = field(default_factory=Counter)
     format: str = ""  # "table" or "objects"
     status_column: bool = True
@@ -416,6 +420,7 @@ class PodTally:
             columns = [str(c.get("name", "")).lower() for c in page.get("columnDefinitions") or []]
             node_at = columns.index("node") if "node" in columns else None
             status_at = columns.index("status") if "status" in columns else None
+            ready_at = columns.index("ready") if "ready" in columns else None
             self.status_column = status_at is not None
             self.node_column = node_at is not None
             for row in page.get("rows") or []:
@@ -425,6 +430,12 @@ class PodTally:
                 if status in TERMINAL_POD_STATUS:
                     self.terminal += 1
                     continue
+                ready = str(cells[ready_at]) if ready_at is not None and ready_at < len(cells) else ""
+                _, slash, of = ready.partition("/")
+                if self.containers is not None and slash and of.isdigit():
+                    self.containers += int(of)
+                else:  # the printer's Ready column is "ready/total"; anything else means no count
+                    self.containers = None
                 node = str(cells[node_at]) if node_at is not None and node_at < len(cells) else ""
                 if node in NO_NODE:
                     self.unscheduled += 1
@@ -438,6 +449,8 @@ class PodTally:
             if phase in ("Succeeded", "Failed"):
                 self.terminal += 1
                 continue
+            if self.containers is not None:
+                self.containers += len((pod.get("spec") or {}).get("containers") or [])
             node = (pod.get("spec") or {}).get("nodeName") or ""
             if not node:
                 self.unscheduled += 1

@@ -299,6 +299,30 @@ def _largest_node_group(snap: Snapshot) -> MetricValue:
     return MetricValue(size, detail=f"largest: {name} ({basis})")
 
 
+@metric(
+    "nodes.largest_node_group_per_zone",
+    "nodes of the largest node group or pool in one zone (GKE limits node pools per zone)",
+)
+def _largest_node_group_per_zone(snap: Snapshot) -> MetricValue:
+    if snap.cloud is not None and snap.cloud.node_groups:
+        sizes: dict[str, float] = {}
+        for group in snap.cloud.node_groups:
+            candidates = [v for v in (group.max_size, group.desired_size) if v is not None]
+            if group.kind in ("fargate", "autopilot") or not candidates:
+                continue
+            # Pool sizes are totals over the pool's zones; GKE places a pool's nodes evenly across them.
+            sizes[group.name] = float(max(candidates)) / max(1, len(group.locations))
+        if sizes:
+            name, size = max(sizes.items(), key=lambda kv: (kv[1], kv[0]))
+            return MetricValue(size, detail=f"largest: {name} (cloud node group max size per zone)")
+    if snap.nodes.by_pool_zone:
+        name, count = max(snap.nodes.by_pool_zone.items(), key=lambda kv: (kv[1], kv[0]))
+        return MetricValue(float(count), detail=f"largest: {name} (nodes per pool label and zone)")
+    return unknown(
+        snap, "nodes", "cloud.node_groups", missing="nodes per node pool and zone not measured (no pool or zone labels)"
+    )
+
+
 @metric("nodes.node_groups", "node groups or node pools (count)")
 def _node_group_count(snap: Snapshot) -> MetricValue:
     if snap.cloud is not None and snap.cloud.node_groups:

@@ -16,6 +16,27 @@ UNKNOWN = "unknown"
 ALL_STATUSES = (*STATUSES, UNKNOWN)
 TARGETS = ("self-hosted", "eks", "gke", "gke-autopilot")
 
+# Columns of the one-row-per-finding CSV written by `score --format csv` and `report --format csv`, in order.
+CSV_COLUMNS = (
+    "cluster",
+    "target",
+    "constraint",
+    "title",
+    "category",
+    "status",
+    "observed",
+    "limit",
+    "unit",
+    "utilisation",
+    "headroom",
+    "limit_kind",
+    "source",
+    "verified",
+    "message",
+    "remediation",
+    "snapshot_at",
+)
+
 
 def status_rank(status: str) -> int:
     """Order of severity: ok 0, watch 1, at-risk 2, blocker 3; unknown ranks with watch (never silently ok)."""

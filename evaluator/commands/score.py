@@ -12,28 +12,8 @@ import click
 
 from ..cli_support import fail_on_option
 from ..errors import GateTripped
-from ..findings import TARGETS, Evaluation, Finding, reaches
+from ..findings import CSV_COLUMNS, TARGETS, Evaluation, Finding, reaches
 from ..scoring.engine import format_value, target_label
-
-CSV_FIELDS = (
-    "cluster",
-    "target",
-    "constraint",
-    "title",
-    "category",
-    "status",
-    "observed",
-    "limit",
-    "unit",
-    "utilisation",
-    "headroom",
-    "limit_kind",
-    "source",
-    "verified",
-    "message",
-    "remediation",
-    "snapshot_at",
-)
 
 _STYLES = {"ok": "green", "watch": "yellow", "at-risk": "dark_orange", "blocker": "bold red", "unknown": "magenta"}
 
@@ -112,13 +92,13 @@ def command(
 
 
 def findings_csv(findings: list[Finding]) -> str:
-    """One CSV row per finding, columns :data:`CSV_FIELDS`."""
+    """One CSV row per finding, columns :data:`CSV_COLUMNS`."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, extrasaction="ignore", lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for finding in findings:
         row = finding.to_dict()
-        writer.writerow({k: "" if row.get(k) is None else row[k] for k in CSV_FIELDS})
+        writer.writerow({k: "" if row.get(k) is None else row[k] for k in CSV_COLUMNS})
     return buffer.getvalue()
 
 

@@ -19,7 +19,7 @@ from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError
 
 from ..errors import InputError, RenderError
 from ..fileio import atomic_path, write_text
-from ..findings import UNKNOWN, Evaluation, reaches
+from ..findings import CSV_COLUMNS, UNKNOWN, Evaluation, reaches
 from .context import ReportContext
 from .environment import make_environment, target_label
 
@@ -34,26 +34,6 @@ EXTENSIONS = {
     ".xml": "junit",
 }
 DEFAULT_FAIL_ON = "at-risk"
-
-CSV_COLUMNS = (
-    "cluster",
-    "target",
-    "constraint",
-    "title",
-    "category",
-    "status",
-    "observed",
-    "limit",
-    "unit",
-    "utilisation",
-    "headroom",
-    "limit_kind",
-    "source",
-    "verified",
-    "message",
-    "remediation",
-    "snapshot_at",
-)
 
 
 def format_for(path: str | os.PathLike[str], fmt: str | None = None) -> str:

@@ -73,9 +73,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import CollectorError, EvaluatorError, InputError
+from .fileio import load_yaml
 from .findings import ALL_STATUSES, TARGETS, Evaluation, GeneratedQuestion, VendorAnswers, reaches
 from .inventory import PLATFORMS, Gap, Snapshot, load_snapshot, save_snapshot, snapshot_filename
 from .reporting.context import VENDOR_TARGETS, ReportContext, build_report_context
@@ -304,20 +303,8 @@ def parse_config(data: Any, where: str) -> AuditConfig:
 
 def load_config(path: str | os.PathLike[str]) -> AuditConfig:
     """Read and validate an audit configuration file; any problem is an InputError naming the file and field."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{p}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{p}: cannot read: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f"line {mark.line + 1}: " if mark is not None else ""
-        raise InputError(f"{p}: {at}not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
-    return parse_config(data if data is not None else {}, str(p))
+    data = load_yaml(path)
+    return parse_config(data if data is not None else {}, str(Path(path)))
 
 
 # ------------------------------------------------------------------------------------------------ scoring

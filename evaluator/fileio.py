@@ -1,4 +1,5 @@
-"""Atomic file writes: a temp file in the same folder, then a rename. A failed run never leaves half a file."""
+"""Atomic file writes (a temp file in the same folder, then a rename: a failed run never leaves half a file), and
+JSON/YAML reads whose errors name the file and, for YAML, the line."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
+
+import yaml
 
 from .errors import InputError
 
@@ -85,3 +88,35 @@ def read_json(path: str | os.PathLike[str]) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{p}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+
+
+def parse_yaml(text: str, where: str, *, what: str | None = None, error: type[InputError] = InputError) -> Any:
+    """Parse YAML ``text``; bad YAML raises ``error`` naming ``where`` and the line.
+
+    ``what`` names the kind of document in the message: ``kubeconfig`` gives
+    ``~/.kube/config: line 3: kubeconfig is not valid YAML: ...``; without it, ``...: not valid YAML: ...``.
+    """
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f"line {mark.line + 1}: " if mark is not None else ""
+        subject = f"{what} is not valid YAML" if what else "not valid YAML"
+        raise error(f"{where}: {at}{subject}: {getattr(exc, 'problem', None) or exc}") from None
+
+
+def load_yaml(path: str | os.PathLike[str], *, what: str | None = None, error: type[InputError] = InputError) -> Any:
+    """Read and parse a YAML file; a missing or unreadable file or bad YAML raises ``error`` naming the file.
+
+    ``what`` names the kind of file in messages (``cannot read the kubeconfig: ...``, see :func:`parse_yaml`);
+    ``error`` is the exception class to raise (:class:`InputError`, or :class:`CatalogError` for policies).
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(f"{p}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        the = f" the {what}" if what else ""
+        raise error(f"{p}: cannot read{the}: {exc}") from None
+    return parse_yaml(text, str(p), what=what, error=error)

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import urllib3
-import yaml
 from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
 from ..errors import AuthError, CollectorError, EndpointError, InputError
+from ..fileio import load_yaml
 
 # Content negotiation (technical.md A: "Server-side Table", "PartialObjectMetadataList", "Discovery").
 JSON = "application/json"
@@ -138,16 +138,7 @@ def load_connection(kubeconfig: str | None, context: str | None, *, timeout: flo
 
 
 def _check_kubeconfig_file(path: str) -> dict[str, Any]:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read the kubeconfig: {getattr(exc, 'strerror', None) or exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f"line {mark.line + 1}: " if mark is not None else ""
-        raise InputError(f"{path}: {at}kubeconfig is not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
+    data = load_yaml(path, what="kubeconfig")
     if not isinstance(data, dict):
         raise InputError(f"{path}: kubeconfig must be a YAML mapping with clusters, users and contexts")
     for key in ("clusters", "contexts", "users"):

@@ -27,7 +27,8 @@ from typing import Any
 
 import yaml
 
-from ..errors import CatalogError, InputError
+from ..errors import CatalogError
+from ..fileio import load_yaml
 from ..findings import TARGETS, CostEstimate, CostLine
 from ..inventory import Snapshot, parse_time
 from ..typed import from_data, to_data
@@ -200,20 +201,7 @@ def load_cost_assumptions(path: str | os.PathLike[str] | None = None) -> CostAss
     """Read cost assumptions from ``path``, or the shipped defaults when None; errors name file and field."""
     if path is None:
         return _default_assumptions()
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{p}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{p}: cannot read: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{p}: not valid YAML{at}: {getattr(exc, 'problem', exc)}") from None
-    return cost_assumptions_from_data(data, where=str(p))
+    return cost_assumptions_from_data(load_yaml(path), where=str(Path(path)))
 
 
 # ---------------------------------------------------------------------------------------------- versions

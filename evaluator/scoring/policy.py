@@ -28,10 +28,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..catalog.model import LIMIT_KINDS, Catalog, Constraint, Limit
 from ..errors import CatalogError
+from ..fileio import load_yaml
 from ..findings import TARGETS
 
 POLICY_SCHEMA = "k8seval/policy/v1"
@@ -228,20 +227,7 @@ def policy_from_data(data: Any, *, where: str = "<policy>") -> Policy:
 
 def load_policy(path: str | os.PathLike[str], catalog: Catalog | None = None) -> Policy:
     """Read and validate a policy YAML file; with ``catalog``, also check that every constraint id exists."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CatalogError(f"{p}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogError(f"{p}: cannot read: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark is not None else ""
-        raise CatalogError(f"{p}: not valid YAML{at}: {getattr(exc, 'problem', exc)}") from None
-    policy = policy_from_data(data, where=str(p))
+    policy = policy_from_data(load_yaml(path, error=CatalogError), where=str(Path(path)))
     if catalog is not None:
         policy.check_ids(catalog)
     return policy

@@ -13,9 +13,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..errors import InputError
+from ..fileio import parse_yaml
 from ..typed import from_data
 
 PROFILES = ("small", "bank", "large")
@@ -357,12 +356,7 @@ def load_spec(path: str | Path) -> ClusterSpec:
 
 def parse_spec(text: str, where: str = "<spec>") -> ClusterSpec:
     """Parse spec YAML text; ``where`` names the source in error messages."""
-    try:
-        data: Any = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f"line {mark.line + 1}: " if mark is not None else ""
-        raise InputError(f"{where}: {at}not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
+    data: Any = parse_yaml(text, where)
     if isinstance(data, dict):
         known = {f.name for f in dataclasses.fields(ClusterSpec)}
         unknown = sorted(str(k) for k in data if k not in known)

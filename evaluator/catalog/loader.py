@@ -273,15 +273,7 @@ def validate_catalog(catalog: Catalog) -> None:
             limit = constraint.limits.get(target)
             if limit is None:
                 raise CatalogError(f"{prefix}: limits.{target} is missing")
-            raw = {
-                "kind": limit.kind,
-                "value": limit.value,
-                "source": limit.source,
-                "verified": limit.verified,
-                "exceeded": limit.exceeded,
-                "note": limit.note,
-                "metric": limit.metric,
-            }
+            raw = limit.to_dict()
 
             def fail(field_name: str, problem: str, _prefix: str = prefix) -> CatalogError:
                 return CatalogError(f"{_prefix}: {field_name} {problem}")

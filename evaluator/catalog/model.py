@@ -36,6 +36,18 @@ class Limit:
     note: str = ""
     metric: str | None = None  # per-target metric override; None means the constraint's metric
 
+    def to_dict(self) -> dict[str, object]:
+        """Plain data in catalog-file order (kind, value, source, verified, exceeded, note, metric)."""
+        return {
+            "kind": self.kind,
+            "value": self.value,
+            "source": self.source,
+            "verified": self.verified,
+            "exceeded": self.exceeded,
+            "note": self.note,
+            "metric": self.metric,
+        }
+
 
 @dataclass(frozen=True)
 class Constraint:

@@ -33,18 +33,6 @@ def _limit_text(limit: Limit, unit: str, check: str) -> str:
     return f"{sign} {_fmt_value(limit.value, unit)} ({limit.kind})"
 
 
-def _limit_data(limit: Limit) -> dict[str, object]:
-    return {
-        "kind": limit.kind,
-        "value": limit.value,
-        "source": limit.source,
-        "verified": limit.verified,
-        "exceeded": limit.exceeded,
-        "note": limit.note,
-        "metric": limit.metric,
-    }
-
-
 def _constraint_data(c: Constraint) -> dict[str, object]:
     return {
         "id": c.id,
@@ -60,7 +48,7 @@ def _constraint_data(c: Constraint) -> dict[str, object]:
         "questions": c.questions,
         "description": c.description,
         "remediation": c.remediation,
-        "limits": {t: _limit_data(c.limits[t]) for t in TARGETS},
+        "limits": {t: c.limits[t].to_dict() for t in TARGETS},
     }
 
 
@@ -97,7 +85,7 @@ def list_command(category: str | None, target: str | None, fmt: str) -> None:
         data = []
         for c in rows:
             item = _constraint_data(c)
-            item["limits"] = {t: _limit_data(c.limits[t]) for t in targets}
+            item["limits"] = {t: c.limits[t].to_dict() for t in targets}
             data.append(item)
         click.echo(json.dumps({"version": catalog.version, "constraints": data}, indent=2))
         return

@@ -18,6 +18,7 @@ from .errors import InputError
 from .findings import STATUSES, UNKNOWN, Evaluation, Finding, status_rank
 from .inventory import Snapshot, parse_time
 from .scoring.metrics import UPSTREAM_DEFAULT_ADMISSION, unsupported_flags
+from .units import format_count
 
 GIB = 1024**3
 
@@ -223,10 +224,7 @@ def fmt_count(value: Any) -> str:
     """A count with thousands separators (``8,000``)."""
     if value is None:
         return "not measured"
-    number = float(value)
-    if number.is_integer():
-        return f"{int(number):,}"
-    return f"{number:,.1f}"
+    return format_count(float(value))
 
 
 def fmt_number(value: Any) -> str:

@@ -9,14 +9,11 @@ import click
 
 from ..collectors.kube import collect_kube
 from ..inventory import PLATFORMS, Snapshot, save_snapshot, snapshot_filename
+from ..units import format_count
 
 
 def _n(value: float | int | None) -> str:
-    if value is None:
-        return "?"
-    if isinstance(value, float) and not value.is_integer():
-        return f"{value:,.1f}"
-    return f"{int(value):,}"
+    return "?" if value is None else format_count(value)
 
 
 def _gib(n: int | None) -> str:

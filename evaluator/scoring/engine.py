@@ -39,6 +39,7 @@ from ..catalog.model import Catalog, Constraint, Limit
 from ..errors import InputError
 from ..findings import STATUSES, TARGETS, UNKNOWN, Evaluation, Finding, TargetFit, status_rank
 from ..inventory import Snapshot, parse_time, utc_now
+from ..units import format_count
 from .cost import CostAssumptions, break_even, estimate_fleet, load_cost_assumptions
 from .metrics import METRICS, MetricValue
 from .policy import Policy
@@ -81,13 +82,6 @@ def vendor_name(target: str) -> str:
     return _VENDORS.get(target, target_label(target))
 
 
-def format_number(value: float) -> str:
-    """A count with thousands separators; one decimal place when not whole."""
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.1f}"
-
-
 def format_value(value: float | None, unit: str) -> str:
     """A measured value in words: bytes as GiB (or MiB when small), fractions as percentages, counts with
     thousands separators."""
@@ -98,11 +92,11 @@ def format_value(value: float | None, unit: str) -> str:
             return f"{_trim(value / GIB)} GiB"
         if abs(value) >= MIB:
             return f"{_trim(value / MIB)} MiB"
-        return f"{format_number(value)} bytes"
+        return f"{format_count(value)} bytes"
     if unit in ("fraction", "ratio"):
         return format_percent(value)
     word = _UNIT_WORDS.get(unit, unit)
-    text = format_number(value)
+    text = format_count(value)
     return f"{text} {word}" if word else text
 
 

@@ -1,0 +1,10 @@
+"""Number formatting shared by the terminal, the scoring messages and the question lists."""
+
+from __future__ import annotations
+
+
+def format_count(value: float) -> str:
+    """A count with thousands separators; one decimal place when not whole: ``45000`` -> ``45,000``, ``2.5``."""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.1f}"

@@ -10,9 +10,8 @@ from typing import Any
 
 import click
 
-from ..cli_support import fail_on_option
+from ..cli_support import fail_on_option, targets_option
 from ..errors import GateTripped, InputError
-from ..findings import TARGETS
 
 
 class _PlainProgress:
@@ -80,13 +79,8 @@ class _RichProgress:
     help="Output folder. Default: the configuration's 'out', else reports/<YYYY-MM-DD>.",
 )
 @fail_on_option
-@click.option(
-    "--targets",
-    "--target",
-    "targets",
-    multiple=True,
-    type=click.Choice(list(TARGETS)),
-    help="Compare only these targets (repeatable). Default: the configuration's, else all.",
+@targets_option(
+    "Compare only these targets (repeatable). Default: the configuration's, else all.", "--targets", "--target"
 )
 def command(
     config_path: Path | None, sample: bool, out: Path | None, fail_on: str | None, targets: tuple[str, ...]

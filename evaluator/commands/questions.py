@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from ..cli_support import snapshots_argument
 from ..findings import Evaluation
 from ..inventory import Snapshot, load_snapshot, utc_now
 from ..questionnaire_facts import VENDOR_NAMES, VENDOR_TARGETS, VENDORS
@@ -28,7 +29,7 @@ def _evaluate(snapshots: list[Snapshot], vendors: list[str]) -> tuple[Evaluation
 
 
 @click.command(name="questions")
-@click.argument("snapshots", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@snapshots_argument
 @click.option(
     "--vendor",
     "vendors",

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import click
 
-from ..cli_support import fail_on_option
+from ..cli_support import costs_option, fail_on_option, policy_option, snapshots_argument, targets_option
 from ..errors import GateTripped
-from ..findings import TARGETS, reaches
+from ..findings import reaches
 from ..reporting.render import FORMATS
 
 
 @click.command(name="report")
-@click.argument("snapshots", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@snapshots_argument
 @click.option(
     "-o",
     "--output",
@@ -35,13 +35,7 @@ from ..reporting.render import FORMATS
     type=click.Path(dir_okay=False, path_type=Path),
     help="A vendor's filled question workbook (repeatable): scored and shown beside the measured fit.",
 )
-@click.option(
-    "--target",
-    "targets",
-    multiple=True,
-    type=click.Choice(list(TARGETS)),
-    help="Compare only these targets (repeatable). Default: the policy's targets, else all.",
-)
+@targets_option("Compare only these targets (repeatable). Default: the policy's targets, else all.")
 @click.option(
     "--templates",
     "templates",
@@ -49,8 +43,8 @@ from ..reporting.render import FORMATS
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder of Jinja templates that override the shipped ones by name (repeatable; first wins).",
 )
-@click.option("--policy", type=click.Path(dir_okay=False, path_type=Path), help="Policy YAML: thresholds, overrides.")
-@click.option("--costs", type=click.Path(dir_okay=False, path_type=Path), help="Cost assumptions YAML.")
+@policy_option
+@costs_option
 @fail_on_option
 @click.option("--title", default=None, help="Report title. Default: 'Platform fit: <cluster>'.")
 def command(

@@ -10,29 +10,23 @@ from pathlib import Path
 
 import click
 
-from ..cli_support import fail_on_option
+from ..cli_support import costs_option, fail_on_option, policy_option, snapshots_argument, targets_option
 from ..errors import GateTripped
-from ..findings import CSV_COLUMNS, TARGETS, Evaluation, Finding, reaches
+from ..findings import CSV_COLUMNS, Evaluation, Finding, reaches
 from ..scoring.engine import format_value, target_label
 
 _STYLES = {"ok": "green", "watch": "yellow", "at-risk": "dark_orange", "blocker": "bold red", "unknown": "magenta"}
 
 
 @click.command(name="score")
-@click.argument("snapshots", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--target",
-    "targets",
-    multiple=True,
-    type=click.Choice(list(TARGETS)),
-    help="Score only these targets (repeatable). Default: the policy's targets, else all.",
-)
+@snapshots_argument
+@targets_option("Score only these targets (repeatable). Default: the policy's targets, else all.")
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True, help="Output."
 )
 @fail_on_option
-@click.option("--policy", type=click.Path(dir_okay=False, path_type=Path), help="Policy YAML: thresholds, overrides.")
-@click.option("--costs", type=click.Path(dir_okay=False, path_type=Path), help="Cost assumptions YAML.")
+@policy_option
+@costs_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout.")
 def command(
     snapshots: tuple[Path, ...],

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import click
 
+from ..cli_support import check_with_kube, echo_gaps, merge_with_kube, snapshot_folder_option, with_kube_options
 from ..collectors.eks import collect_eks, default_session_factory
-from ..errors import CollectorError
 from ..inventory import Snapshot, save_snapshot, snapshot_filename
-from ..merge import merge_snapshots
 
 
 def _summary(snap: Snapshot) -> str:
@@ -63,13 +62,7 @@ def _paths(snaps: list[Snapshot], out_dir: Path) -> list[Path]:
     help="Region to search (repeatable); `all` means every region enabled for the account. Default: the profile's.",
 )
 @click.option("--cluster", "clusters", multiple=True, help="Only this cluster (repeatable). Default: every cluster.")
-@click.option(
-    "--with-kube",
-    "kube_context",
-    metavar="CONTEXT",
-    help="Also measure the cluster through the Kubernetes API of this kubeconfig context and merge (one --cluster).",
-)
-@click.option("--kubeconfig", type=click.Path(dir_okay=False), help="Kubeconfig for --with-kube (default rules).")
+@with_kube_options
 @click.option(
     "--concurrency",
     type=click.IntRange(min=1, max=64),
@@ -77,15 +70,7 @@ def _paths(snaps: list[Snapshot], out_dir: Path) -> list[Path]:
     show_default=True,
     help="Regions and clusters described in parallel.",
 )
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    type=click.Path(file_okay=False),
-    default=".",
-    show_default=True,
-    help="Folder for the snapshots (one file per cluster).",
-)
+@snapshot_folder_option
 def eks(
     profiles: tuple[str, ...],
     regions: tuple[str, ...],
@@ -108,8 +93,7 @@ def eks(
       k8seval collect eks --region eu-west-1 --cluster payments \\
         --with-kube arn:aws:eks:eu-west-1:123456789012:cluster/payments -o snapshots/
     """
-    if kube_context and len(clusters) != 1:
-        raise click.UsageError("--with-kube needs exactly one --cluster")
+    check_with_kube(kube_context, clusters)
     result = collect_eks(
         default_session_factory,
         list(regions),
@@ -117,23 +101,13 @@ def eks(
         profiles=list(profiles) or [None],
         concurrency=concurrency,
     )
-    for gap in result.gaps:
-        click.echo(f"gap: {gap.item}: {gap.reason}", err=True)
+    echo_gaps(result.gaps)
     if not result.snapshots:
         click.echo(f"no EKS clusters in {', '.join(regions) or 'the default region'}", err=True)
         return
     snaps = list(result.snapshots)
-    kube_error: CollectorError | None = None
-    if kube_context:
-        from ..collectors.kube import collect_kube
-
-        try:
-            kube_snap = collect_kube(
-                kubeconfig, context=kube_context, name=snaps[0].cluster.name, platform=snaps[0].cluster.platform
-            )
-            snaps[0] = merge_snapshots(snaps[0], kube_snap)
-        except CollectorError as exc:
-            kube_error = exc  # keep the cloud snapshot, then report the failure with exit 3
+    # A Kubernetes API failure keeps the cloud snapshot, then is reported with exit 3.
+    kube_error = merge_with_kube(snaps, kube_context, kubeconfig) if kube_context else None
     folder = Path(out_dir)
     for snap, path in zip(snaps, _paths(snaps, folder), strict=True):
         save_snapshot(snap, path)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..cli_support import echo_gaps
 from ..collectors.etcd import collect_etcd
 from ..inventory import save_snapshot, snapshot_filename
 
@@ -78,5 +79,4 @@ def etcd(
         f"(in use {_human_bytes(e.db_size_in_use_bytes)}, quota {_human_bytes(e.quota_backend_bytes)}), "
         f"{len(e.members)} member(s), {e.total_keys if e.total_keys is not None else '?'} keys"
     )
-    for gap in snap.gaps:
-        click.echo(f"gap: {gap.item}: {gap.reason}", err=True)
+    echo_gaps(snap.gaps)

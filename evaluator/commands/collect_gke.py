@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
+from ..cli_support import check_with_kube, echo_gaps, merge_with_kube, snapshot_folder_option, with_kube_options
 from ..collectors.gke import collect_gke, make_gke_client
 from ..errors import CollectorError
 from ..inventory import Snapshot, save_snapshot, snapshot_filename
-from ..merge import merge_snapshots
 
 
 def _table(rows: list[list[str]]) -> str:
@@ -48,13 +48,7 @@ def _row(path: Path, snap: Snapshot) -> list[str]:
     envvar="K8SEVAL_GKE_ENDPOINT",
     help="Another GKE API endpoint (Private Service Connect, an emulator); plain http:// uses no credentials.",
 )
-@click.option(
-    "--with-kube",
-    "kube_context",
-    metavar="CONTEXT",
-    help="Also measure the cluster through the Kubernetes API of this kubeconfig context and merge (one --cluster).",
-)
-@click.option("--kubeconfig", type=click.Path(dir_okay=False), help="Kubeconfig for --with-kube (default rules).")
+@with_kube_options
 @click.option(
     "--concurrency",
     type=click.IntRange(1, 64),
@@ -62,15 +56,7 @@ def _row(path: Path, snap: Snapshot) -> list[str]:
     show_default=True,
     help="Parallel API calls across projects and locations.",
 )
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    type=click.Path(file_okay=False),
-    default=".",
-    show_default=True,
-    help="Folder for the snapshots (one file per cluster).",
-)
+@snapshot_folder_option
 def gke(
     projects: tuple[str, ...],
     locations: tuple[str, ...],
@@ -94,8 +80,7 @@ def gke(
       k8seval collect gke --project bank-prod --location europe-west2 --cluster payments \\
         --with-kube gke_bank-prod_europe-west2_payments -o snapshots/
     """
-    if kube_context and len(clusters) != 1:
-        raise click.UsageError("--with-kube needs exactly one --cluster")
+    check_with_kube(kube_context, clusters)
     client = make_gke_client(endpoint)
     snapshots, gaps = collect_gke(
         client, list(projects), list(locations) or None, list(clusters) or None, concurrency=concurrency
@@ -106,16 +91,8 @@ def gke(
             raise click.UsageError(
                 f"--with-kube: {len(snapshots)} clusters are named {clusters[0]!r}; narrow with --project/--location"
             )
-        from ..collectors.kube import collect_kube
-
-        cloud_snap = snapshots[0]
-        try:
-            kube_snap = collect_kube(
-                kubeconfig, context=kube_context, name=cloud_snap.cluster.name, platform=cloud_snap.cluster.platform
-            )
-            snapshots[0] = merge_snapshots(cloud_snap, kube_snap)
-        except CollectorError as exc:
-            kube_error = exc  # keep the cloud snapshot, then report the failure with exit 3
+        # A Kubernetes API failure keeps the cloud snapshot, then is reported with exit 3.
+        kube_error = merge_with_kube(snapshots, kube_context, kubeconfig)
     folder = Path(out_dir)
     rows = [["FILE", "PROJECT", "LOCATION", "CLUSTER", "PLATFORM", "VERSION", "POOLS", "CNI", "NODES(POD RANGE)"]]
     written: set[Path] = set()
@@ -134,7 +111,6 @@ def gke(
         click.echo(_table(rows))
     else:
         click.echo("No GKE clusters found in the projects and locations listed.")
-    for gap in gaps:
-        click.echo(f"gap: {gap.item}: {gap.reason}", err=True)
+    echo_gaps(gaps)
     if kube_error is not None:
         raise kube_error

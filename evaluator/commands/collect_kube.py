@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..cli_support import echo_gaps
 from ..collectors.kube import collect_kube
 from ..inventory import PLATFORMS, Snapshot, save_snapshot, snapshot_filename
 from ..units import format_count
@@ -103,5 +104,4 @@ def kube(
     click.echo(f"wrote {path}")
     for line in summary_lines(snap):
         click.echo(f"  {line}")
-    for gap in snap.gaps:
-        click.echo(f"gap: {gap.item}: {gap.reason}", err=True)
+    echo_gaps(snap.gaps)

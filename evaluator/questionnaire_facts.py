@@ -18,9 +18,7 @@ from .errors import InputError
 from .findings import STATUSES, UNKNOWN, Evaluation, Finding, status_rank
 from .inventory import Snapshot, parse_time
 from .scoring.metrics import UPSTREAM_DEFAULT_ADMISSION, unsupported_flags
-from .units import format_count
-
-GIB = 1024**3
+from .units import GIB, format_count
 
 # Vendor (question-list audience) -> evaluation targets whose findings count for it. GKE Autopilot findings
 # count for "gke" because a GKE offer may be either mode; "self-hosted" is the current platform as a baseline.

@@ -1,6 +1,9 @@
-"""Number formatting shared by the terminal, the scoring messages and the question lists."""
+"""Byte units and number formatting shared by the terminal, scoring messages, reports and question lists."""
 
 from __future__ import annotations
+
+GIB = 1024**3
+MIB = 1024**2
 
 
 def format_count(value: float) -> str:

@@ -19,8 +19,7 @@ from markupsafe import Markup
 from ..errors import InputError
 from ..findings import UNKNOWN
 from ..resources import data_path
-
-GIB = 1024**3
+from ..units import GIB
 
 STATUS_LABELS = {
     "ok": "OK",

@@ -39,7 +39,7 @@ from ..catalog.model import Catalog, Constraint, Limit
 from ..errors import InputError
 from ..findings import STATUSES, TARGETS, UNKNOWN, Evaluation, Finding, TargetFit, status_rank
 from ..inventory import Snapshot, parse_time, utc_now
-from ..units import format_count
+from ..units import GIB, MIB, format_count
 from .cost import CostAssumptions, break_even, estimate_fleet, load_cost_assumptions
 from .metrics import METRICS, MetricValue
 from .policy import Policy
@@ -58,8 +58,6 @@ NUMERIC_KINDS = ("hard", "quota", "recommended")
 _LABELS = {"self-hosted": "self-hosted", "eks": "EKS", "gke": "GKE", "gke-autopilot": "GKE Autopilot"}
 _VENDORS = {"self-hosted": "Upstream Kubernetes", "eks": "AWS", "gke": "Google", "gke-autopilot": "Google"}
 _UNIT_WORDS = {"count": "", "": "", "ips": "IPs"}
-GIB = 1024**3
-MIB = 1024**2
 
 
 # ---------------------------------------------------------------------------------------------- words

@@ -650,17 +650,20 @@ def _assumptions(data: Mapping[str, Any]) -> list[dict[str, str]]:
     def row(key: str, value: str, *, note: str = "", source: str = "", verified: str = "") -> None:
         rows.append({"key": key, "value": value, "note": note, "source": source, "verified": verified})
 
+    def price_row(key: str, price: Mapping[str, Any]) -> None:
+        row(
+            key,
+            f"{_plain(price['value'])} {price['unit']}",
+            note=str(price.get("note") or ""),
+            source=str(price.get("source") or ""),
+            verified=str(price.get("verified") or "not confirmed"),
+        )
+
     for section, body in data.items():
         if section in ("schema", "source_file", "notes"):
             continue
         if _is_price(body):
-            row(
-                section,
-                f"{_plain(body['value'])} {body['unit']}",
-                note=str(body.get("note") or ""),
-                source=str(body.get("source") or ""),
-                verified=str(body.get("verified") or "not confirmed"),
-            )
+            price_row(section, body)
             continue
         if not isinstance(body, Mapping):
             row(section, _plain(body))
@@ -673,13 +676,7 @@ def _assumptions(data: Mapping[str, Any]) -> list[dict[str, str]]:
             if key == "note":
                 row(section, "", note=str(value))
             elif _is_price(value):
-                row(
-                    name,
-                    f"{_plain(value['value'])} {value['unit']}",
-                    note=str(value.get("note") or ""),
-                    source=str(value.get("source") or ""),
-                    verified=str(value.get("verified") or "not confirmed"),
-                )
+                price_row(name, value)
             elif isinstance(value, Mapping):
                 row(name, ", ".join(f"{k} {_plain(v)}" for k, v in value.items()))
             else:

@@ -15,20 +15,20 @@ from evaluator.collectors.eks import EksResult, client_config, collect_eks, tran
 from evaluator.collectors.eks_maxpods import InstanceNetwork, compute_max_pods, instance_network
 from evaluator.errors import AccessDenied, AuthError, CollectorError, EndpointError, InputError
 from evaluator.inventory import Snapshot
-from tests.eks_support import StubbedSession, applied_quota, quotas_client, seed_cluster, support_dates
+from tests.eks_support import (
+    StubbedSession,
+    applied_quota,
+    isolated_aws_env,
+    quotas_client,
+    seed_cluster,
+    support_dates,
+)
 
 
 @pytest.fixture(autouse=True)
 def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     """Dummy credentials, no endpoint override, and no AWS config files from the machine."""
-    for var in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_EKS", "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_MAX_ATTEMPTS"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    isolated_aws_env(monkeypatch, tmp_path)
 
 
 def _by_name(snap: Snapshot) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from moto.server import ThreadedMotoServer
 
 from evaluator.cli import cli
 from evaluator.inventory import load_snapshot
-from tests.eks_support import seed_cluster
+from tests.eks_support import isolated_aws_env, seed_cluster
 
 
 @pytest.fixture(scope="module")
@@ -31,14 +31,7 @@ def moto_url() -> Iterator[str]:
 def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, moto_url: str) -> str:
     """Dummy credentials and AWS_ENDPOINT_URL pointing at a freshly reset moto server."""
     requests.post(f"{moto_url}/moto-api/reset", timeout=10)
-    for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_EKS"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    isolated_aws_env(monkeypatch, tmp_path)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
     # moto answers HTTP 500 to ListServiceQuotas (not implemented); two attempts instead of ten keep the
     # retry back-off short. The collector reads AWS_MAX_ATTEMPTS because its explicit Config would hide it.

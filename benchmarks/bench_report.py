@@ -1,6 +1,8 @@
 """Report size and render time for a fleet: synthetic snapshots through evaluate(), then every format.
 
-Run: ``python benchmarks/bench_report.py [--clusters 200] [--history 2] [--out DIR]``. Prints figures; asserts nothing.
+Run: ``python benchmarks/bench_report.py [--clusters 200] [--history 2] [--out DIR] [--browser]``. Prints figures;
+asserts nothing. ``--browser`` also opens the HTML in headless Chromium (Debian's /usr/bin/chromium, through
+Playwright) and times it until the page's scripts have run, then one sort of the largest matrix.
 """
 
 from __future__ import annotations
@@ -77,6 +79,7 @@ def main() -> None:
     parser.add_argument("--clusters", type=int, default=200)
     parser.add_argument("--history", type=int, default=2, help="snapshots per cluster (2+ gives forecasts)")
     parser.add_argument("--out", type=Path, default=None, help="keep the reports here (default: a temp folder)")
+    parser.add_argument("--browser", action="store_true", help="time opening the HTML in headless Chromium")
     args = parser.parse_args()
 
     snaps = fleet(args.clusters, args.history)
@@ -107,8 +110,33 @@ def main() -> None:
             path = render_report(context, fmt, out / name)
             took = time.perf_counter() - start
             print(f"render {fmt:<6} {path.stat().st_size / 1e6:8.2f} MB  {took:7.2f} s")
+        if args.browser:
+            browser_timings(out / "report.html")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS:                {peak:7.0f} MiB")
+
+
+def browser_timings(html: Path, chromium: str = "/usr/bin/chromium") -> None:
+    """Open ``html`` in headless Chromium; print load time, DOM size and the time one column sort takes."""
+    from playwright.sync_api import sync_playwright
+
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"]  # fmt: skip
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=args)
+        page = browser.new_page()
+        start = time.perf_counter()
+        page.goto(html.as_uri(), wait_until="load", timeout=300_000)
+        loaded = time.perf_counter() - start
+        nodes = page.evaluate("document.getElementsByTagName('*').length")
+        start = time.perf_counter()
+        sorted_table = page.evaluate(
+            """() => { const th = document.querySelector('table.sortable thead th');
+                       if (!th) return false; th.click(); return true; }"""
+        )
+        sort = time.perf_counter() - start
+        browser.close()
+    print(f"chromium: load {loaded:6.2f} s, {nodes:,} DOM elements, first sort {sort:5.2f} s (clicked: {sorted_table})")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import Any
+from typing import Any, TypedDict
 
 from .names import epoch_rfc3339, hash_suffix, hex_id, make_uid, mix, ordered_suffix, parse_time, suffix, tag, unit
 from .spec import (
@@ -168,7 +168,16 @@ _INSTANCE_SHAPES = {
     "n2-highmem-8": (8, 64),
 }
 
-_PLATFORM_DEFAULTS = {
+
+class PlatformDefaults(TypedDict):
+    """Per-platform defaults for nodes the spec does not describe: instance type, zones and region."""
+
+    type: str
+    zones: list[str]
+    region: str
+
+
+_PLATFORM_DEFAULTS: dict[str, PlatformDefaults] = {
     "self-hosted": {"type": "vm-16c-64g", "zones": ["dc1-a", "dc1-b", "dc1-c"], "region": "dc1"},
     "eks": {"type": "m5.2xlarge", "zones": ["eu-west-2a", "eu-west-2b", "eu-west-2c"], "region": "eu-west-2"},
     "gke": {
@@ -459,6 +468,11 @@ class Cluster:
             counts[ns] = count
         return counts
 
+    def _configured_max_pods(self, node: NodeInfo) -> int:
+        """The node's maxPods from its pool or the spec, before any hot-node raise."""
+        pool = node.pool
+        return pool.max_pods if pool is not None and pool.max_pods else self.spec.max_pods_per_node
+
     def _build_pods(self) -> None:
         spec = self.spec
         ds_names = daemonset_names(spec)
@@ -481,10 +495,10 @@ class Cluster:
         for d, (deploy, replicas) in enumerate(self.system_deployments):
             rs_hash = hash_suffix(self.seed, tag(deploy), width=10)
             for r in range(replicas):
-                node = workers[(d + r) % len(workers)]
+                slot = workers[(d + r) % len(workers)]
                 name = f"{deploy}-{rs_hash}-{ordered_suffix(r, replicas, mix(self.seed, tag(deploy)))}"
-                system.append(SystemPod(name, "deployment", deploy, node))
-                fixed_per_node[node] += 1
+                system.append(SystemPod(name, "deployment", deploy, slot))
+                fixed_per_node[slot] += 1
         system.sort(key=lambda p: p.name)
         self.system_pods = system
         app_total = spec.pods - len(system)
@@ -502,15 +516,7 @@ class Cluster:
         if self.hot_node_number is not None:
             # Other nodes stay at most at the spec's maxPods even though the hot node's maxPods was raised.
             caps = [
-                min(
-                    c,
-                    (
-                        self.nodes[i].pool.max_pods
-                        if self.nodes[i].pool and self.nodes[i].pool.max_pods
-                        else spec.max_pods_per_node
-                    )
-                    - fixed_per_node[i],
-                )
+                min(c, self._configured_max_pods(self.nodes[i]) - fixed_per_node[i])
                 for c, i in zip(caps, candidates, strict=True)
             ]
             caps = [max(0, c) for c in caps]

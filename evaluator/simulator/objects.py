@@ -883,7 +883,7 @@ class Builders:
             rules = []
             for r, (peers, ports) in enumerate(shape[direction]):
                 rule: dict[str, Any] = {}
-                items = []
+                items: list[dict[str, Any]] = []
                 for p, peer in enumerate(peers):
                     if peer == "podSelector":
                         items.append({"podSelector": {"matchLabels": {"app": f"app-{(j + p) % 50:05d}"}}})
@@ -985,6 +985,7 @@ class Builders:
         """Secret ``j`` in ``ns``, with (synthetic) data a careful collector never asks for."""
         name = self.secret_name(ns, j)
         kind = name.rsplit("-", 1)[1]
+        keys: tuple[str, ...]
         if kind == "tls":
             stype, keys = "kubernetes.io/tls", ("tls.crt", "tls.key")
         elif kind == "registry":

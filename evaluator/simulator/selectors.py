@@ -60,6 +60,32 @@ def _split(text: str) -> list[str]:
     return parts
 
 
+# One factory per test kind: each predicate binds its own key and value (a bare lambda in the loop would
+# see only the last iteration's), and the factories give the predicates a type mypy can check.
+def _label_in(key: str, values: set[str]) -> Callable[[dict[str, str]], bool]:
+    return lambda labels: labels.get(key) in values
+
+
+def _label_not_in(key: str, values: set[str]) -> Callable[[dict[str, str]], bool]:
+    return lambda labels: labels.get(key) not in values
+
+
+def _label_equals(key: str, value: str) -> Callable[[dict[str, str]], bool]:
+    return lambda labels: labels.get(key) == value
+
+
+def _label_differs(key: str, value: str) -> Callable[[dict[str, str]], bool]:
+    return lambda labels: labels.get(key) != value
+
+
+def _label_present(key: str) -> Callable[[dict[str, str]], bool]:
+    return lambda labels: key in labels
+
+
+def _label_absent(key: str) -> Callable[[dict[str, str]], bool]:
+    return lambda labels: key not in labels
+
+
 def label_matcher(text: str) -> Callable[[dict[str, str]], bool] | None:
     """A predicate over a labels dict, or None for an empty selector."""
     if not text.strip():
@@ -70,37 +96,38 @@ def label_matcher(text: str) -> Callable[[dict[str, str]], bool] | None:
         match = _SET.match(term)
         if match:
             key, op, values = match[1], match[2], {v.strip() for v in match[3].split(",") if v.strip()}
-            if op == "in":
-                tests.append(lambda labels, k=key, vs=values: labels.get(k) in vs)
-            else:
-                tests.append(lambda labels, k=key, vs=values: labels.get(k) not in vs)
+            tests.append(_label_in(key, values) if op == "in" else _label_not_in(key, values))
             continue
         for op in ("!=", "==", "="):
             if op in term:
                 key, value = (s.strip() for s in term.split(op, 1))
                 if not key:
                     raise SelectorError(f"unable to parse requirement: found '{op}', expected: identifier")
-                if op == "!=":
-                    tests.append(lambda labels, k=key, v=value: labels.get(k) != v)
-                else:
-                    tests.append(lambda labels, k=key, v=value: labels.get(k) == v)
+                tests.append(_label_differs(key, value) if op == "!=" else _label_equals(key, value))
                 break
         else:
             if term.startswith("!"):
-                absent = term[1:].strip()
-                tests.append(lambda labels, k=absent: k not in labels)
+                tests.append(_label_absent(term[1:].strip()))
             elif re.match(r"^[A-Za-z0-9./_-]+$", term):
-                tests.append(lambda labels, k=term: k in labels)
+                tests.append(_label_present(term))
             else:
                 raise SelectorError(f"unable to parse requirement: {term!r}")
     return lambda labels: all(test(labels) for test in tests)
+
+
+def _field_equals(getter: Callable[[dict[str, Any]], str], value: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda obj: getter(obj) == value
+
+
+def _field_differs(getter: Callable[[dict[str, Any]], str], value: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda obj: getter(obj) != value
 
 
 def field_matcher(resource_key: str, text: str) -> Callable[[dict[str, Any]], bool] | None:
     """A predicate over a whole object, or None for an empty selector."""
     if not text.strip():
         return None
-    known = {
+    known: dict[str, Callable[[dict[str, Any]], str]] = {
         "metadata.name": lambda o: o["metadata"]["name"],
         "metadata.namespace": lambda o: o["metadata"].get("namespace", ""),
         **_FIELDS.get(resource_key, {}),
@@ -117,8 +144,5 @@ def field_matcher(resource_key: str, text: str) -> Callable[[dict[str, Any]], bo
         getter = known.get(key)
         if getter is None:
             raise SelectorError(f'"{key}" is not a known field selector: only "{", ".join(sorted(known))}"')
-        if op == "!=":
-            tests.append(lambda o, g=getter, v=value: g(o) != v)
-        else:
-            tests.append(lambda o, g=getter, v=value: g(o) == v)
+        tests.append(_field_differs(getter, value) if op == "!=" else _field_equals(getter, value))
     return lambda obj: all(test(obj) for test in tests)

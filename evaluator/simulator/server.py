@@ -440,19 +440,19 @@ class Handler(BaseHTTPRequestHandler):
             group, version, rest = "", segments[1], segments[2:]
         elif segments[:1] == ["apis"] and len(segments) >= 2:
             if len(segments) == 2:
-                doc = discovery.api_group(cluster, segments[1])
-                if doc is None:
+                group_doc = discovery.api_group(cluster, segments[1])
+                if group_doc is None:
                     raise _not_found_path()
-                self._send_json(200, doc)
+                self._send_json(200, group_doc)
                 return 200
             group, version, rest = segments[1], segments[2], segments[3:]
         else:
             raise _not_found_path()
         if not rest:
-            doc = discovery.resource_list(cluster, group, version)
-            if doc is None:
+            resources_doc = discovery.resource_list(cluster, group, version)
+            if resources_doc is None:
                 raise _not_found_path()
-            self._send_json(200, doc)
+            self._send_json(200, resources_doc)
             return 200
         return self._resource(group, version, rest, query, form)
 

@@ -44,7 +44,7 @@ def compute_truth(cluster: Cluster) -> dict[str, Any]:
         for j in range(count):
             phases[b.pod_phase(ns, j)] += 1
 
-    np_totals = Counter()
+    np_totals: Counter[str] = Counter()
     np_per_ns = cluster.netpol_counts
     for ns, count in enumerate(np_per_ns):
         for j in range(count):

@@ -27,8 +27,14 @@ def _describe(value: Any) -> str:
 
 
 @cache
-def _hints(cls: type) -> dict[str, Any]:
+def _cached_hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    # A plain signature in front of the cache: the cache wrapper takes ``Hashable`` arguments, and mypy does not
+    # see that a ``type[T]`` (any class) is hashable.
+    return _cached_hints(cls)
 
 
 def _convert(tp: Any, value: Any, path: str, where: str) -> Any:

@@ -108,6 +108,7 @@ def _constraint(item: Any, where: str, index: int, today: date) -> Constraint:
     for name in ("id", "title", "category", "metric", "unit", "check", "description", "remediation"):
         if name in item and not isinstance(item[name], str):
             raise fail(name, "must be a string")
+    assert isinstance(cid, str)  # required and checked to be a string just above
     if not _ID.match(cid):
         raise fail("id", f"must be snake_case (lower-case letters, digits, underscores), got {cid!r}")
     if item["category"] not in CATEGORIES:

@@ -500,7 +500,7 @@ def _attention(
     for (cluster, cid), group in groups.items():
         group.sort(key=lambda f: targets.index(f.target) if f.target in targets else 99)
         worst = max(group, key=lambda f: status_rank(f.status))
-        sources = []
+        sources: list[dict[str, str]] = []
         for f in group:
             if f.source and f.source not in [s["url"] for s in sources]:
                 sources.append({"url": f.source, "verified": f.verified})
@@ -740,7 +740,7 @@ def _costs(evaluation: Evaluation, targets: Sequence[str]) -> dict[str, Any]:
             if note not in notes:
                 notes.append(note)
     ordered = [t for t in targets if t in by_target] + [t for t in by_target if t not in targets]
-    totals = [
+    totals: list[dict[str, Any]] = [
         {"target": t, "label": target_label(t), "monthly": by_target[t], "yearly": by_target[t] * 12} for t in ordered
     ]
     cheapest = min(totals, key=lambda row: row["monthly"]) if totals else None

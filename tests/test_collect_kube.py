@@ -139,14 +139,15 @@ def test_cli_end_to_end(small: tuple[Simulator, Path], tmp_path: Path) -> None:
     assert snap.nodes.count == 5
 
 
-def test_default_file_name_in_the_current_folder(small: tuple[Simulator, Path], tmp_path: Path) -> None:
+def test_default_file_name_in_the_current_folder(
+    small: tuple[Simulator, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _sim, kubeconfig = small
-    runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        result = runner.invoke(cli, ["collect", "kube", "--kubeconfig", str(kubeconfig)])
-        assert result.exit_code == 0, result.output
-        written = list(Path(".").glob("self-hosted-sim-*.json"))
-        assert len(written) == 1 and load_snapshot(written[0]).cluster.name == "sim"
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["collect", "kube", "--kubeconfig", str(kubeconfig)])
+    assert result.exit_code == 0, result.output
+    written = list(tmp_path.glob("self-hosted-sim-*.json"))
+    assert len(written) == 1 and load_snapshot(written[0]).cluster.name == "sim"
 
 
 def test_throttling_errors_and_expired_continue_still_give_exact_counts(tmp_path: Path) -> None:

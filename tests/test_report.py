@@ -329,14 +329,15 @@ def test_cli_report_formats(tmp_path: Path) -> None:
     assert load_workbook(tmp_path / "r.xlsx")["Summary"].cell(row=20, column=1) is not None
 
 
-def test_cli_report_default_name_and_targets(tmp_path: Path) -> None:
+def test_cli_report_default_name_and_targets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     snaps = _write_snapshots(tmp_path)
-    runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        result = runner.invoke(cli, ["report", *snaps, "--target", "eks", "--title", "T"], catch_exceptions=False)
-        assert result.exit_code == 0, result.output
-        html = Path("report.html").read_text(encoding="utf-8")
-        assert "<h1>T</h1>" in html and "Amazon EKS" in html and "GKE Autopilot" not in html
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    result = CliRunner().invoke(cli, ["report", *snaps, "--target", "eks", "--title", "T"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    html = (work / "report.html").read_text(encoding="utf-8")
+    assert "<h1>T</h1>" in html and "Amazon EKS" in html and "GKE Autopilot" not in html
 
 
 def test_cli_report_fail_on_writes_then_exits_1(tmp_path: Path) -> None:

@@ -489,11 +489,19 @@ def _merge_views(snaps: list[Snapshot], kinds: list[type]) -> list[Snapshot]:
     others = [(s, k) for s, k in zip(snaps, kinds, strict=True) if k is not KubeSource]
     out = list(kube)
     for snap, kind in others:
+        if kind is EtcdSource:
+            # The config names the etcd source's cluster, so its identity comes from the other views: the etcd
+            # collector calls every read "self-hosted" (it cannot tell), which would not merge with an EKS or GKE
+            # view, and its endpoint is the etcd URL, not the cluster's.
+            neutral = dataclasses.replace(snap.cluster, platform="unknown", endpoint=None)
+            match = dataclasses.replace(snap, cluster=neutral)
+        else:
+            match = snap
         for i, base in enumerate(out):
             if kind is EtcdSource and base.cluster.name != snap.cluster.name:
                 continue
             try:
-                out[i] = merge_snapshots(base, snap)
+                out[i] = merge_snapshots(base, match)
                 break
             except InputError:
                 continue  # not the same cluster

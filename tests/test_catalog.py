@@ -160,6 +160,8 @@ def test_good_user_file_validates(tmp_path: Path) -> None:
         ({"id": "My-Limit"}, "id must be snake_case"),
         ({"title": None}, "title is required"),
         ({"colour": "red"}, "colour is not a known field"),
+        ({"setting": "yes"}, "setting must be true or false"),
+        ({"growing": 1}, "growing must be true or false"),
     ],
 )
 def test_validator_errors_name_file_id_and_field(tmp_path: Path, changes: dict, field: str) -> None:

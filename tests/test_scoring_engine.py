@@ -71,6 +71,22 @@ def test_exceeded_override(kind: str, exceeded: str, observed: float, status: st
 
 
 @pytest.mark.parametrize(
+    ("check", "kind", "value", "observed", "status"),
+    [
+        ("max", "recommended", 110, 110, "ok"),  # kubelet maxPods at the default: a setting at its limit is fine
+        ("max", "hard", 250, 249, "ok"),
+        ("max", "hard", 250, 251, "blocker"),  # passing the limit still counts
+        ("max", "recommended", 110, 250, "at-risk"),
+        ("min", "hard", 10, 10, "ok"),
+        ("min", "hard", 10, 9, "blocker"),
+    ],
+)
+def test_settings_have_no_bands(check: str, kind: str, value: float, observed: float, status: str) -> None:
+    c = constraint(check=check, setting=True, limits={"eks": limit(kind, value)})
+    assert judge(c, "eks", MetricValue(observed)).status == status
+
+
+@pytest.mark.parametrize(
     ("kind", "observed", "status"),
     [("hard", 0, "ok"), ("hard", 1, "blocker"), ("hard", 12, "blocker"), ("quota", 3, "at-risk")],
 )

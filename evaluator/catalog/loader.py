@@ -126,6 +126,9 @@ def _constraint(item: Any, where: str, index: int, today: date) -> Constraint:
     growing = item.get("growing", False)
     if not isinstance(growing, bool):
         raise fail("growing", "must be true or false")
+    setting = item.get("setting", False)
+    if not isinstance(setting, bool):
+        raise fail("setting", "must be true or false")
     limits_data = item["limits"]
     if not isinstance(limits_data, dict):
         raise fail("limits", "must be a mapping of target -> limit")
@@ -151,6 +154,7 @@ def _constraint(item: Any, where: str, index: int, today: date) -> Constraint:
         at_risk=at_risk,
         questions=list(item.get("questions", [])),
         growing=growing,
+        setting=setting,
         tags=list(item.get("tags", [])),
     )
 

@@ -66,6 +66,9 @@ class Constraint:
     at_risk: float = 0.9  # fraction at which it becomes "at-risk"
     questions: list[str] = field(default_factory=list)  # related question ids
     growing: bool = False  # forecast this metric over snapshot history
+    # A configured value (kubelet maxPods, --event-ttl), not a load: sitting at the limit is fine, so there
+    # are no watch/at-risk bands and only passing the limit counts.
+    setting: bool = False
     tags: list[str] = field(default_factory=list)
 
     def metric_for(self, target: str) -> str:

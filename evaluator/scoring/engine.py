@@ -14,8 +14,9 @@ after any policy override):
 4. ``check: max``: utilisation = observed / limit. Over the limit (> 1) -> the limit's ``exceeded`` status
    when the catalog sets one, else by kind: ``hard`` -> ``blocker``; ``quota`` and ``recommended`` ->
    ``at-risk`` (a quota can be raised on request). Otherwise >= ``at_risk`` -> ``at-risk``, >= ``watch``
-   -> ``watch``, else ``ok``. A limit of 0 (a feature the target does not offer): observed 0 -> ``ok``,
-   anything above 0 -> exceeded.
+   -> ``watch``, else ``ok``; a ``setting`` constraint (a configured value such as kubelet maxPods, where
+   sitting at the limit is fine) has no bands: within the limit is ``ok``. A limit of 0 (a feature the
+   target does not offer): observed 0 -> ``ok``, anything above 0 -> exceeded.
 5. ``check: min``: the mirror. Observed below the limit -> exceeded (as above); otherwise utilisation =
    limit / observed against the same ``watch`` / ``at_risk`` fractions. A limit of 0 or less is always met.
 
@@ -203,7 +204,7 @@ def judge(
                 "ok", f"{title} is {obs_text}{detail}; {label} sets no minimum above zero{tail}", None, headroom
             )
         util = value / observed
-        status = level_for(util, constraint.watch, constraint.at_risk)
+        status = "ok" if constraint.setting else level_for(util, constraint.watch, constraint.at_risk)
         spare = format_value(observed - value, constraint.unit)
         msg = f"{title} is {obs_text}{detail} against {target_owner(target)} {lim_text} {kind} ({spare} above it)"
         return Judgement(status, msg + tail, util, headroom)
@@ -220,7 +221,7 @@ def judge(
         extra = format_value(observed - value, constraint.unit)
         msg = f"{title} is {obs_text}{detail} of {target_owner(target)} {lim_text} {kind} ({pct}, {extra} over){quota}"
         return Judgement(over, msg + tail, util, headroom)
-    status = level_for(util, constraint.watch, constraint.at_risk)
+    status = "ok" if constraint.setting else level_for(util, constraint.watch, constraint.at_risk)
     msg = f"{title} is {obs_text}{detail} of {target_owner(target)} {lim_text} {kind} ({pct})"
     return Judgement(status, msg + tail, util, headroom)
 

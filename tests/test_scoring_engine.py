@@ -195,19 +195,17 @@ def test_format_value(value: float | None, unit: str, text: str) -> None:
     ("counts", "score", "grade", "verdict"),
     [
         ({}, 100, "A", "fits"),
-        ({"watch": 1}, 95, "A", "fits"),
-        ({"unknown": 2}, 96, "A", "fits"),
-        ({"unknown": 3}, 94, "A", "fits with work"),  # more than 2 unknown
-        ({"unknown": 10}, 80, "B", "fits with work"),
-        ({"unknown": 30}, 80, "B", "fits with work"),  # unknowns take at most 20 points
-        ({"unknown": 30, "at-risk": 1}, 65, "C", "fits with work"),
-        ({"at-risk": 1, "watch": 2}, 75, "B", "fits with work"),
-        ({"at-risk": 2}, 70, "C", "fits with work"),
-        ({"at-risk": 3, "watch": 1}, 50, "D", "fits with work"),
-        ({"blocker": 1}, 49, "D", "does not fit today"),  # 60, capped at 49
-        ({"blocker": 1, "at-risk": 1}, 45, "D", "does not fit today"),
-        ({"blocker": 2}, 20, "F", "does not fit today"),
-        ({"blocker": 3, "at-risk": 4}, 0, "F", "does not fit today"),  # floored at 0
+        ({"ok": 40}, 100, "A", "fits"),
+        ({"ok": 39, "watch": 1}, 99.5, "A", "fits"),  # 100 x (1 - 0.2/40)
+        ({"ok": 38, "unknown": 2}, 99.5, "A", "fits"),
+        ({"ok": 37, "unknown": 3}, 79, "C", "fits with work"),  # 99.2, but more than 2 unknown caps it at 79
+        ({"ok": 30, "watch": 10}, 95, "A", "fits"),
+        ({"ok": 39, "at-risk": 1}, 79, "C", "fits with work"),  # 98.8 capped: at-risk means work
+        ({"ok": 20, "at-risk": 20}, 75, "C", "fits with work"),  # 100 x (1 - 10/40)
+        ({"ok": 10, "at-risk": 30}, 62.5, "D", "fits with work"),
+        ({"ok": 39, "blocker": 1}, 49, "F", "does not fit today"),  # 97.5 capped at 49
+        ({"ok": 10, "blocker": 20, "at-risk": 10}, 37.5, "F", "does not fit today"),  # 100 x (1 - 25/40)
+        ({"blocker": 4}, 0, "F", "does not fit today"),
     ],
 )
 def test_score_grade_verdict(counts: dict[str, int], score: float, grade: str, verdict: str) -> None:
@@ -217,7 +215,7 @@ def test_score_grade_verdict(counts: dict[str, int], score: float, grade: str, v
 
 
 def test_grade_edges() -> None:
-    assert [grade_for(s) for s in (90, 89.9, 75, 74, 60, 59, 40, 39)] == ["A", "B", "B", "C", "C", "D", "D", "F"]
+    assert [grade_for(s) for s in (90, 89.9, 80, 79.9, 65, 64.9, 50, 49.9)] == ["A", "B", "B", "C", "C", "D", "D", "F"]
 
 
 def _etcd(size: float, at: str = "2026-11-01T10:00:00Z", **kw: object):

@@ -22,12 +22,13 @@ after any policy override):
 
 Fit per cluster and target (:class:`~evaluator.findings.TargetFit`):
 
-* score = 100 - 40 x blockers - 15 x at-risk - 5 x watch - 2 x unknown (the unknown part at most 20
-  points, so facts a collector could not reach never outweigh measured problems), floored at 0; any
-  blocker caps the score at 49.
-* grade: A >= 90, B >= 75, C >= 60, D >= 40, else F.
 * verdict: "does not fit today" when any finding is a blocker; "fits with work" when any is at-risk or
   more than :data:`UNKNOWN_TOLERANCE` are unknown; else "fits".
+* score = 100 x (1 - (1.0 x blockers + 0.5 x at-risk + 0.2 x watch + 0.1 x unknown) / findings), the
+  share of the catalog the cluster clears, weighted by severity; then capped by the verdict so the two
+  never disagree: at most 49 when it does not fit today, at most 79 when it fits with work.
+* grade: A >= 90, B >= 80, C >= 65, D >= 50, else F (so "fits" is A or B, "fits with work" C, D or F,
+  "does not fit today" F).
 """
 
 from __future__ import annotations
@@ -48,10 +49,11 @@ from .policy import Policy
 EVALUATION_SCHEMA = "k8seval/evaluation/v1"
 
 # Fit score weights (points lost per finding of each status) and the cap any blocker imposes.
-PENALTIES = {"blocker": 40, "at-risk": 15, "watch": 5, UNKNOWN: 2}
-BLOCKER_CAP = 49
-GRADES = ((90, "A"), (75, "B"), (60, "C"), (40, "D"))
-UNKNOWN_PENALTY_CAP = 20  # the most points unknown findings can take off together
+# Fit score: the weight of each status (a blocker counts as a whole finding lost), the cap each verdict puts on
+# the score, and the grade floors.
+WEIGHTS = {"blocker": 1.0, "at-risk": 0.5, "watch": 0.2, UNKNOWN: 0.1}
+VERDICT_CAPS = {"does not fit today": 49.0, "fits with work": 79.0}
+GRADES = ((90, "A"), (80, "B"), (65, "C"), (50, "D"))
 UNKNOWN_TOLERANCE = 2  # more unknown findings than this turn "fits" into "fits with work"
 
 NUMERIC_KINDS = ("hard", "quota", "recommended")
@@ -256,17 +258,16 @@ def _judge_unpublished(constraint: Constraint, target: str, observed: float, tai
 
 
 def fit_score(counts: dict[str, int]) -> float:
-    """The 0-100 fit score from status counts (formula in the module docstring)."""
-    measured = sum(PENALTIES[s] * counts.get(s, 0) for s in STATUSES if s in PENALTIES)
-    unknown = min(UNKNOWN_PENALTY_CAP, PENALTIES[UNKNOWN] * counts.get(UNKNOWN, 0))
-    score = max(0, 100 - measured - unknown)
-    if counts.get("blocker", 0):
-        score = min(score, BLOCKER_CAP)
-    return float(score)
+    """The 0-100 fit score from status counts (formula in the module docstring), rounded to one decimal."""
+    total = sum(counts.values())
+    lost = sum(weight * counts.get(status, 0) for status, weight in WEIGHTS.items())
+    score = 100.0 * (1 - lost / total) if total else 100.0
+    score = min(score, VERDICT_CAPS.get(verdict_for(counts), 100.0))
+    return round(max(0.0, score), 1)
 
 
 def grade_for(score: float) -> str:
-    """Letter grade for a fit score: A >= 90, B >= 75, C >= 60, D >= 40, else F."""
+    """Letter grade for a fit score: A >= 90, B >= 80, C >= 65, D >= 50, else F."""
     for floor, grade in GRADES:
         if score >= floor:
             return grade

@@ -374,7 +374,7 @@ def test_bank_profile_layout() -> None:
         if cluster.builders.configmap_name(cluster.kube_system, j) == "kube-proxy"
     )
     assert 'mode: "ipvs"' in cluster.builders.configmap(cluster.kube_system, proxy)["data"]["config.conf"]
-    assert {n.kubelet_version for n in cluster.nodes} == {"1.29.6", "1.28.11"}
+    assert {n.kubelet_version for n in cluster.nodes} == {"1.32.9", "1.31.12"}
 
 
 def test_names_sort_and_find_in_every_collection() -> None:

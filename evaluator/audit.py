@@ -483,25 +483,17 @@ def _timed(source: Any) -> tuple[tuple[list[Snapshot], list[Gap]], float]:
 
 def _merge_views(snaps: list[Snapshot], kinds: list[type]) -> list[Snapshot]:
     """Fold cloud (EKS/GKE) and etcd snapshots into the kube snapshot of the same cluster where one exists."""
-    from .merge import merge_snapshots
+    from .merge import merge_snapshots, short_name
 
     kube = [s for s, k in zip(snaps, kinds, strict=True) if k is KubeSource]
     others = [(s, k) for s, k in zip(snaps, kinds, strict=True) if k is not KubeSource]
     out = list(kube)
     for snap, kind in others:
-        if kind is EtcdSource:
-            # The config names the etcd source's cluster, so its identity comes from the other views: the etcd
-            # collector calls every read "self-hosted" (it cannot tell), which would not merge with an EKS or GKE
-            # view, and its endpoint is the etcd URL, not the cluster's.
-            neutral = dataclasses.replace(snap.cluster, platform="unknown", endpoint=None)
-            match = dataclasses.replace(snap, cluster=neutral)
-        else:
-            match = snap
         for i, base in enumerate(out):
-            if kind is EtcdSource and base.cluster.name != snap.cluster.name:
+            if kind is EtcdSource and short_name(base.cluster.name) != short_name(snap.cluster.name):
                 continue
             try:
-                out[i] = merge_snapshots(base, match)
+                out[i] = merge_snapshots(base, snap)
                 break
             except InputError:
                 continue  # not the same cluster

@@ -111,7 +111,7 @@ def test_collect_counts_every_prefix_and_db_size(populated: EtcdServer) -> None:
     assert member.id == format(int(status["header"]["member_id"]), "x")
     assert member.db_size_bytes == int(status["dbSize"]) and member.raft_term == int(status["raftTerm"])
     assert member.client_urls == [populated.url]
-    assert snap.cluster.name == "lab" and snap.cluster.platform == "self-hosted"
+    assert snap.cluster.name == "lab" and snap.cluster.platform == "unknown" and snap.cluster.endpoint is None
     assert snap.collection.collectors == ["etcd"]
     assert snap.gaps == []
     # requests grow with prefixes, not keys: known counts + one per discovered prefix and stretch + 4 others
@@ -150,7 +150,8 @@ def test_cli_writes_snapshot(populated: EtcdServer, tmp_path: Path) -> None:
 def test_unreachable_endpoint_among_healthy_is_a_gap(populated: EtcdServer) -> None:
     dead = f"http://127.0.0.1:{free_port()}"
     snap = collect_etcd([dead, populated.url], timeout=2)
-    assert snap.cluster.endpoint == populated.url
+    assert snap.cluster.endpoint is None  # an etcd URL is not the cluster's API endpoint
+    assert any(populated.url in m.client_urls for m in snap.etcd.members)
     assert snap.etcd.keys["/registry/pods/"] == 10
     gap = snap.gap_for(f"etcd.endpoint.{dead}")
     assert gap is not None and "connection refused" in gap.reason

@@ -574,7 +574,9 @@ def _collect(
         counter.gaps.append(Gap(SOURCE, "etcd.db_size_in_use_bytes", "Status has no dbSizeInUse (etcd before 3.4)"))
     host = urlsplit(urls[0]).hostname or urls[0]
     return Snapshot(
-        cluster=ClusterInfo(name=name or host, platform="self-hosted", endpoint=main.url),
+        # etcd cannot tell which platform runs it, and its URL is not the cluster's API endpoint (the members'
+        # client URLs are in etcd.members): both stay unset so a merge takes them from the Kubernetes or cloud view.
+        cluster=ClusterInfo(name=name or host, platform="unknown"),
         etcd=etcd,
         gaps=counter.gaps,
         collection=CollectionInfo(

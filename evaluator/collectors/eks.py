@@ -111,14 +111,12 @@ EKS_QUOTAS = (
 )
 
 # Facts only the Kubernetes API (or etcd) can measure; a cloud snapshot marks them so merges can fill them.
+_WITH_KUBE = "use --with-kube CONTEXT (or a kube source in the audit config)"
 _KUBE_ONLY_GAPS = (
-    ("nodes.count", "count Node objects through the Kubernetes API: use --with-kube CONTEXT"),
-    ("objects", "object counts come from the Kubernetes API: use --with-kube CONTEXT"),
-    ("network_policies.count", "NetworkPolicies are listed through the Kubernetes API: use --with-kube CONTEXT"),
-    (
-        "etcd.db_size_bytes",
-        "EKS does not expose etcd; its size is read from apiserver metrics: use --with-kube CONTEXT",
-    ),
+    ("nodes.count", f"count Node objects through the Kubernetes API: {_WITH_KUBE}"),
+    ("objects", f"object counts come from the Kubernetes API: {_WITH_KUBE}"),
+    ("network_policies.count", f"NetworkPolicies are listed through the Kubernetes API: {_WITH_KUBE}"),
+    ("etcd.db_size_bytes", f"EKS does not expose etcd; its size is read from apiserver metrics: {_WITH_KUBE}"),
 )
 
 

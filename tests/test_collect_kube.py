@@ -6,14 +6,16 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
 
 from evaluator.cli import cli
-from evaluator.collectors.kube import collect_kube
+from evaluator.collectors.kube import _Facts, _Run, collect_kube
 from evaluator.collectors.kube_client import POML, TokenBucket
-from evaluator.inventory import Snapshot, load_snapshot
+from evaluator.collectors.kube_parse import PodTally
+from evaluator.inventory import Snapshot, load_snapshot, utc_now
 from evaluator.simulator import Faults, Simulator, parse_spec, profile
 
 from .kube_support import live_pods_per_node, nearest_rank_p95, served_endpoints_total
@@ -308,3 +310,27 @@ def test_legacy_discovery_when_aggregated_is_not_served(
     assert snap.objects == sim.expected_counts() and snap.gaps == []
     groups = {p for p in sim.requests_by_path if p.startswith("/apis/") and p.count("/") == 3}
     assert "/apis/apps/v1" in groups and "/api/v1" in sim.requests_by_path
+
+
+def test_a_pods_table_without_a_node_column_is_a_gap_in_the_snapshot() -> None:
+    # The section builders run after the collection; their gaps must still reach the snapshot.
+    pods = PodTally()
+    pods.add(
+        {
+            "kind": "Table",
+            "columnDefinitions": [{"name": "Name"}, {"name": "Status"}],
+            "rows": [{"cells": ["a", "Running"]}],
+        }
+    )
+    run = _Run(SimpleNamespace(requests=0), page_size=500, concurrency=1, progress=lambda _m: None)  # type: ignore[arg-type]
+    snap = run.snapshot(
+        _Facts(git_version="v1.31.2", pods=pods),
+        cluster_name="c",
+        platform=None,
+        endpoint="https://127.0.0.1:6443",
+        collected_at=utc_now(),
+        duration=0.0,
+    )
+    gap = snap.gap_for("nodes.pods_per_node")
+    assert gap is not None and "no Node column" in gap.reason
+    assert snap.nodes.pods_per_node.max is None

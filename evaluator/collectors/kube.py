@@ -469,8 +469,10 @@ class _Run:
         )
         etcd = self._etcd(facts, cp)
         networking = self._networking(facts, cp)
+        nodes = self._nodes(facts)
         if facts.pods is not None and facts.pods.containers is None:
             self.gap("containers", "the pods Table has no Ready column (ready/total containers) to count from")
+        # Sorted last: the section builders above add gaps of their own.
         gaps = sorted(self.gaps, key=lambda g: (g.item, g.reason))
         return Snapshot(
             cluster=cluster,
@@ -479,7 +481,7 @@ class _Run:
             namespaces=objects.get(NAMESPACES),
             crds=objects.get(CRDS),
             containers=facts.pods.containers if facts.pods is not None else None,
-            nodes=self._nodes(facts),
+            nodes=nodes,
             network_policies=self._policies(facts),
             services=self._services(facts),
             webhooks=self._webhooks(facts),

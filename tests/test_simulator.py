@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import http.client
 import json
 import time
 from pathlib import Path
@@ -288,6 +289,19 @@ def test_slow_responses_and_accounting(api: client.ApiClient, small: Simulator) 
     assert [raw_get(api, "/version")[0] for _ in range(4)] == [200, 429, 200, 429]
     assert small.requests_by_path["/version"] == 5 and small.request_count == 5
     assert small.max_in_flight >= 1
+
+
+def test_head_on_a_list_sends_no_body_so_keep_alive_stays_in_step(small: Simulator) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", small.port, timeout=10)
+    try:
+        conn.request("HEAD", "/api/v1/pods")
+        head = conn.getresponse()
+        assert head.status == 200 and head.read() == b""
+        conn.request("GET", "/version")  # same connection: a stray list body would be read as the status line
+        answer = conn.getresponse()
+        assert answer.status == 200 and json.loads(answer.read())["gitVersion"] == "v1.29.4"
+    finally:
+        conn.close()
 
 
 def test_token_is_required_when_configured(tmp_path: Path) -> None:

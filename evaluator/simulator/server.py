@@ -373,6 +373,8 @@ class Handler(BaseHTTPRequestHandler):
         self._headers(200, "application/json")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
+        if self.command == "HEAD":
+            return  # a HEAD answer has no body, not even the chunked terminator: the next response would misparse
         buffer: list[str] = []
         size = 0
         for piece in pieces:

@@ -5,13 +5,17 @@ from __future__ import annotations
 import dataclasses
 import http.client
 import json
+import signal
+import socket
 import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 
+from evaluator.cli import cli
 from evaluator.errors import InputError
 from evaluator.simulator import ClusterSpec, Faults, NodePool, Simulator, load_spec, parse_spec, profile
 from evaluator.simulator.cluster import Cluster
@@ -482,3 +486,14 @@ def test_spec_defaults_and_missing_file(tmp_path: Path) -> None:
     assert node["status"]["nodeInfo"]["kubeletVersion"].startswith("v1.29.4-eks-")
     with pytest.raises(InputError, match="cannot read the spec"):
         load_spec(tmp_path / "missing.yaml")
+
+
+def test_simulate_on_a_busy_port_leaves_the_sigterm_handler_alone() -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(cli, ["simulate", "--port", str(port)], catch_exceptions=False)
+    assert result.exit_code == 2 and "address already in use" in result.stderr
+    assert signal.getsignal(signal.SIGTERM) == before

@@ -74,8 +74,8 @@ def command(
     def on_signal(signum: int, _frame: object) -> None:
         stop.set()
 
+    sim.start()  # an unusable port raises here, before the SIGTERM handler is swapped
     previous = signal.signal(signal.SIGTERM, on_signal)
-    sim.start()
     try:
         counts = sim.expected_counts()
         click.echo(

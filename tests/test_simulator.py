@@ -486,6 +486,10 @@ def test_spec_defaults_and_missing_file(tmp_path: Path) -> None:
     assert node["status"]["nodeInfo"]["kubeletVersion"].startswith("v1.29.4-eks-")
     with pytest.raises(InputError, match="cannot read the spec"):
         load_spec(tmp_path / "missing.yaml")
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"name: \xff\xfe\n")
+    with pytest.raises(InputError, match=r"binary.yaml: cannot read the spec: not UTF-8 text \(byte 6\)"):
+        load_spec(binary)
 
 
 def test_simulate_on_a_busy_port_leaves_the_sigterm_handler_alone() -> None:

@@ -351,6 +351,8 @@ def load_spec(path: str | Path) -> ClusterSpec:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"{where}: cannot read the spec: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{where}: cannot read the spec: not UTF-8 text (byte {exc.start})") from None
     return parse_spec(text, where)
 
 

@@ -24,13 +24,19 @@ def _umask() -> int:
 
 @contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success rename it over ``path``, on error delete it."""
+    """Yield a temporary path beside ``path``; on success rename it over ``path``, on error delete it.
+
+    An OS error while creating, writing or renaming the file raises :class:`InputError` naming ``path``.
+    """
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"{target.parent}: cannot create folder: {exc.strerror}") from exc
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise _cannot_write(target, exc) from exc
     os.close(fd)
     tmp_path = Path(tmp)
     # mkstemp creates 0600; give the file the mode a plain open() would (or keep the old file's mode).
@@ -42,9 +48,15 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     try:
         yield tmp_path
         os.replace(tmp_path, target)
-    except BaseException:
+    except BaseException as exc:
         tmp_path.unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # a full disk, a read-only folder, a folder where the file should go
+            raise _cannot_write(target, exc) from exc
         raise
+
+
+def _cannot_write(target: Path, exc: OSError) -> InputError:
+    return InputError(f"{target}: cannot write: {exc.strerror or exc}")
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> Path:

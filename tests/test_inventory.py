@@ -90,3 +90,11 @@ def test_written_files_get_ordinary_permissions(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_unwritable_target_is_a_one_line_input_error(tmp_path: Path) -> None:
+    folder = tmp_path / "snap.json"
+    folder.mkdir()  # a folder where the file should go: the rename fails
+    with pytest.raises(InputError, match=r"snap\.json: cannot write: Is a directory"):
+        save_snapshot(make_snapshot(), folder)
+    assert list(folder.iterdir()) == [] and [p.name for p in tmp_path.iterdir()] == ["snap.json"]

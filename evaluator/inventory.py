@@ -27,8 +27,12 @@ def utc_now() -> str:
 
 
 def parse_time(value: str) -> datetime:
-    """Parse an RFC 3339 timestamp (``Z`` or an offset) into an aware datetime."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    """Parse an RFC 3339 timestamp (``Z`` or an offset) into an aware datetime; one without an offset is UTC.
+
+    Always aware, so times from different files compare (a naive and an aware datetime do not).
+    """
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

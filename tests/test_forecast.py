@@ -140,3 +140,12 @@ def test_node_growth_through_evaluate() -> None:
     assert limit.level == "at-risk"  # a recommended maximum: past it is at-risk, not a blocker
     assert limit.date == (START + timedelta(days=60 + 60)).date().isoformat()
     assert nodes.message.startswith("prod-1: Nodes per cluster grows +")
+
+
+def test_a_timestamp_without_offset_is_utc() -> None:
+    # A hand-written "2026-08-01T10:00:00" beside "...Z" snapshots: compared as UTC, not an internal error.
+    snaps = _history([1.0, 2.0, 3.0])
+    snaps[0] = replace(snaps[0], collected_at=snaps[0].collected_at.removesuffix("Z"))
+    forecasts, notes = forecast_history("prod-1", snaps, small_catalog(), ["eks"])
+    etcd = next(f for f in forecasts if f.constraint == "etcd_db_size")
+    assert etcd.slope_per_day == pytest.approx(1 / 30 * GIB) and notes == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import http.client
 import json
@@ -173,6 +174,11 @@ def test_list_parameter_validation(api: client.ApiClient) -> None:
     assert status == 400 and body["reason"] == "BadRequest"
     status, _, body = raw_get(api, "/api/v1/nodes", {"continue": token})  # a pods token on nodes
     assert status == 400
+    forged = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    forged["t"] = "yesterday"
+    forged_token = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode().rstrip("=")
+    status, _, body = raw_get(api, "/api/v1/pods", {"continue": forged_token})
+    assert status == 400 and body["reason"] == "BadRequest"
     # resourceVersion=0 is served from the watch cache, which ignores limit before 1.34 (kubernetes#125335).
     cached = raw_json(api, "/api/v1/pods", {"limit": 5, "resourceVersion": "0"})
     assert len(cached["items"]) == 60 and "continue" not in cached["metadata"]

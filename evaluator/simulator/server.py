@@ -254,13 +254,12 @@ class Server:
             details={"group": r.group, "kind": r.plural} if r.group else {"kind": r.plural},
         )
 
-    def check_expiry(self, token: dict[str, Any], fresh: str) -> None:
-        """410 Expired for the k-th continue of a list, or tokens older than the configured age."""
+    def check_expiry(self, page: int, issued: float, fresh: str) -> None:
+        """410 Expired for the k-th continue of a list (``page``), or tokens ``issued`` longer ago than allowed."""
         with self._lock:
             faults = self._faults.faults
-            page = int(token.get("page", 0))
             expire = faults.expire_continue_at > 0 and page == faults.expire_continue_at
-            age = time.time() - float(token.get("t", time.time()))
+            age = time.time() - issued
             if faults.expire_continue_after_seconds > 0 and age > faults.expire_continue_after_seconds:
                 expire = True
             if expire and faults.expire_continue_times and self._faults.expired >= faults.expire_continue_times:
@@ -596,6 +595,7 @@ class Handler(BaseHTTPRequestHandler):
                 list_rv = int(token["rv"])
                 page_no = int(token.get("page", 0))
                 list_id = int(token.get("list", 0))
+                issued = float(token.get("t", time.time()))
                 valid = token.get("res") == r.key and token.get("ns", "") == (namespace or "")
             except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError):
                 valid = False
@@ -606,7 +606,7 @@ class Handler(BaseHTTPRequestHandler):
                     "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
                 )
             fresh = self._token(r.key, namespace, offset, cluster.resource_version, sim.new_list_id(), 0)
-            sim.check_expiry(token, fresh)
+            sim.check_expiry(page_no, issued, fresh)
             start = offset
         else:
             list_id = sim.new_list_id()

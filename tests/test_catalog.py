@@ -259,3 +259,12 @@ def test_cli_validate(tmp_path: Path) -> None:
     assert "my_limit: limits.gke.source must be an https URL" in result.output
     missing = CliRunner().invoke(cli, ["catalog", "validate", str(tmp_path / "nope.yaml")])
     assert missing.exit_code == 2 and "cannot read" in missing.output
+
+
+def test_cli_validate_a_file_that_is_not_text(tmp_path: Path) -> None:
+    binary = tmp_path / "limits.yaml"
+    binary.write_bytes(b"\xff\xfe\x00constraints")
+    result = CliRunner().invoke(cli, ["catalog", "validate", str(binary)])
+    assert result.exit_code == 2 and "limits.yaml: cannot read: 'utf-8' codec can't decode" in result.output
+    with pytest.raises(CatalogError, match=r"limits\.yaml: cannot read"):
+        load_catalog([binary])

@@ -68,6 +68,20 @@ def _read_yaml(text: str, where: str) -> Any:
         raise CatalogError(f"{where}: invalid YAML: {exc}") from None
 
 
+def _read_text(source: Path | Traversable, where: str) -> str:
+    try:
+        return source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise CatalogError(f"{where}: cannot read: {reason}") from None
+
+
+def _read_document(source: Path | Traversable) -> tuple[str, Any]:
+    """Read and parse one catalog YAML file: (its name for messages, its data)."""
+    where = _display(source)
+    return where, _read_yaml(_read_text(source, where), where)
+
+
 def _display(path: Path | Traversable) -> str:
     """A short file name for messages: ``catalog/etcd.yaml`` for shipped files, the path for user files."""
     text = str(path)
@@ -237,13 +251,9 @@ def _metric_errors(constraints: list[Constraint], where: dict[str, str]) -> None
 
 def validate_file(path: str | Path, *, today: date | None = None) -> list[Constraint]:
     """Validate one user catalog file (same shape as a shipped category file); return its constraints."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CatalogError(f"{p}: cannot read: {exc.strerror or exc}") from None
-    constraints = parse_constraints(_read_yaml(text, str(p)), str(p), today=today)
-    _check_set(constraints, {c.id: str(p) for c in constraints}, [str(p)] * len(constraints))
+    where, data = _read_document(Path(path))
+    constraints = parse_constraints(data, where, today=today)
+    _check_set(constraints, {c.id: where for c in constraints}, [where] * len(constraints))
     return constraints
 
 
@@ -287,29 +297,22 @@ def validate_catalog(catalog: Catalog) -> None:
     _metric_errors(catalog.constraints, where)
 
 
-def _load_index(index: Traversable | Path) -> tuple[str, list[Traversable | Path]]:
-    where = _display(index)
-    data = _read_yaml(index.read_text(encoding="utf-8"), where)
+def _index_files(where: str, data: Any, parent: Traversable | Path) -> tuple[str, list[Traversable | Path]]:
+    """An index file's version and the category files it lists, relative to ``parent``."""
     if not isinstance(data, dict) or not isinstance(data.get("version"), str) or not data["version"]:
         raise CatalogError(f"{where}: version: expected a non-empty string")
     names = data.get("files")
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names) or not names:
         raise CatalogError(f"{where}: files: expected a non-empty list of file names")
-    parent = index.parent if isinstance(index, Path) else data_dir()
     return data["version"], [parent / name for name in names]
 
 
-def _build(version: str, sources: list[Traversable | Path]) -> Catalog:
+def _build(version: str, documents: list[tuple[str, Any]]) -> Catalog:
     constraints: list[Constraint] = []
     origins: list[str] = []
     today = _today()
-    for source in sources:
-        where = _display(source)
-        try:
-            text = source.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise CatalogError(f"{where}: cannot read: {exc.strerror or exc}") from None
-        for constraint in parse_constraints(_read_yaml(text, where), where, today=today):
+    for where, data in documents:
+        for constraint in parse_constraints(data, where, today=today):
             constraints.append(constraint)
             origins.append(where)
     _check_set(constraints, {c.id: o for c, o in zip(constraints, origins, strict=True)}, origins)
@@ -318,8 +321,8 @@ def _build(version: str, sources: list[Traversable | Path]) -> Catalog:
 
 @lru_cache(maxsize=1)
 def _default_catalog() -> Catalog:
-    version, sources = _load_index(data_dir() / "catalog.yaml")
-    return _build(version, sources)
+    version, sources = _index_files(*_read_document(data_dir() / "catalog.yaml"), data_dir())
+    return _build(version, [_read_document(source) for source in sources])
 
 
 def load_catalog(paths: list[Path] | None = None) -> Catalog:
@@ -332,22 +335,19 @@ def load_catalog(paths: list[Path] | None = None) -> Catalog:
     if not paths:
         return _default_catalog()
     version = ""
-    sources: list[Traversable | Path] = []
+    documents: list[tuple[str, Any]] = []
     for path in paths:
         p = Path(path)
-        try:
-            data = _read_yaml(p.read_text(encoding="utf-8"), str(p))
-        except OSError as exc:
-            raise CatalogError(f"{p}: cannot read: {exc.strerror or exc}") from None
+        where, data = _read_document(p)
         if isinstance(data, dict) and "files" in data:
-            file_version, listed = _load_index(p)
+            file_version, listed = _index_files(where, data, p.parent)
             version = version or file_version
-            sources.extend(listed)
+            documents.extend(_read_document(source) for source in listed)
         else:
             if isinstance(data, dict) and isinstance(data.get("version"), str):
                 version = version or data["version"]
-            sources.append(p)
-    return _build(version or "custom", sources)
+            documents.append((where, data))
+    return _build(version or "custom", documents)
 
 
 def shipped_file(name: str) -> Traversable:
@@ -357,5 +357,4 @@ def shipped_file(name: str) -> Traversable:
 
 def load_data_yaml(name: str) -> Any:
     """Parse a YAML file of the shipped catalog data folder; errors name ``catalog/<name>`` and the line."""
-    source = shipped_file(name)
-    return _read_yaml(source.read_text(encoding="utf-8"), _display(source))
+    return _read_document(shipped_file(name))[1]

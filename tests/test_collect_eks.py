@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import datetime
 from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 from botocore.stub import Stubber
 from moto import mock_aws
@@ -433,3 +435,20 @@ def test_client_config_reads_retry_environment(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "many")
     with pytest.raises(InputError, match="AWS_MAX_ATTEMPTS"):
         client_config()
+
+
+@mock_aws
+def test_unreachable_service_quotas_is_a_one_line_endpoint_error() -> None:
+    seed_cluster("eu-west-1", "payments", node_groups={"general": ["m5.large"]})
+    with socket.socket() as sock:  # a port nothing listens on once the socket is closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    sq = boto3.client(
+        "service-quotas",
+        region_name="eu-west-1",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        config=Config(retries={"max_attempts": 1}),
+    )
+    with pytest.raises(EndpointError, match="servicequotas:ListServiceQuotas in eu-west-1") as info:
+        collect_eks(lambda _p: StubbedSession({"service-quotas": sq}), ["eu-west-1"])
+    assert info.value.exit_code == 3

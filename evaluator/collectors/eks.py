@@ -216,6 +216,22 @@ def translate_error(exc: Exception, what: str) -> CollectorError | None:
     return None
 
 
+def _optional_call(where: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, ClientError | None]:
+    """Call ``fn`` for a fact the snapshot can do without: ``(result, None)``, or ``(None, error)`` for an
+    ordinary API error the caller records. Lost credentials and an unreachable endpoint raise a
+    :class:`CollectorError` instead, since every later call would fail the same way.
+    """
+    try:
+        return fn(*args, **kwargs), None
+    except ClientError as exc:
+        fatal = translate_error(exc, where)
+        if isinstance(fatal, AuthError):
+            raise fatal from exc
+        return None, exc
+    except (*_CREDENTIAL_EXCEPTIONS, *_NETWORK_EXCEPTIONS) as exc:
+        raise translate_error(exc, where) or CollectorError(str(exc)) from exc
+
+
 _local = threading.local()
 
 
@@ -299,23 +315,20 @@ class _Region:
             return {t: self._instance_types[t] for t in wanted}
 
     def _fetch_instance_types(self, names: list[str]) -> None:
-        try:
+        def fetch() -> None:
             pages = self.ec2.get_paginator("describe_instance_types").paginate(InstanceTypes=names)
             for page in pages:
                 for item in page.get("InstanceTypes", []):
                     self._instance_types[item["InstanceType"]] = instance_network(item)
-        except ClientError as exc:
-            fatal = translate_error(exc, self.where("ec2:DescribeInstanceTypes"))
-            if isinstance(fatal, AuthError):
-                raise fatal from exc
-            if len(names) > 1 and error_code(exc).startswith("InvalidInstanceType"):
+
+        _, error = _optional_call(self.where("ec2:DescribeInstanceTypes"), fetch)
+        if error is not None:
+            if len(names) > 1 and error_code(error).startswith("InvalidInstanceType"):
                 for name in names:  # one unknown type fails the whole call: ask one by one
                     self._fetch_instance_types([name])
                 return
             for name in names:
-                self._instance_types.setdefault(name, f"ec2:DescribeInstanceTypes: {describe_error(exc)}")
-        except (*_CREDENTIAL_EXCEPTIONS, *_NETWORK_EXCEPTIONS) as exc:
-            raise translate_error(exc, self.where("ec2:DescribeInstanceTypes")) or CollectorError(str(exc)) from exc
+                self._instance_types.setdefault(name, f"ec2:DescribeInstanceTypes: {describe_error(error)}")
         for name in names:
             self._instance_types.setdefault(name, "ec2:DescribeInstanceTypes did not return it")
 
@@ -328,13 +341,14 @@ class _Region:
             return self._versions[version]
 
     def _fetch_version(self, version: str) -> dict[str, Any] | str:
-        try:
-            response = self.eks.describe_cluster_versions(clusterVersions=[version], includeAll=True)
-        except ClientError as exc:
-            fatal = translate_error(exc, self.where("eks:DescribeClusterVersions"))
-            if isinstance(fatal, AuthError):
-                raise fatal from exc
-            return f"eks:DescribeClusterVersions: {describe_error(exc)}"
+        response, error = _optional_call(
+            self.where("eks:DescribeClusterVersions"),
+            self.eks.describe_cluster_versions,
+            clusterVersions=[version],
+            includeAll=True,
+        )
+        if error is not None:
+            return f"eks:DescribeClusterVersions: {describe_error(error)}"
         for entry in response.get("clusterVersions", []):
             if entry.get("clusterVersion") == version:
                 return dict(entry)
@@ -349,16 +363,14 @@ class _Region:
             return self._quotas
 
     def _list_quotas(self, operation: str, reasons: list[str]) -> list[dict[str, Any]]:
-        try:
-            pages = self.service_quotas.get_paginator(operation).paginate(ServiceCode="eks")
-            return [quota for page in pages for quota in page.get("Quotas", [])]
-        except ClientError as exc:
-            call = "servicequotas:" + "".join(p.capitalize() for p in operation.split("_")).replace("Aws", "AWS")
-            fatal = translate_error(exc, self.where(call))
-            if isinstance(fatal, AuthError):
-                raise fatal from exc
-            reasons.append(f"{call}: {describe_error(exc)}")
+        call = "servicequotas:" + "".join(p.capitalize() for p in operation.split("_")).replace("Aws", "AWS")
+        quotas, error = _optional_call(
+            self.where(call), _paginate, self.service_quotas, operation, "Quotas", ServiceCode="eks"
+        )
+        if error is not None:
+            reasons.append(f"{call}: {describe_error(error)}")
             return []
+        return list(quotas)
 
     def _fetch_quotas(self) -> tuple[list[Quota], list[str]]:
         reasons: list[str] = []
@@ -590,17 +602,10 @@ class _Call:
         self.gaps = gaps
 
     def __call__(self, item: str, call: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        where = self.ctx.where(call)
-        try:
-            return fn(*args, **kwargs)
-        except ClientError as exc:
-            fatal = translate_error(exc, where)
-            if isinstance(fatal, AuthError):
-                raise fatal from exc
-            self.gaps.append(Gap(SOURCE, item, f"{call}: {describe_error(exc)}"))
-            return None
-        except (*_CREDENTIAL_EXCEPTIONS, *_NETWORK_EXCEPTIONS) as exc:
-            raise translate_error(exc, where) or CollectorError(str(exc)) from exc
+        result, error = _optional_call(self.ctx.where(call), fn, *args, **kwargs)
+        if error is not None:
+            self.gaps.append(Gap(SOURCE, item, f"{call}: {describe_error(error)}"))
+        return result
 
 
 def _paginate(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:

@@ -20,7 +20,7 @@ import yaml
 
 from ..errors import CatalogError
 from ..findings import STATUSES, TARGETS
-from .model import CHECKS, LIMIT_KINDS, Catalog, Constraint, Limit
+from .model import CHECKS, LIMIT_KINDS, NUMERIC_KINDS, Catalog, Constraint, Limit
 
 # Categories in display order. A constraint's category must be one of these.
 CATEGORIES = (
@@ -34,10 +34,6 @@ CATEGORIES = (
     "configurability",
     "features",
 )
-
-# Kinds that carry a number, and kinds that must not.
-VALUED_KINDS = ("hard", "quota", "recommended")
-UNVALUED_KINDS = ("not-published", "not-applicable")
 
 _ID = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -192,7 +188,7 @@ def _limit(data: Any, prefix: str, fail: Any, today: date) -> Limit:
     if kind not in LIMIT_KINDS:
         raise fail(f"{prefix}.kind", f"must be one of {', '.join(LIMIT_KINDS)}, got {kind!r}")
     value = data.get("value")
-    if kind in VALUED_KINDS:
+    if kind in NUMERIC_KINDS:
         if value is None:
             raise fail(f"{prefix}.value", f"is required for kind {kind}")
         if isinstance(value, bool) or not isinstance(value, int | float):

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-LIMIT_KINDS = ("hard", "quota", "recommended", "not-published", "not-applicable")
+NUMERIC_KINDS = ("hard", "quota", "recommended")  # kinds that carry a number
+LIMIT_KINDS = (*NUMERIC_KINDS, "not-published", "not-applicable")
 CHECKS = ("max", "min")
 
 

@@ -37,7 +37,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..catalog.model import Catalog, Constraint, Limit
+from ..catalog.model import NUMERIC_KINDS, Catalog, Constraint, Limit
 from ..errors import InputError
 from ..findings import STATUSES, TARGETS, UNKNOWN, Evaluation, Finding, TargetFit, status_rank
 from ..inventory import Snapshot, parse_time, utc_now
@@ -48,15 +48,12 @@ from .policy import Policy
 
 EVALUATION_SCHEMA = "k8seval/evaluation/v1"
 
-# Fit score weights (points lost per finding of each status) and the cap any blocker imposes.
 # Fit score: the weight of each status (a blocker counts as a whole finding lost), the cap each verdict puts on
 # the score, and the grade floors.
 WEIGHTS = {"blocker": 1.0, "at-risk": 0.5, "watch": 0.2, UNKNOWN: 0.1}
 VERDICT_CAPS = {"does not fit today": 49.0, "fits with work": 79.0}
 GRADES = ((90, "A"), (80, "B"), (65, "C"), (50, "D"))
 UNKNOWN_TOLERANCE = 2  # more unknown findings than this turn "fits" into "fits with work"
-
-NUMERIC_KINDS = ("hard", "quota", "recommended")
 
 _LABELS = {"self-hosted": "self-hosted", "eks": "EKS", "gke": "GKE", "gke-autopilot": "GKE Autopilot"}
 _VENDORS = {"self-hosted": "Upstream Kubernetes", "eks": "AWS", "gke": "Google", "gke-autopilot": "Google"}

@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from statistics import median
 
-from ..catalog.model import Catalog, Constraint
+from ..catalog.model import NUMERIC_KINDS, Catalog, Constraint
 from ..findings import Crossing, Forecast
 from ..inventory import Snapshot, parse_time
-from .engine import NUMERIC_KINDS, exceeded_status, format_value, measure, target_owner
+from .engine import exceeded_status, format_value, measure, target_owner
 
 DAY = 86400.0
 DAYS_PER_MONTH = 365.25 / 12

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..catalog.model import LIMIT_KINDS, Catalog, Constraint, Limit
+from ..catalog.model import NUMERIC_KINDS, Catalog, Constraint, Limit
 from ..errors import CatalogError
 from ..fileio import load_yaml
 from ..findings import TARGETS
@@ -104,9 +104,7 @@ class Policy:
             limits = dict(constraint.limits)
             for target, override in rule.limits.items():
                 old = limits.get(target)
-                kind = override.kind or (
-                    old.kind if old and old.kind in ("hard", "quota", "recommended") else "recommended"
-                )
+                kind = override.kind or (old.kind if old and old.kind in NUMERIC_KINDS else "recommended")
                 base = old or Limit(kind=kind, source="", verified="")
                 limits[target] = replace(
                     base,
@@ -211,9 +209,8 @@ def policy_from_data(data: Any, *, where: str = "<policy>") -> Policy:
             if not isinstance(reason, str) or not reason.strip():
                 raise CatalogError(f"{lpath}.reason: required: say why this limit differs from the catalog")
             kind = spec.get("kind")
-            if kind is not None and kind not in ("hard", "quota", "recommended"):
-                allowed = ", ".join(k for k in LIMIT_KINDS if k in ("hard", "quota", "recommended"))
-                raise CatalogError(f"{lpath}.kind: expected one of {allowed}, got {kind!r}")
+            if kind is not None and kind not in NUMERIC_KINDS:
+                raise CatalogError(f"{lpath}.kind: expected one of {', '.join(NUMERIC_KINDS)}, got {kind!r}")
             limits[str(target)] = LimitOverride(float(value), reason.strip(), kind)
         rules[str(cid)] = ConstraintPolicy(watch, at_risk, limits)
     return Policy(

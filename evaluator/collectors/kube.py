@@ -469,7 +469,7 @@ class _Run:
         )
         etcd = self._etcd(facts, cp)
         networking = self._networking(facts, cp)
-        nodes = self._nodes(facts)
+        node_inventory = self._nodes(facts)
         if facts.pods is not None and facts.pods.containers is None:
             self.gap("containers", "the pods Table has no Ready column (ready/total containers) to count from")
         # Sorted last: the section builders above add gaps of their own.
@@ -481,7 +481,7 @@ class _Run:
             namespaces=objects.get(NAMESPACES),
             crds=objects.get(CRDS),
             containers=facts.pods.containers if facts.pods is not None else None,
-            nodes=nodes,
+            nodes=node_inventory,
             network_policies=self._policies(facts),
             services=self._services(facts),
             webhooks=self._webhooks(facts),

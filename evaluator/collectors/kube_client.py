@@ -83,7 +83,7 @@ class _Accumulator(Protocol):
 A = TypeVar("A", bound=_Accumulator)
 
 
-def load_connection(kubeconfig: str | None, context: str | None, *, timeout: float = 30.0) -> Connection:
+def load_connection(kubeconfig: str | None, context: str | None) -> Connection:
     """Build a client configuration from ``kubeconfig`` (default loading rules when None) or in-cluster config.
 
     A file the user named that is missing or malformed, or an unknown context, raises :class:`InputError`

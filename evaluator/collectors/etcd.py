@@ -80,14 +80,13 @@ class _Endpoint:
     """One endpoint as given by the user, and what its Status call said."""
 
     url: str
-    api: str = "/v3"
     status: dict[str, Any] | None = None
     error: CollectorError | None = None
 
 
 @dataclass
 class _Counter:
-    """Counts HTTP requests made, for the snapshot's collection block."""
+    """HTTP requests made and gaps found, for the snapshot's collection and gaps blocks."""
 
     requests: int = 0
     gaps: list[Gap] = field(default_factory=list)
@@ -256,7 +255,6 @@ class _Gateway:
 
     def detect_api(self) -> dict[str, Any]:
         """Call Maintenance Status on /v3, falling back to the older gateway paths on 404; return it."""
-        last: _GatewayError | None = None
         for api in API_PREFIXES:
             self.api = api
             try:
@@ -264,8 +262,6 @@ class _Gateway:
             except _GatewayError as exc:
                 if exc.status != 404:
                     raise
-                last = exc
-        assert last is not None
         raise EndpointError(f"{self.url} has no etcd v3 JSON gateway (404 on /v3, /v3beta and /v3alpha)")
 
     def range(self, key: bytes, end: bytes, **options: Any) -> dict[str, Any]:
@@ -515,7 +511,6 @@ def _collect(
         except _GatewayError as exc:
             ep.error = _gateway_collector_error(ep.url, exc)
             continue
-        ep.api = gw.api
         gateways[ep.url] = gw
 
     healthy = [ep for ep in endpoints if ep.status is not None]

@@ -32,6 +32,7 @@ from ..fileio import load_yaml
 from ..findings import TARGETS, CostEstimate, CostLine
 from ..inventory import Snapshot, parse_time
 from ..typed import from_data, to_data
+from .metrics import METRICS, parse_minor
 
 COSTS_SCHEMA = "k8seval/cost-assumptions/v1"
 REQUIRED_FEES = ("eks_standard", "eks_extended", "gke_management", "gke_free_tier_credit")
@@ -186,7 +187,7 @@ def cost_assumptions_from_data(data: Any, *, where: str = "<costs>") -> CostAssu
                 raise CatalogError(
                     f"{where}: eks_versions.versions.{minor}.{attr}: not a YYYY-MM-DD date: {getattr(window, attr)!r}"
                 ) from None
-        if _minor_key(minor) is None:
+        if parse_minor(minor) is None:
             raise CatalogError(f'{where}: eks_versions.versions.{minor}: not a minor version like "1.29"')
     return a
 
@@ -207,16 +208,6 @@ def load_cost_assumptions(path: str | os.PathLike[str] | None = None) -> CostAss
 # ---------------------------------------------------------------------------------------------- versions
 
 
-def _minor_key(version: str | None) -> tuple[int, int] | None:
-    if not version:
-        return None
-    parts = version.lstrip("v").split(".")
-    try:
-        return int(parts[0]), int("".join(ch for ch in parts[1] if ch.isdigit()) or "x")
-    except (IndexError, ValueError):
-        return None
-
-
 @dataclass(frozen=True)
 class SupportStatus:
     """Where a version stands in the EKS calendar on a date."""
@@ -233,11 +224,11 @@ def eks_support(version: str | None, on: date, calendar: VersionCalendar) -> Sup
     never supported longer); one older than every listed version is past extended support; one newer
     than all is in standard support.
     """
-    key = _minor_key(version)
+    key = parse_minor(version)
     if key is None:
         return SupportStatus("unknown", None, "version not measured")
     minor = f"{key[0]}.{key[1]}"
-    known = sorted(((_minor_key(m), m, w) for m, w in calendar.versions.items()), key=lambda t: t[0] or (0, 0))
+    known = sorted(((parse_minor(m), m, w) for m, w in calendar.versions.items()), key=lambda t: t[0] or (0, 0))
     exact = calendar.versions.get(minor)
     if exact is not None:
         std, ext = date.fromisoformat(exact.end_of_standard), date.fromisoformat(exact.end_of_extended)
@@ -266,8 +257,6 @@ def _catalog_support(snapshot: Snapshot) -> SupportStatus | None:
     ``version.eks_standard_months_left`` counts from the snapshot's time; below zero means the version
     had left standard support when the snapshot was taken.
     """
-    from .metrics import METRICS  # the catalog's version table, read through its metric
-
     fn = METRICS.get("version.eks_standard_months_left")
     if fn is None:
         return None

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..inventory import Snapshot, parse_time
+from ..units import GIB
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,8 @@ def _etcd_db_size(snap: Snapshot) -> MetricValue:
     return known(snap, snap.etcd.db_size_bytes, "etcd.db_size_bytes", "etcd")
 
 
-ETCD_DEFAULT_QUOTA_BYTES = (
-    2 * 1024**3
-)  # etcd's default --quota-backend-bytes (https://etcd.io/docs/latest/dev-guide/limit/)
+# etcd's default --quota-backend-bytes (https://etcd.io/docs/latest/dev-guide/limit/).
+ETCD_DEFAULT_QUOTA_BYTES = 2 * GIB
 
 
 def _etcd_quota(snap: Snapshot) -> tuple[float | None, str]:
@@ -110,8 +110,7 @@ def _etcd_quota_utilisation(snap: Snapshot) -> MetricValue:
         return unknown(snap, "etcd.db_size_bytes", "etcd")
     if quota is None:
         return unknown(snap, "etcd.quota_backend_bytes", "controlplane.etcd", missing="etcd quota not measured")
-    gib = 1024**3
-    return MetricValue(size / quota, detail=f"{size / gib:.2f} GiB of a {quota / gib:.2f} GiB quota ({basis})")
+    return MetricValue(size / quota, detail=f"{size / GIB:.2f} GiB of a {quota / GIB:.2f} GiB quota ({basis})")
 
 
 @metric("etcd.direct_access", "1 when the team reads etcd directly today (etcdctl backups, direct collection), else 0")
@@ -144,7 +143,7 @@ def _objects_by_type(snap: Snapshot) -> dict[str, int]:
 
 @metric("objects.max_per_type", "objects of the largest non-Event resource type (count), with its name")
 def _objects_max_per_type(snap: Snapshot) -> MetricValue:
-    counts = {k: v for k, v in _objects_by_type(snap).items() if k not in _EVENT_TYPES and k != "events"}
+    counts = {k: v for k, v in _objects_by_type(snap).items() if k not in _EVENT_TYPES}
     if not counts:
         return unknown(snap, "objects", "etcd.keys", missing="object counts not measured")
     name, count = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
@@ -714,8 +713,7 @@ def _cilium_identities(snap: Snapshot) -> MetricValue:
 @metric("networking.pod_ip_utilisation", "pod IPs in use as a fraction of the pod ranges' capacity")
 def _pod_ip_utilisation(snap: Snapshot) -> MetricValue:
     net = snap.networking
-    used = net.pod_ips_in_use if net.pod_ips_in_use is not None else None
-    return _ratio(snap, used, net.pod_ip_capacity, ("networking", "pod_cidrs"), "pod IP space")
+    return _ratio(snap, net.pod_ips_in_use, net.pod_ip_capacity, ("networking", "pod_cidrs"), "pod IP space")
 
 
 @metric("networking.node_range_utilisation", "nodes as a fraction of the nodes the pod ranges allow")

@@ -118,17 +118,17 @@ def render_table(evaluation: Evaluation, *, color: bool = False, width: int = 14
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, color_system="auto" if color else None, force_terminal=color)
     targets = evaluation.targets
-    by_cell = {(f.cluster, f.constraint, f.target): f for f in evaluation.findings}
+    by_cell: dict[tuple[str, str, str], Finding] = {}
+    rows: dict[str, dict[tuple[str, str], None]] = {}  # cluster -> (constraint, title) in first-seen order
+    for f in evaluation.findings:
+        by_cell[(f.cluster, f.constraint, f.target)] = f
+        rows.setdefault(f.cluster, {})[(f.constraint, f.title)] = None
     for cluster in evaluation.clusters:
         table = Table(title=f"{cluster}: findings per target", show_lines=True, title_justify="left")
         table.add_column("Constraint")
         for target in targets:
             table.add_column(target_label(target))
-        seen: list[tuple[str, str]] = []
-        for f in evaluation.findings:
-            if f.cluster == cluster and (f.constraint, f.title) not in seen:
-                seen.append((f.constraint, f.title))
-        for constraint, title in seen:
+        for constraint, title in rows.get(cluster, {}):
             cells: list[Text | str] = [title]
             for target in targets:
                 finding = by_cell.get((cluster, constraint, target))

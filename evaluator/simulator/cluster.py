@@ -10,8 +10,7 @@ from __future__ import annotations
 import base64
 import math
 from bisect import bisect_right
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any, TypedDict
@@ -24,7 +23,6 @@ from .spec import (
     cni_crd_names,
     daemonset_names,
     fixed_configmaps,
-    version_tuple,
 )
 
 WRITE_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
@@ -108,11 +106,6 @@ class Collection:
             else:
                 hi = mid
         return None
-
-    def iter_items(self, start: int, end: int) -> Iterator[dict[str, Any]]:
-        """Objects ``start`` .. ``end - 1``."""
-        for index in range(start, end):
-            yield self.item(index)
 
 
 @dataclass(frozen=True)
@@ -333,7 +326,7 @@ class Cluster:
     def __init__(self, spec: ClusterSpec) -> None:
         self.spec = spec
         self.seed = spec.seed
-        self.minor = version_tuple(spec.version)[1]
+        self.minor = spec.minor
         self.resource_version = 1_000_000 + mix(spec.seed, 1) % 9_000_000
         self.defaults = _PLATFORM_DEFAULTS[spec.platform]
         self.pool_label = POOL_LABELS[spec.platform]
@@ -681,8 +674,8 @@ class Cluster:
             lambda _ns, j: b.crd(j),
         )
         self.webhooks = {
-            "validating": [f"{n}-validating-webhook" for n in self._webhook_owners(spec.validating_webhooks, 31)],
-            "mutating": [f"{n}-mutating-webhook" for n in self._webhook_owners(spec.mutating_webhooks, 32)],
+            "validating": [f"{n}-validating-webhook" for n in self._webhook_owners(spec.validating_webhooks)],
+            "mutating": [f"{n}-mutating-webhook" for n in self._webhook_owners(spec.mutating_webhooks)],
         }
         for kind_word, kind in (
             ("validating", "ValidatingWebhookConfiguration"),
@@ -760,7 +753,7 @@ class Cluster:
             names.append(name)
         return sorted(names)
 
-    def _webhook_owners(self, count: int, salt: int) -> list[str]:
+    def _webhook_owners(self, count: int) -> list[str]:
         known = [
             "cert-manager",
             "gatekeeper",
@@ -803,7 +796,3 @@ class Cluster:
     def counts(self) -> dict[str, int]:
         """resource[.group] -> number of objects, for every served collection."""
         return {key: c.count for key, c in sorted(self.collections.items())}
-
-    def counter(self, values: Iterator[str]) -> dict[str, int]:
-        """A sorted dict of value -> occurrences."""
-        return dict(sorted(Counter(values).items()))

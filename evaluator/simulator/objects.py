@@ -7,7 +7,6 @@ custom resources, which the real apiserver serves as unstructured objects carryi
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from .names import hash_suffix, hex_id, mix, offset_time, ordered_suffix, tag, unit
@@ -81,10 +80,6 @@ _DEFAULT_ETCD_FLAGS = {
 }
 
 
-def _shape(cpus: int, mem_gib: int) -> tuple[int, int]:
-    return cpus, mem_gib
-
-
 def instance_shape(instance_type: str) -> tuple[int, int]:
     """(vCPUs, memory GiB) of an instance type name; ``vm-16c-64g`` style names are parsed."""
     from .cluster import _INSTANCE_SHAPES
@@ -94,7 +89,7 @@ def instance_shape(instance_type: str) -> tuple[int, int]:
     parts = instance_type.split("-")
     cpus = next((int(p[:-1]) for p in parts if p.endswith("c") and p[:-1].isdigit()), 8)
     mem = next((int(p[:-1]) for p in parts if p.endswith("g") and p[:-1].isdigit()), 32)
-    return _shape(cpus, mem)
+    return cpus, mem
 
 
 class Builders:
@@ -1139,8 +1134,3 @@ class Builders:
         else:
             body["spec"] = {}
         return body
-
-
-def dumps(obj: Any) -> str:
-    """Compact JSON as the apiserver writes it."""
-    return json.dumps(obj, separators=(",", ":"))

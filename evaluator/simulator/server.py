@@ -618,26 +618,26 @@ class Handler(BaseHTTPRequestHandler):
             if remaining:
                 meta["continue"] = self._token(r.key, namespace, stop, list_rv, list_id, page_no + 1)
                 meta["remainingItemCount"] = remaining
-            items: Iterator[tuple[int, dict[str, Any]]] = ((i, collection.item(i)) for i in range(start, stop))
+            items: Iterator[dict[str, Any]] = (collection.item(i) for i in range(start, stop))
             self._write_list(collection, form, query, meta, items, None)
             return 200
         if not filtered:
             meta = {"resourceVersion": str(list_rv)}
-            items = ((i, collection.item(i)) for i in range(start, end))
+            items = (collection.item(i) for i in range(start, end))
             self._write_list(collection, form, query, meta, items, None)
             return 200
         # With selectors: scan until `limit` matches; the continue offset is the next unscanned object, and
         # remainingItemCount is never set (the count is unknown).
         tail: dict[str, Any] = {"resourceVersion": str(list_rv)}
 
-        def matches() -> Iterator[tuple[int, dict[str, Any]]]:
+        def matches() -> Iterator[dict[str, Any]]:
             found = 0
             index = start
             while index < end:
                 obj = collection.item(index)
                 index += 1
                 if (labels is None or labels(obj["metadata"].get("labels") or {})) and (fields is None or fields(obj)):
-                    yield index - 1, obj
+                    yield obj
                     found += 1
                     if limit and found >= limit:
                         break
@@ -668,7 +668,7 @@ class Handler(BaseHTTPRequestHandler):
         form: _Accept,
         query: dict[str, str],
         meta: dict[str, Any] | None,
-        items: Iterator[tuple[int, dict[str, Any]]],
+        items: Iterator[dict[str, Any]],
         tail: dict[str, Any] | None,
     ) -> None:
         """Stream a list; ``meta`` goes first when known, else ``tail`` (filled while streaming) goes last."""
@@ -706,7 +706,7 @@ class Handler(BaseHTTPRequestHandler):
         def pieces() -> Iterator[str]:
             yield first
             sep = ""
-            for _index, obj in items:
+            for obj in items:
                 yield sep + render(obj)
                 sep = ","
             yield "]"

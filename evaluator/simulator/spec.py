@@ -374,8 +374,3 @@ def profile(name: str) -> ClusterSpec:
         raise InputError(f"unknown simulator profile {name!r}; choose one of {', '.join(PROFILES)}")
     resource = files("evaluator.simulator") / "profiles" / f"{name}.yaml"
     return parse_spec(resource.read_text(encoding="utf-8"), where=f"profile {name}")
-
-
-def with_seed(spec: ClusterSpec, seed: int) -> ClusterSpec:
-    """The same spec with another seed."""
-    return dataclasses.replace(spec, seed=seed)

@@ -144,3 +144,22 @@ def test_report_prints_to_pdf(browser: Any, tmp_path: Path) -> None:
     pdf = w.page.pdf(format="A4", landscape=True)
     assert pdf[:4] == b"%PDF" and len(pdf) > 10_000
     w.page.close()
+
+
+def test_report_fits_a_narrow_window(browser: Any, tmp_path: Path) -> None:
+    # Scored with the shipped cost assumptions, whose long keys and file path once widened the page at 800 px.
+    from evaluator.audit import build_context
+    from tests.factories import make_snapshot
+
+    ctx = build_context([make_snapshot()])
+    path = render_report(ctx, "html", tmp_path / "report.html")
+    page = browser.new_page(viewport={"width": 800, "height": 1000})
+    page.goto(path.as_uri())
+    wide = page.evaluate(
+        """() => [...document.querySelectorAll('main table')]
+            .filter(t => t.getBoundingClientRect().right > innerWidth && !t.closest('.scroll'))
+            .map(t => (t.querySelector('caption, th') || t).textContent.trim().slice(0, 40))"""
+    )
+    assert wide == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 800
+    page.close()

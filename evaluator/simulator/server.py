@@ -391,7 +391,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------------ routing
 
-    def _route(self, path: str, query: dict[str, str], accept: str) -> int:
+    def _route(self, path: str, query: dict[str, str], accept: str) -> None:
         cluster = self.sim.cluster
         form = negotiate(accept)
         segments = [s for s in path.split("/") if s]
@@ -413,30 +413,25 @@ class Handler(BaseHTTPRequestHandler):
                     "platform": "linux/amd64",
                 },
             )
-            return 200
+            return
         if path in ("/healthz", "/livez", "/readyz"):
             self._send_bytes(200, b"ok", "text/plain; charset=utf-8")
-            return 200
+            return
         if path == "/metrics":
             body = render_metrics(cluster, self.sim.request_count).encode()
             self._send_bytes(200, body, "text/plain; version=0.0.4; charset=utf-8")
-            return 200
+            return
+        if path in ("/api", "/apis") and form.form == "aggregated":
+            doc = discovery.aggregated(cluster, core=path == "/api", version=form.version)
+            ctype = discovery.AGGREGATED_V2 if form.version == "v2" else discovery.AGGREGATED_V2BETA1
+            self._send_json(200, doc, content_type=ctype)
+            return
         if path == "/api":
-            if form.form == "aggregated":
-                doc = discovery.aggregated(cluster, core=True, version=form.version)
-                ctype = discovery.AGGREGATED_V2 if form.version == "v2" else discovery.AGGREGATED_V2BETA1
-                self._send_json(200, doc, content_type=ctype)
-            else:
-                self._send_json(200, discovery.api_versions(self.sim.url.split("//", 1)[-1]))
-            return 200
+            self._send_json(200, discovery.api_versions(self.sim.url.split("//", 1)[-1]))
+            return
         if path == "/apis":
-            if form.form == "aggregated":
-                doc = discovery.aggregated(cluster, core=False, version=form.version)
-                ctype = discovery.AGGREGATED_V2 if form.version == "v2" else discovery.AGGREGATED_V2BETA1
-                self._send_json(200, doc, content_type=ctype)
-            else:
-                self._send_json(200, discovery.api_group_list(cluster))
-            return 200
+            self._send_json(200, discovery.api_group_list(cluster))
+            return
         if segments[:1] == ["api"] and len(segments) >= 2:
             group, version, rest = "", segments[1], segments[2:]
         elif segments[:1] == ["apis"] and len(segments) >= 2:
@@ -445,7 +440,7 @@ class Handler(BaseHTTPRequestHandler):
                 if group_doc is None:
                     raise _not_found_path()
                 self._send_json(200, group_doc)
-                return 200
+                return
             group, version, rest = segments[1], segments[2], segments[3:]
         else:
             raise _not_found_path()
@@ -454,8 +449,8 @@ class Handler(BaseHTTPRequestHandler):
             if resources_doc is None:
                 raise _not_found_path()
             self._send_json(200, resources_doc)
-            return 200
-        return self._resource(group, version, rest, query, form)
+            return
+        self._resource(group, version, rest, query, form)
 
     def _collection(self, group: str, version: str, plural: str) -> Collection:
         key = f"{plural}.{group}" if group else plural
@@ -464,12 +459,10 @@ class Handler(BaseHTTPRequestHandler):
             raise _not_found_path()
         return collection
 
-    def _resource(self, group: str, version: str, rest: list[str], query: dict[str, str], form: _Accept) -> int:
+    def _resource(self, group: str, version: str, rest: list[str], query: dict[str, str], form: _Accept) -> None:
         cluster = self.sim.cluster
         namespace: str | None = None
-        if rest[0] == "namespaces" and len(rest) >= 3 and not group:
-            namespace, rest = rest[1], rest[2:]
-        elif rest[0] == "namespaces" and len(rest) >= 3 and group:
+        if rest[0] == "namespaces" and len(rest) >= 3:
             namespace, rest = rest[1], rest[2:]
         collection = self._collection(group, version, rest[0])
         if namespace is not None and not collection.resource.namespaced:
@@ -479,10 +472,12 @@ class Handler(BaseHTTPRequestHandler):
         ns_index = cluster.ns_index.get(namespace) if namespace is not None else None
         if len(rest) == 1:
             self.sim.check_forbidden(collection, "list", namespace)
-            return self._list(collection, namespace, ns_index, query, form)
+            self._list(collection, namespace, ns_index, query, form)
+            return
         if len(rest) in (2, 3) and (len(rest) == 2 or rest[2] == "status"):
             self.sim.check_forbidden(collection, "get", namespace)
-            return self._get(collection, namespace, ns_index, rest[1], query, form)
+            self._get(collection, namespace, ns_index, rest[1], query, form)
+            return
         raise _not_found_path()
 
     # ------------------------------------------------------------------ get
@@ -495,7 +490,7 @@ class Handler(BaseHTTPRequestHandler):
         name: str,
         query: dict[str, str],
         form: _Accept,
-    ) -> int:
+    ) -> None:
         r = collection.resource
         index = None
         if namespace is None or ns_index is not None:
@@ -527,7 +522,6 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self._note_secret(r.key, True)
             self._send_json(200, {"kind": r.kind, "apiVersion": r.api_version, **obj})
-        return 200
 
     def _note_secret(self, key: str, full: bool) -> None:
         if key == "secrets" and full:
@@ -537,7 +531,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _list(
         self, collection: Collection, namespace: str | None, ns_index: int | None, query: dict[str, str], form: _Accept
-    ) -> int:
+    ) -> None:
         sim, cluster = self.sim, self.sim.cluster
         r = collection.resource
         token_text = query.get("continue", "")
@@ -620,12 +614,12 @@ class Handler(BaseHTTPRequestHandler):
                 meta["remainingItemCount"] = remaining
             items: Iterator[dict[str, Any]] = (collection.item(i) for i in range(start, stop))
             self._write_list(collection, form, query, meta, items, None)
-            return 200
+            return
         if not filtered:
             meta = {"resourceVersion": str(list_rv)}
             items = (collection.item(i) for i in range(start, end))
             self._write_list(collection, form, query, meta, items, None)
-            return 200
+            return
         # With selectors: scan until `limit` matches; the continue offset is the next unscanned object, and
         # remainingItemCount is never set (the count is unknown).
         tail: dict[str, Any] = {"resourceVersion": str(list_rv)}
@@ -645,7 +639,6 @@ class Handler(BaseHTTPRequestHandler):
                 tail["continue"] = self._token(r.key, namespace, index, list_rv, list_id, page_no + 1)
 
         self._write_list(collection, form, query, None, matches(), tail)
-        return 200
 
     @staticmethod
     def _token(key: str, namespace: str | None, offset: int, rv: int, list_id: int, page: int) -> str:

@@ -62,6 +62,8 @@ def _full_context() -> object:
         (pct, 0.934, "93%"),
         (usd, 1234.5, "$1,234"),
         (usd, 73.5, "$73.50"),
+        (usd, -73, "-$73"),  # a credit: the sign before the dollar sign
+        (usd, -12.5, "-$12.50"),
         (md, "a|b <c>", "a\\|b &lt;c&gt;"),
     ],
 )

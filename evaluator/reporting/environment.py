@@ -108,11 +108,12 @@ def pct(value: Any, digits: int = 0) -> str:
 
 
 def usd(value: Any) -> str:
-    """Dollars with separators and no cents above $100: ``1234.5`` -> ``$1,235``."""
+    """Dollars with separators and no cents from $100: ``1234.6`` -> ``$1,235``; a credit is ``-$73``."""
     if value is None:
         return "—"
     v = float(value)
-    return f"${v:,.2f}" if abs(v) < 100 and not v.is_integer() else f"${round(v):,}"
+    sign, v = ("-", -v) if v < 0 else ("", v)
+    return sign + (f"${v:,.2f}" if v < 100 and not v.is_integer() else f"${round(v):,}")
 
 
 def date(value: Any, style: str = "date") -> str:

@@ -146,22 +146,6 @@ def spread(total: int, weights: list[float]) -> list[int]:
     return counts
 
 
-_INSTANCE_SHAPES = {
-    "m5.large": (2, 8),
-    "m5.xlarge": (4, 16),
-    "m5.2xlarge": (8, 32),
-    "m5.4xlarge": (16, 64),
-    "m5.8xlarge": (32, 128),
-    "r5.2xlarge": (8, 64),
-    "c5.4xlarge": (16, 32),
-    "t3.medium": (2, 4),
-    "e2-standard-4": (4, 16),
-    "e2-standard-8": (8, 32),
-    "n2-standard-16": (16, 64),
-    "n2-highmem-8": (8, 64),
-}
-
-
 class PlatformDefaults(TypedDict):
     """Per-platform defaults for nodes the spec does not describe: instance type, zones and region."""
 
@@ -269,48 +253,72 @@ _CLUSTER_SCOPED_CRDS = {
 }
 
 
+# The Kind of each CRD plural the simulator installs; any other plural gets its capitalised singular.
+_CRD_KINDS = {
+    "networkpolicies": "NetworkPolicy",
+    "globalnetworkpolicies": "GlobalNetworkPolicy",
+    "ciliumnetworkpolicies": "CiliumNetworkPolicy",
+    "ciliumclusterwidenetworkpolicies": "CiliumClusterwideNetworkPolicy",
+    "ipamblocks": "IPAMBlock",
+    "ipamconfigs": "IPAMConfig",
+    "ipamhandles": "IPAMHandle",
+    "ippools": "IPPool",
+    "bgpconfigurations": "BGPConfiguration",
+    "bgppeers": "BGPPeer",
+    "bgpfilters": "BGPFilter",
+    "eniconfigs": "ENIConfig",
+    "ciliumcidrgroups": "CiliumCIDRGroup",
+    "ciliuml2announcementpolicies": "CiliumL2AnnouncementPolicy",
+    "ciliumloadbalancerippools": "CiliumLoadBalancerIPPool",
+    "ciliumpodippools": "CiliumPodIPPool",
+    "certificaterequests": "CertificateRequest", "clusterissuers": "ClusterIssuer",
+    "alertmanagerconfigs": "AlertmanagerConfig", "podmonitors": "PodMonitor", "prometheusrules": "PrometheusRule",
+    "prometheuses": "Prometheus", "servicemonitors": "ServiceMonitor", "thanosrulers": "ThanosRuler",
+    "applicationsets": "ApplicationSet", "appprojects": "AppProject",
+    "volumesnapshotclasses": "VolumeSnapshotClass", "volumesnapshotcontents": "VolumeSnapshotContent",
+    "volumesnapshots": "VolumeSnapshot", "externalsecrets": "ExternalSecret", "secretstores": "SecretStore",
+    "clustersecretstores": "ClusterSecretStore", "constrainttemplates": "ConstraintTemplate",
+    "scaledobjects": "ScaledObject", "scaledjobs": "ScaledJob", "triggerauthentications": "TriggerAuthentication",
+    "virtualservices": "VirtualService", "destinationrules": "DestinationRule", "serviceentries": "ServiceEntry",
+    "peerauthentications": "PeerAuthentication", "authorizationpolicies": "AuthorizationPolicy",
+    "kafkatopics": "KafkaTopic", "kafkausers": "KafkaUser", "backupstoragelocations": "BackupStorageLocation",
+    "volumesnapshotlocations": "VolumeSnapshotLocation", "felixconfigurations": "FelixConfiguration",
+    "globalnetworksets": "GlobalNetworkSet", "hostendpoints": "HostEndpoint", "networksets": "NetworkSet",
+    "blockaffinities": "BlockAffinity", "caliconodestatuses": "CalicoNodeStatus",
+    "clusterinformations": "ClusterInformation", "ipreservations": "IPReservation",
+    "kubecontrollersconfigurations": "KubeControllersConfiguration", "ciliumendpoints": "CiliumEndpoint",
+    "ciliumexternalworkloads": "CiliumExternalWorkload", "ciliumidentities": "CiliumIdentity",
+    "ciliumnodeconfigs": "CiliumNodeConfig", "ciliumnodes": "CiliumNode", "policyendpoints": "PolicyEndpoint",
+    "postgresqls": "Postgresql",
+}  # fmt: skip
+
+
 def _kind_of(plural: str) -> str:
-    known = {
-        "networkpolicies": "NetworkPolicy",
-        "globalnetworkpolicies": "GlobalNetworkPolicy",
-        "ciliumnetworkpolicies": "CiliumNetworkPolicy",
-        "ciliumclusterwidenetworkpolicies": "CiliumClusterwideNetworkPolicy",
-        "ipamblocks": "IPAMBlock",
-        "ipamconfigs": "IPAMConfig",
-        "ipamhandles": "IPAMHandle",
-        "ippools": "IPPool",
-        "bgpconfigurations": "BGPConfiguration",
-        "bgppeers": "BGPPeer",
-        "bgpfilters": "BGPFilter",
-        "eniconfigs": "ENIConfig",
-        "ciliumcidrgroups": "CiliumCIDRGroup",
-        "ciliuml2announcementpolicies": "CiliumL2AnnouncementPolicy",
-        "ciliumloadbalancerippools": "CiliumLoadBalancerIPPool",
-        "ciliumpodippools": "CiliumPodIPPool",
-        "certificaterequests": "CertificateRequest", "clusterissuers": "ClusterIssuer",
-        "alertmanagerconfigs": "AlertmanagerConfig", "podmonitors": "PodMonitor", "prometheusrules": "PrometheusRule",
-        "prometheuses": "Prometheus", "servicemonitors": "ServiceMonitor", "thanosrulers": "ThanosRuler",
-        "applicationsets": "ApplicationSet", "appprojects": "AppProject",
-        "volumesnapshotclasses": "VolumeSnapshotClass", "volumesnapshotcontents": "VolumeSnapshotContent",
-        "volumesnapshots": "VolumeSnapshot", "externalsecrets": "ExternalSecret", "secretstores": "SecretStore",
-        "clustersecretstores": "ClusterSecretStore", "constrainttemplates": "ConstraintTemplate",
-        "scaledobjects": "ScaledObject", "scaledjobs": "ScaledJob", "triggerauthentications": "TriggerAuthentication",
-        "virtualservices": "VirtualService", "destinationrules": "DestinationRule", "serviceentries": "ServiceEntry",
-        "peerauthentications": "PeerAuthentication", "authorizationpolicies": "AuthorizationPolicy",
-        "kafkatopics": "KafkaTopic", "kafkausers": "KafkaUser", "backupstoragelocations": "BackupStorageLocation",
-        "volumesnapshotlocations": "VolumeSnapshotLocation", "felixconfigurations": "FelixConfiguration",
-        "globalnetworksets": "GlobalNetworkSet", "hostendpoints": "HostEndpoint", "networksets": "NetworkSet",
-        "blockaffinities": "BlockAffinity", "caliconodestatuses": "CalicoNodeStatus",
-        "clusterinformations": "ClusterInformation", "ipreservations": "IPReservation",
-        "kubecontrollersconfigurations": "KubeControllersConfiguration", "ciliumendpoints": "CiliumEndpoint",
-        "ciliumexternalworkloads": "CiliumExternalWorkload", "ciliumidentities": "CiliumIdentity",
-        "ciliumnodeconfigs": "CiliumNodeConfig", "ciliumnodes": "CiliumNode", "policyendpoints": "PolicyEndpoint",
-        "postgresqls": "Postgresql",
-    }  # fmt: skip
-    if plural in known:
-        return known[plural]
+    if plural in _CRD_KINDS:
+        return _CRD_KINDS[plural]
     stem = plural[:-3] + "y" if plural.endswith("ies") else plural[:-1] if plural.endswith("s") else plural
     return stem[:1].upper() + stem[1:]
+
+
+# The served version of each CRD group the simulator installs; any other group serves v1.
+_CRD_VERSIONS = {
+    "cilium.io": "v2",
+    "monitoring.coreos.com": "v1",
+    "argoproj.io": "v1alpha1",
+    "cert-manager.io": "v1",
+    "acme.cert-manager.io": "v1",
+    "external-secrets.io": "v1beta1",
+    "keda.sh": "v1alpha1",
+    "networking.istio.io": "v1beta1",
+    "security.istio.io": "v1beta1",
+    "kafka.strimzi.io": "v1beta2",
+    "velero.io": "v1",
+    "snapshot.storage.k8s.io": "v1",
+    "templates.gatekeeper.sh": "v1",
+    "config.gatekeeper.sh": "v1alpha1",
+    "acid.zalan.do": "v1",
+    "networking.k8s.aws": "v1alpha1",
+}
 
 
 def _ip(number: int) -> str:
@@ -468,7 +476,7 @@ class Cluster:
 
     def _build_pods(self) -> None:
         spec = self.spec
-        ds_names = daemonset_names(spec)
+        self.daemonsets = daemonset_names(spec)
         order = sorted(range(len(self.nodes)), key=lambda i: self.nodes[i].number)
         system: list[SystemPod] = []
         fixed_per_node = [0] * len(self.nodes)
@@ -478,7 +486,7 @@ class Cluster:
                 for component in ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"):
                     system.append(SystemPod(f"{component}-{node.name}", "static", component, i))
                     fixed_per_node[i] += 1
-            for ds in ds_names:
+            for ds in self.daemonsets:
                 # 7919 is prime, so number -> suffix is one-to-one below 27**5 nodes: names never collide.
                 name = f"{ds}-{suffix((node.number * 7919 + tag(ds)) % 27**5)}"
                 system.append(SystemPod(name, "daemonset", ds, i))
@@ -649,7 +657,6 @@ class Cluster:
             b.replicaset_name,
             b.replicaset,
         )
-        self.daemonsets = daemonset_names(spec)
         ds_counts = [0] * n_ns
         ds_counts[self.kube_system] = len(self.daemonsets)
         add(
@@ -721,24 +728,7 @@ class Cluster:
     @staticmethod
     def crd_version(group: str) -> str:
         """The served version of a CRD group."""
-        return {
-            "cilium.io": "v2",
-            "monitoring.coreos.com": "v1",
-            "argoproj.io": "v1alpha1",
-            "cert-manager.io": "v1",
-            "acme.cert-manager.io": "v1",
-            "external-secrets.io": "v1beta1",
-            "keda.sh": "v1alpha1",
-            "networking.istio.io": "v1beta1",
-            "security.istio.io": "v1beta1",
-            "kafka.strimzi.io": "v1beta2",
-            "velero.io": "v1",
-            "snapshot.storage.k8s.io": "v1",
-            "templates.gatekeeper.sh": "v1",
-            "config.gatekeeper.sh": "v1alpha1",
-            "acid.zalan.do": "v1",
-            "networking.k8s.aws": "v1alpha1",
-        }.get(group, "v1")
+        return _CRD_VERSIONS.get(group, "v1")
 
     def _crd_names(self) -> list[str]:
         total = self.spec.crds or 0

@@ -80,10 +80,30 @@ _DEFAULT_ETCD_FLAGS = {
 }
 
 
+_INSTANCE_SHAPES = {
+    "m5.large": (2, 8),
+    "m5.xlarge": (4, 16),
+    "m5.2xlarge": (8, 32),
+    "m5.4xlarge": (16, 64),
+    "m5.8xlarge": (32, 128),
+    "r5.2xlarge": (8, 64),
+    "c5.4xlarge": (16, 32),
+    "t3.medium": (2, 4),
+    "e2-standard-4": (4, 16),
+    "e2-standard-8": (8, 32),
+    "n2-standard-16": (16, 64),
+    "n2-highmem-8": (8, 64),
+}
+_CR_PREFIXES = {
+    "networkpolicies.crd.projectcalico.org": "default.policy",
+    "globalnetworkpolicies.crd.projectcalico.org": "default.global",
+    "ciliumnetworkpolicies.cilium.io": "cnp",
+    "ciliumclusterwidenetworkpolicies.cilium.io": "ccnp",
+}
+
+
 def instance_shape(instance_type: str) -> tuple[int, int]:
     """(vCPUs, memory GiB) of an instance type name; ``vm-16c-64g`` style names are parsed."""
-    from .cluster import _INSTANCE_SHAPES
-
     if instance_type in _INSTANCE_SHAPES:
         return _INSTANCE_SHAPES[instance_type]
     parts = instance_type.split("-")
@@ -1096,13 +1116,7 @@ class Builders:
 
     def cr_name(self, crd: str, ns: int, j: int) -> str:
         """Name of custom resource ``j`` of ``crd`` (only the CNI policy kinds have items)."""
-        prefix = {
-            "networkpolicies.crd.projectcalico.org": "default.policy",
-            "globalnetworkpolicies.crd.projectcalico.org": "default.global",
-            "ciliumnetworkpolicies.cilium.io": "cnp",
-            "ciliumclusterwidenetworkpolicies.cilium.io": "ccnp",
-        }.get(crd, "item")
-        return f"{prefix}-{j:05d}"
+        return f"{_CR_PREFIXES.get(crd, 'item')}-{j:05d}"
 
     def custom_resource(self, crd: str, ns: int, j: int) -> dict[str, Any]:
         """Custom resource ``j`` of ``crd``, served unstructured (kind and apiVersion on every item)."""

@@ -21,6 +21,7 @@ from .fileio import atomic_path
 from .findings import GeneratedQuestion
 from .questionbank import YES_NO_PARTIAL, QuestionBank, load_bank
 from .questionnaire_facts import VENDOR_NAMES
+from .reporting.render import csv_cell
 
 # Commitment level -> evidence strength. A contractual or SLA commitment counts in full; documentation can
 # change without notice; a roadmap item may never ship; an unstated commitment is treated as self-attestation.
@@ -355,7 +356,8 @@ def _csv(lists: dict[str, list[GeneratedQuestion]], bank: QuestionBank) -> str:
     writer.writerow(["vendor", *HEADERS, "trigger", "regulatory"])
     for vendor, questions in lists.items():
         for q in questions:
-            writer.writerow([vendor, *_row(q, bank), q.trigger, "; ".join(q.regulatory)])
+            row = [vendor, *_row(q, bank), q.trigger, "; ".join(q.regulatory)]
+            writer.writerow([csv_cell(v) for v in row])
     return out.getvalue()
 
 

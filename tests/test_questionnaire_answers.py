@@ -320,6 +320,17 @@ def test_csv_and_markdown(tmp_path: Path, bank: QuestionBank) -> None:
         write_questions(lists, tmp_path / "q.txt", clusters=[], generated_at="x", bank=bank)
 
 
+def test_csv_cells_never_read_as_formulas(tmp_path: Path) -> None:
+    # The evidence column is "- item" lines; unquoted, a spreadsheet opening the CSV evaluates it as a formula.
+    lists = {"eks": generate_questions([bank_snapshot()], None, "eks")}
+    path = write_questions(lists, tmp_path / "q.csv", clusters=["prod-1"], generated_at="x")
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    evidence = [r["evidence requested"] for r in rows if r["evidence requested"]]
+    assert evidence and all(e.startswith("'- ") for e in evidence)
+    assert not any(v[:1] in ("=", "+", "-", "@") for r in rows for v in r.values() if v)
+
+
 def test_failed_write_keeps_the_previous_file(tmp_path: Path, bank: QuestionBank) -> None:
     target = tmp_path / "out" / "q.md"
     target.parent.mkdir()

@@ -149,11 +149,12 @@ def findings_csv(evaluation: Evaluation) -> str:
     writer.writerow(CSV_COLUMNS)
     for f in evaluation.findings:
         values = (getattr(f, col) for col in CSV_COLUMNS)
-        writer.writerow(["" if v is None else _csv_cell(v) for v in values])
+        writer.writerow(["" if v is None else csv_cell(v) for v in values])
     return buf.getvalue()
 
 
-def _csv_cell(value: Any) -> Any:
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell that spreadsheets show as written: booleans as true/false, formula-like text quoted."""
     # A leading = + - @ makes spreadsheets evaluate a cell: quote such text (CSV injection).
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value

@@ -2,7 +2,7 @@
 
 Starts the simulator with a profile (default ``large``: 150,000 pods), then lists every pod in pages of
 ``--limit`` as JSON, as a Table with ``includeObject=None`` and as PartialObjectMetadataList, over one
-keep-alive connection, and prints objects per second, bytes and the server process's peak RSS growth.
+keep-alive connection, and prints objects per second, bytes and the peak RSS of this process (server and client).
 
     python benchmarks/bench_simulator.py
     python benchmarks/bench_simulator.py --profile bank --limit 500 --resource pods --resource networkpolicies

@@ -34,7 +34,8 @@ def stats(values: list[int]) -> dict[str, float | int]:
 
 
 def compute_truth(cluster: Cluster) -> dict[str, Any]:
-    """Everything a test may compare a snapshot with; see the README of the simulator for the keys."""
+    """Everything a test may compare a snapshot with: counts, nodes, pods, network policies, services, webhooks,
+    etcd size and the metric names and apiserver flags the simulator serves (the keys are those returned below)."""
     spec = cluster.spec
     b = cluster.builders
     nodes = cluster.nodes
@@ -107,7 +108,7 @@ def compute_truth(cluster: Cluster) -> dict[str, Any]:
             "count": sum(phases.values()),
             "by_phase": dict(sorted(phases.items())),
             "system": len(cluster.system_pods),
-            "per_namespace": stats([c for c in cluster.collections["pods"].counts]),
+            "per_namespace": stats(cluster.collections["pods"].counts),
         },
         "network_policies": {
             "count": sum(np_per_ns),

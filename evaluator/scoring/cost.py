@@ -228,7 +228,6 @@ def eks_support(version: str | None, on: date, calendar: VersionCalendar) -> Sup
     if key is None:
         return SupportStatus("unknown", None, "version not measured")
     minor = f"{key[0]}.{key[1]}"
-    known = sorted(((parse_minor(m), m, w) for m, w in calendar.versions.items()), key=lambda t: t[0] or (0, 0))
     exact = calendar.versions.get(minor)
     if exact is not None:
         std, ext = date.fromisoformat(exact.end_of_standard), date.fromisoformat(exact.end_of_extended)
@@ -237,10 +236,11 @@ def eks_support(version: str | None, on: date, calendar: VersionCalendar) -> Sup
         if on < ext:
             return SupportStatus("extended", minor, f"{minor} left EKS standard support on {std}; extended ends {ext}")
         return SupportStatus("past-extended", minor, f"{minor} left EKS extended support on {ext}")
-    newer = [(k, m, w) for k, m, w in known if k is not None and k > key]
+    newer = sorted((k, m) for m in calendar.versions if (k := parse_minor(m)) is not None and k > key)
     if not newer:
         return SupportStatus("standard", minor, f"{minor} is newer than the EKS calendar in the assumptions")
-    k, m, w = newer[0]
+    m = newer[0][1]
+    w = calendar.versions[m]
     std, ext = date.fromisoformat(w.end_of_standard), date.fromisoformat(w.end_of_extended)
     if on >= ext:
         return SupportStatus(

@@ -434,9 +434,16 @@ def estimate_fleet(
 
 
 def break_even(
-    clusters: Sequence[tuple[str, Snapshot]], assumptions: CostAssumptions, *, at: str | None = None
+    clusters: Sequence[tuple[str, Snapshot]],
+    assumptions: CostAssumptions,
+    *,
+    at: str | None = None,
+    estimates: Sequence[CostEstimate] | None = None,
 ) -> dict[str, Any]:
     """Per managed target: the engineer-FTE of control-plane work below which self-hosting is cheaper.
+
+    ``estimates``: :func:`estimate_fleet`'s for every target in ``TARGETS``, when the caller already made them
+    (else they are made here).
 
     Returns ``{target: {"fte_per_cluster": {cluster: x}, "fleet_fte": sum, "assumed_self_hosted_fte": ...,
     "cheaper": target or "self-hosted", "message": sentence}}``; empty when there are no clusters.
@@ -447,7 +454,8 @@ def break_even(
     per_fte = a.monthly_fte_cost
     assumed = a.people.fte_per_cluster.get("self-hosted", 0.0)
     result: dict[str, Any] = {}
-    estimates = estimate_fleet(clusters, TARGETS, a, at=at)
+    if estimates is None:
+        estimates = estimate_fleet(clusters, TARGETS, a, at=at)
     by_key = {(e.cluster, e.target): e for e in estimates}
     for target in ("eks", "gke", "gke-autopilot"):
         per_cluster: dict[str, float] = {}

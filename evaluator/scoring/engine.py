@@ -482,7 +482,8 @@ def evaluate(
 
     assumptions = costs if costs is not None else load_cost_assumptions(None)
     latest = [(h.label, h.latest) for h in histories]
-    estimates = estimate_fleet(latest, chosen, assumptions, at=generated_at)
+    # Break-even compares every target, so estimate them all once and keep the chosen ones for the evaluation.
+    estimates = estimate_fleet(latest, TARGETS, assumptions, at=generated_at)
     return Evaluation(
         generated_at=generated_at,
         catalog_version=catalog.version,
@@ -492,9 +493,9 @@ def evaluate(
         fits=fits,
         forecasts=forecasts,
         forecast_notes=forecast_notes,
-        costs=estimates,
+        costs=[e for e in estimates if e.target in chosen],
         cost_assumptions=assumptions.to_dict(),
-        break_even=break_even(latest, assumptions, at=generated_at),
+        break_even=break_even(latest, assumptions, at=generated_at, estimates=estimates),
     )
 
 

@@ -446,7 +446,7 @@ def _members(gw: _Gateway, statuses: dict[str, dict[str, Any]], counter: _Counte
                 is_leader=raw_id in leaders,
                 is_learner=bool(item.get("isLearner")),
                 version=st.get("version"),
-                db_size_bytes=_int(st["dbSize"]) if st else None,
+                db_size_bytes=_int(st["dbSize"]) if st.get("dbSize") else None,  # proto3 JSON omits zero
                 db_size_in_use_bytes=_int(st["dbSizeInUse"]) if st.get("dbSizeInUse") else None,
                 raft_term=_int(st.get("raftTerm")) if st else None,
                 raft_index=_int(st.get("raftIndex")) if st else None,

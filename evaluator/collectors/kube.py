@@ -381,6 +381,9 @@ class _Run:
             names: list[str] = []
 
             class Names:
+                def __init__(self) -> None:  # restarted after 410 Expired: start from nothing again
+                    names.clear()
+
                 def add(self, page: dict[str, Any]) -> None:
                     for row in page.get("rows") or []:
                         obj_name = str((row.get("cells") or [""])[0])

@@ -62,7 +62,6 @@ the report says plainly that this is simulated history of a simulated cluster.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import os
 import tempfile
 import time
@@ -77,9 +76,11 @@ from .errors import CollectorError, EvaluatorError, InputError
 from .fileio import load_yaml
 from .findings import ALL_STATUSES, TARGETS, Evaluation, GeneratedQuestion, VendorAnswers, reaches
 from .inventory import PLATFORMS, Gap, Snapshot, load_snapshot, save_snapshot, snapshot_filename
-from .reporting.context import VENDOR_TARGETS, ReportContext, build_report_context
+from .questionbank import QuestionBank
+from .questionnaire_facts import VENDOR_TARGETS
+from .reporting.context import ReportContext, build_report_context
 
-# Output files, in the order they are written (questions.xlsx only when the question bank is available).
+# Report files, in the order they are written; questions.xlsx follows when EKS or GKE is among the targets.
 REPORT_FILES = (
     ("report.html", "html"),
     ("report.md", "md"),
@@ -324,6 +325,7 @@ def build_context(
 ) -> ReportContext:
     """Load (if paths), score, generate vendor questions, score answer files, and build the report context."""
     from .catalog.loader import load_catalog
+    from .questionnaire import load_bank
     from .scoring.cost import load_cost_assumptions
     from .scoring.engine import evaluate
     from .scoring.policy import load_policy
@@ -333,8 +335,9 @@ def build_context(
     pol = load_policy(policy, catalog) if policy else None
     assumptions = load_cost_assumptions(costs)
     evaluation = evaluate(loaded, catalog, targets, policy=pol, costs=assumptions, now=now)
-    questions = generate_vendor_questions(loaded, evaluation)
-    scored = score_answer_files(answers)
+    bank = load_bank()
+    questions = generate_vendor_questions(loaded, evaluation, bank)
+    scored = score_answer_files(answers, bank)
     return build_report_context(
         evaluation,
         loaded,
@@ -347,34 +350,29 @@ def build_context(
     )
 
 
-def _questionnaire_available() -> bool:
-    return importlib.util.find_spec("evaluator.questionnaire") is not None
-
-
 def generate_vendor_questions(
-    snapshots: Sequence[Snapshot], evaluation: Evaluation
+    snapshots: Sequence[Snapshot], evaluation: Evaluation, bank: QuestionBank | None = None
 ) -> dict[str, list[GeneratedQuestion]]:
-    """The procurement questions per vendor whose targets are in the evaluation (empty without a question bank)."""
-    if not _questionnaire_available():
-        return {}
-    from .questionnaire import generate_questions
+    """The procurement questions per vendor whose targets are in the evaluation (``bank``: the shipped one)."""
+    from .questionnaire import generate_questions, load_bank
 
+    bank = bank or load_bank()
     out: dict[str, list[GeneratedQuestion]] = {}
     for vendor in QUESTION_VENDORS:
         if any(t in evaluation.targets for t in VENDOR_TARGETS[vendor]):
-            out[vendor] = list(generate_questions(list(snapshots), evaluation, vendor))
+            out[vendor] = list(generate_questions(list(snapshots), evaluation, vendor, bank))
     return out
 
 
-def score_answer_files(paths: Sequence[str | os.PathLike[str]]) -> list[VendorAnswers]:
+def score_answer_files(
+    paths: Sequence[str | os.PathLike[str]], bank: QuestionBank | None = None
+) -> list[VendorAnswers]:
     """Import and score filled question workbooks; a bad file is an InputError naming the file and cell."""
     if not paths:
         return []
-    if not _questionnaire_available():
-        raise InputError("--answers: the question bank is not available in this build")
     from .questionnaire import import_answers, load_bank, score_answers
 
-    bank = load_bank()
+    bank = bank or load_bank()
     scored: list[VendorAnswers] = []
     for path in paths:
         for sheet in import_answers(path, bank):

@@ -26,14 +26,13 @@ from ..findings import (
     status_rank,
 )
 from ..inventory import Snapshot, parse_time
+from ..questionnaire_facts import VENDOR_TARGETS
 from .charts import cost_bars, sparkline
 from .environment import anchor, date, num, quantity, status_label, target_label, usd
 
 REPORT_SCHEMA = "k8seval/report/v1"
 
-# Which measured targets a vendor's answers speak for.
-VENDOR_TARGETS = {"eks": ["eks", "eks-auto-mode"], "gke": ["gke", "gke-autopilot"], "aks": ["aks"]}
-VENDOR_LABELS = {"eks": "AWS (Amazon EKS)", "gke": "Google Cloud (GKE)", "aks": "Microsoft (AKS)"}
+VENDOR_LABELS = {"eks": "AWS (Amazon EKS)", "gke": "Google Cloud (GKE)"}
 
 # Chart labels have little room: "EKS, GKE" rather than "Amazon EKS, GKE Standard".
 SHORT_LABELS = {"self-hosted": "self-hosted", "eks": "EKS", "gke": "GKE", "gke-autopilot": "Autopilot"}
@@ -853,7 +852,8 @@ def _answers(
     out = []
     for sheet in answers:
         measured = []
-        for t in VENDOR_TARGETS.get(sheet.vendor, [sheet.vendor]):
+        # The measured targets a vendor's answers speak for (a sheet named after a target speaks for it).
+        for t in VENDOR_TARGETS.get(sheet.vendor, (sheet.vendor,)):
             if t not in targets:
                 continue
             verdicts = [row for c in clusters for row in c["targets"] if row["target"] == t]

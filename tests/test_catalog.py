@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from pathlib import Path
@@ -226,8 +227,6 @@ def test_cli_list_table_and_json() -> None:
     assert "pods_per_node" in result.output and "gke-autopilot" in result.output
     result = run("list", "--category", "etcd", "--target", "eks", "--format", "json")
     assert result.exit_code == 0
-    import json
-
     data = json.loads(result.output)
     assert data["version"] == CATALOG.version
     assert {c["category"] for c in data["constraints"]} == {"etcd"}
@@ -268,3 +267,13 @@ def test_cli_validate_a_file_that_is_not_text(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "limits.yaml: cannot read: 'utf-8' codec can't decode" in result.output
     with pytest.raises(CatalogError, match=r"limits\.yaml: cannot read"):
         load_catalog([binary])
+
+
+def test_cli_show_a_setting_has_no_bands() -> None:
+    # The engine gives a setting no watch/at-risk bands (only passing the limit counts); show says so.
+    result = run("show", "node_max_pods_setting")
+    assert result.exit_code == 0
+    assert "only passing it counts" in result.output and "watch at" not in result.output
+    data = json.loads(run("show", "node_max_pods_setting", "--format", "json").output)
+    assert data["setting"] is True
+    assert "watch at 70% of the limit" in run("show", "etcd_db_size").output

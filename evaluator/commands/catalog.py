@@ -44,6 +44,7 @@ def _constraint_data(c: Constraint) -> dict[str, object]:
         "watch": c.watch,
         "at_risk": c.at_risk,
         "growing": c.growing,
+        "setting": c.setting,
         "tags": c.tags,
         "questions": c.questions,
         "description": c.description,
@@ -124,10 +125,16 @@ def show_command(constraint_id: str, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(_constraint_data(c), indent=2))
         return
+    # A setting (kubelet maxPods, --event-ttl) has no watch/at-risk bands: only passing the limit counts.
+    bands = (
+        "a configured value: within the limit is ok, only passing it counts"
+        if c.setting
+        else f"watch at {c.watch:.0%} of the limit, at-risk at {c.at_risk:.0%}"
+    )
     lines = [
         f"{c.id}: {c.title}",
         f"  category: {c.category}    metric: {c.metric}    unit: {c.unit}    check: {c.check}",
-        f"  watch at {c.watch:.0%} of the limit, at-risk at {c.at_risk:.0%}" + ("; forecast" if c.growing else ""),
+        f"  {bands}" + ("; forecast" if c.growing else ""),
     ]
     if c.tags:
         lines.append(f"  tags: {', '.join(c.tags)}")

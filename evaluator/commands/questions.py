@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -13,19 +12,16 @@ from ..inventory import Snapshot, load_snapshot, utc_now
 from ..questionnaire_facts import VENDOR_NAMES, VENDOR_TARGETS, VENDORS
 
 
-def _evaluate(snapshots: list[Snapshot], vendors: list[str]) -> tuple[Evaluation | None, list[str] | None]:
-    """Score the snapshots so triggers can read findings; (None, None) while the scoring engine is absent."""
-    try:
-        from ..catalog.loader import load_catalog
-        from ..scoring.engine import evaluate
-    except ImportError:
-        return None, None
+def _evaluate(snapshots: list[Snapshot], vendors: list[str]) -> tuple[Evaluation, list[str]]:
+    """Score the snapshots against the vendors' targets so triggers can read findings; also the catalog's ids."""
+    from ..catalog.loader import load_catalog
+    from ..scoring.engine import evaluate
+
     catalog = load_catalog()
     targets: list[str] = []
     for vendor in vendors:
         targets.extend(t for t in VENDOR_TARGETS[vendor] if t not in targets)
-    evaluation: Any = evaluate(snapshots, catalog, targets)
-    return evaluation, list(catalog.ids)
+    return evaluate(snapshots, catalog, targets), list(catalog.ids)
 
 
 @click.command(name="questions")
@@ -79,8 +75,6 @@ def command(snapshots: tuple[Path, ...], vendors: tuple[str, ...], output: Path,
     lists = {vendor: generate_questions(loaded, evaluation, vendor, bank) for vendor in chosen}
     clusters = list(dict.fromkeys(s.cluster.name for s in loaded))
     path = write_questions(lists, output, clusters=clusters, generated_at=utc_now(), bank=bank)
-    if evaluation is None:
-        click.echo("note: scoring engine not available; questions triggered by findings were skipped", err=True)
     click.echo(f"Wrote {path} ({len(clusters)} cluster{'s' if len(clusters) != 1 else ''} measured)")
     for vendor, questions in lists.items():
         gates = sum(1 for q in questions if q.gate)

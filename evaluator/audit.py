@@ -74,7 +74,7 @@ from typing import Any
 
 from .errors import CollectorError, EvaluatorError, InputError
 from .fileio import load_yaml
-from .findings import ALL_STATUSES, TARGETS, Evaluation, GeneratedQuestion, VendorAnswers, reaches
+from .findings import ALL_STATUSES, TARGETS, Evaluation, GeneratedQuestion, VendorAnswers
 from .inventory import PLATFORMS, Gap, Snapshot, load_snapshot, save_snapshot, snapshot_filename
 from .questionbank import QuestionBank
 from .questionnaire_facts import VENDOR_TARGETS
@@ -601,8 +601,8 @@ def _finish(
     assert evaluation is not None
     say("done", "score", f"{len(evaluation.findings):,} findings for {len(evaluation.clusters)} cluster(s)")
     files = write_outputs(context, snapshots, out, fail_on=fail_on, progress=progress)
-    hits = [f for f in evaluation.findings if fail_on and reaches(f.status, fail_on)]
-    return AuditResult(out, files, evaluation, warnings, bool(hits), len(hits))
+    gate = context.gate or {"tripped": False, "count": 0}
+    return AuditResult(out, files, evaluation, warnings, gate["tripped"], gate["count"])
 
 
 # ------------------------------------------------------------------------------------------------ the sample

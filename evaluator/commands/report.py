@@ -8,7 +8,6 @@ import click
 
 from ..cli_support import costs_option, fail_on_option, policy_option, snapshots_argument, targets_option
 from ..errors import GateTripped
-from ..findings import reaches
 from ..reporting.render import FORMATS
 
 
@@ -90,7 +89,6 @@ def command(
     )
     path = render_report(context, chosen, output, templates=list(templates), fail_on=fail_on)
     click.echo(f"wrote {path}", err=True)
-    if fail_on and context.evaluation is not None:
-        hits = [f for f in context.evaluation.findings if reaches(f.status, fail_on)]
-        if hits:
-            raise GateTripped(f"--fail-on {fail_on}: {len(hits)} finding(s) reach {fail_on}; report written to {path}")
+    if context.gate and context.gate["tripped"]:
+        count = context.gate["count"]
+        raise GateTripped(f"--fail-on {fail_on}: {count} finding(s) reach {fail_on}; report written to {path}")

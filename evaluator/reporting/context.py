@@ -28,7 +28,7 @@ from ..findings import (
 from ..inventory import Snapshot, parse_time
 from ..questionnaire_facts import VENDOR_TARGETS
 from .charts import cost_bars, sparkline
-from .environment import anchor, date, num, quantity, status_label, target_label, usd
+from .environment import anchor, date, num, quantity, target_label, usd
 
 REPORT_SCHEMA = "k8seval/report/v1"
 
@@ -567,7 +567,6 @@ def _forecasts(
     charted = {id(fc) for fc in sorted(evaluation.forecasts, key=_urgency)[:MAX_FORECAST_CHARTS]}
     out = []
     for fc in evaluation.forecasts:
-        # The highest level per target is the line worth drawing (usually the limit itself).
         # Per target, the line worth drawing is the highest level (the limit itself); on a tie, the further
         # line. A lower line already passed is mentioned beside it.
         best: dict[str, Any] = {}
@@ -924,14 +923,3 @@ def _thresholds(catalog: Catalog) -> dict[str, Any]:
         "default_at_risk": common.at_risk if common else 0.9,
         "constraints": len(catalog.constraints),
     }
-
-
-def status_words(counts: Mapping[str, int]) -> str:
-    """``{"blocker": 2, "at-risk": 1}`` -> ``2 blockers, 1 at risk`` (zeros left out)."""
-    parts = []
-    for status in ("blocker", "at-risk", "watch", UNKNOWN):
-        n = counts.get(status, 0)
-        if n:
-            label = status_label(status).lower()
-            parts.append(f"{n} {label}{'s' if status == 'blocker' and n != 1 else ''}")
-    return ", ".join(parts) or "nothing to act on"

@@ -564,7 +564,7 @@ def _urgency(fc: Any) -> tuple[int, float]:
 def _forecasts(
     evaluation: Evaluation, constraints: Mapping[str, Mapping[str, Any]], anchors: Mapping[str, str]
 ) -> list[dict[str, Any]]:
-    charted = {id(fc) for fc in sorted(evaluation.forecasts, key=_urgency)[:MAX_FORECAST_CHARTS]}
+    order = {id(fc): n for n, fc in enumerate(sorted(evaluation.forecasts, key=_urgency))}
     out = []
     for fc in evaluation.forecasts:
         # Per target, the line worth drawing is the highest level (the limit itself); on a tie, the further
@@ -597,9 +597,9 @@ def _forecasts(
                 "last": fc.points[-1][0] if fc.points else None,
                 "message": fc.message,
                 "_id": id(fc),
-                "chart": id(fc) in charted,
+                "chart": order[id(fc)] < MAX_FORECAST_CHARTS,
                 "svg": sparkline(fc.points, slope_per_day=fc.slope_per_day, thresholds=thresholds, unit=fc.unit)
-                if id(fc) in charted
+                if order[id(fc)] < MAX_FORECAST_CHARTS
                 else Markup(""),
                 "crossings": [
                     {
@@ -619,7 +619,6 @@ def _forecasts(
                 ],
             }
         )
-    order = {id(fc): n for n, fc in enumerate(sorted(evaluation.forecasts, key=_urgency))}
     out.sort(key=lambda row: order[row.pop("_id")])
     return out
 
@@ -792,6 +791,7 @@ def _unknowns(
     for f in findings:
         if f.status == UNKNOWN:
             groups[(f.cluster, f.constraint)].append(f)
+    cluster_order = {name: i for i, name in enumerate(anchors)}
     out = []
     for (cluster, cid), group in groups.items():
         out.append(
@@ -804,12 +804,7 @@ def _unknowns(
                 "reason": group[0].message,
             }
         )
-    out.sort(
-        key=lambda row: (
-            list(anchors).index(row["cluster"]) if row["cluster"] in anchors else 0,
-            constraints[row["constraint"]]["order"],
-        )
-    )
+    out.sort(key=lambda row: (cluster_order.get(row["cluster"], 0), constraints[row["constraint"]]["order"]))
     return out
 
 

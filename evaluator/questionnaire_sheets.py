@@ -22,6 +22,7 @@ from .findings import GeneratedQuestion
 from .questionbank import YES_NO_PARTIAL, QuestionBank, load_bank
 from .questionnaire_facts import VENDOR_NAMES
 from .reporting.render import csv_cell
+from .reporting.xlsx import xlsx_text
 
 # Commitment level -> evidence strength. A contractual or SLA commitment counts in full; documentation can
 # change without notice; a roadmap item may never ship; an unstated commitment is treated as self-attestation.
@@ -223,7 +224,7 @@ def _workbook(lists: dict[str, list[GeneratedQuestion]], clusters: list[str], ge
     about = wb.active
     about.title = ABOUT_SHEET
     for row in _about_rows(lists, clusters, generated_at):
-        about.append(row)
+        about.append([xlsx_text(v) for v in row])
     about["A1"].font = Font(bold=True, size=14)
     for cell in about["A"]:
         if cell.value and cell.row > 1 and not about.cell(row=cell.row, column=2).value:
@@ -285,7 +286,7 @@ def _workbook(lists: dict[str, list[GeneratedQuestion]], clusters: list[str], ge
         for dv in (yes_no, number, commitment, reviewer):
             ws.add_data_validation(dv)
         for r, question in enumerate(questions, start=2):
-            ws.append(_row(question, bank))
+            ws.append([xlsx_text(v) for v in _row(question, bank)])
             for col in range(1, len(HEADERS) + 1):
                 ws.cell(row=r, column=col).alignment = wrap
             id_cell = ws.cell(row=r, column=1)

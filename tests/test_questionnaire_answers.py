@@ -340,3 +340,18 @@ def test_failed_write_keeps_the_previous_file(tmp_path: Path, bank: QuestionBank
         write_questions(broken, target, clusters=[], generated_at="x", bank=bank)  # type: ignore[dict-item]
     assert target.read_text(encoding="utf-8") == "previous"
     assert [p.name for p in target.parent.iterdir()] == ["q.md"]
+
+
+def test_cluster_names_starting_with_equals_stay_text_in_the_workbook(tmp_path: Path) -> None:
+    """A cluster called '=HYPERLINK(...)' must not become a live formula in the vendor's spreadsheet."""
+    from openpyxl import load_workbook
+
+    from evaluator.questionnaire import write_questions
+
+    path = write_questions(
+        {"eks": []}, tmp_path / "q.xlsx", clusters=['=HYPERLINK("http://x")'], generated_at="2026-11-26"
+    )
+    about = load_workbook(path)["About"]
+    values = [c.value for row in about.iter_rows() for c in row if isinstance(c.value, str)]
+    assert not any(v.startswith("=") for v in values)
+    assert any("HYPERLINK" in v for v in values)

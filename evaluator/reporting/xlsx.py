@@ -28,8 +28,8 @@ STATUS_FILLS = {
 MAX_WIDTH = 70
 
 
-def _safe(value: Any) -> Any:
-    # Text starting with "=" would be stored as a formula; keep user-controlled text as text.
+def xlsx_text(value: Any) -> Any:
+    """A cell value that openpyxl keeps as text: a string starting with "=" would be stored as a formula."""
     if isinstance(value, str) and value.startswith("="):
         return "'" + value
     return value
@@ -65,7 +65,7 @@ def _sheet(
         header_cells.append(cell)
     ws.append(header_cells)
     for row in rows:
-        values: list[Any] = [_safe(v) for v in row]
+        values: list[Any] = [xlsx_text(v) for v in row]
         if status_col is not None:
             fill = STATUS_FILLS.get(str(row[status_col]))
             if fill is not None:
@@ -78,7 +78,7 @@ def _sheet(
         for label, value in footer:
             cell = WriteOnlyCell(ws, value=label)
             cell.font = BOLD
-            ws.append([cell, _safe(value)])
+            ws.append([cell, xlsx_text(value)])
 
 
 def write_workbook(context: ReportContext, path: str | os.PathLike[str]) -> None:

@@ -76,6 +76,7 @@ from .errors import CollectorError, EvaluatorError, InputError
 from .fileio import load_yaml
 from .findings import ALL_STATUSES, TARGETS, Evaluation, GeneratedQuestion, VendorAnswers
 from .inventory import PLATFORMS, Gap, Snapshot, load_snapshot, save_snapshot, snapshot_filename
+from .merge import merge_snapshots, short_name
 from .questionbank import QuestionBank
 from .questionnaire_facts import VENDOR_TARGETS
 from .reporting.context import ReportContext, build_report_context
@@ -445,7 +446,7 @@ def collect_sources(config: AuditConfig, *, progress: Progress | None = None) ->
                 first_error = first_error or exc
                 warnings.append(f"{source.label}: not collected: {exc}")
                 if isinstance(source, EtcdSource):
-                    failed_etcd[source.cluster] = str(exc)
+                    failed_etcd[short_name(source.cluster)] = str(exc)
                 say("failed", source.label, str(exc))
                 continue
             results[i] = snaps
@@ -465,8 +466,8 @@ def collect_sources(config: AuditConfig, *, progress: Progress | None = None) ->
     merged = _merge_views(ordered, [type(sources[i]) for i in sorted(results) for _ in results[i]])
     # An etcd source that failed leaves its cluster without the direct etcd view: say so on that cluster.
     merged = [
-        s.with_gap("etcd", "etcd", f"direct etcd read failed: {failed_etcd[s.cluster.name]}")
-        if s.cluster.name in failed_etcd
+        s.with_gap("etcd", "etcd", f"direct etcd read failed: {failed_etcd[short_name(s.cluster.name)]}")
+        if short_name(s.cluster.name) in failed_etcd
         else s
         for s in merged
     ]
@@ -481,8 +482,6 @@ def _timed(source: Any) -> tuple[tuple[list[Snapshot], list[Gap]], float]:
 
 def _merge_views(snaps: list[Snapshot], kinds: list[type]) -> list[Snapshot]:
     """Fold cloud (EKS/GKE) and etcd snapshots into the kube snapshot of the same cluster where one exists."""
-    from .merge import merge_snapshots, short_name
-
     kube = [s for s, k in zip(snaps, kinds, strict=True) if k is KubeSource]
     others = [(s, k) for s, k in zip(snaps, kinds, strict=True) if k is not KubeSource]
     out = list(kube)

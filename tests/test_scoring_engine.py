@@ -196,15 +196,16 @@ def test_format_value(value: float | None, unit: str, text: str) -> None:
     [
         ({}, 100, "A", "fits"),
         ({"ok": 40}, 100, "A", "fits"),
-        ({"ok": 39, "watch": 1}, 99.5, "A", "fits"),  # 100 x (1 - 0.2/40)
-        ({"ok": 38, "unknown": 2}, 99.5, "A", "fits"),
-        ({"ok": 37, "unknown": 3}, 79, "C", "fits with work"),  # 99.2, but more than 2 unknown caps it at 79
-        ({"ok": 30, "watch": 10}, 95, "A", "fits"),
-        ({"ok": 39, "at-risk": 1}, 79, "C", "fits with work"),  # 98.8 capped: at-risk means work
-        ({"ok": 20, "at-risk": 20}, 75, "C", "fits with work"),  # 100 x (1 - 10/40)
-        ({"ok": 10, "at-risk": 30}, 62.5, "D", "fits with work"),
-        ({"ok": 39, "blocker": 1}, 49, "F", "does not fit today"),  # 97.5 capped at 49
-        ({"ok": 10, "blocker": 20, "at-risk": 10}, 37.5, "F", "does not fit today"),  # 100 x (1 - 25/40)
+        ({"ok": 39, "watch": 1}, 99.9, "A", "fits"),  # clearance 1 - 0.2/40, in the fits band 80-100
+        ({"ok": 38, "unknown": 2}, 99.9, "A", "fits"),
+        ({"ok": 37, "unknown": 3}, 79.7, "C", "fits with work"),  # more than 2 unknown: the 50-79.9 band
+        ({"ok": 30, "watch": 10}, 99, "A", "fits"),
+        ({"ok": 39, "at-risk": 1}, 79.5, "C", "fits with work"),
+        ({"ok": 20, "at-risk": 20}, 72.4, "C", "fits with work"),  # clearance 0.75
+        ({"ok": 10, "at-risk": 30}, 68.7, "C", "fits with work"),
+        ({"ok": 0, "at-risk": 40}, 65, "C", "fits with work"),  # clearance 0.5
+        ({"ok": 39, "blocker": 1}, 48.7, "F", "does not fit today"),  # the 0-49.9 band
+        ({"ok": 10, "blocker": 20, "at-risk": 10}, 18.7, "F", "does not fit today"),  # clearance 0.375
         ({"blocker": 4}, 0, "F", "does not fit today"),
     ],
 )
@@ -239,7 +240,8 @@ def test_evaluate_findings_and_fits() -> None:
     assert eks.remediation == ""  # only shown when there is something to do
     assert cell[("self-hosted", "etcd_db_size")].remediation.startswith("Compact")
     fits = {f.target: f for f in ev.fits}
-    assert fits["self-hosted"].verdict == "does not fit today" and fits["self-hosted"].score == 49
+    # one ok and one blocker: clearance 0.5, placed in the 0-49.9 band of "does not fit today"
+    assert fits["self-hosted"].verdict == "does not fit today" and fits["self-hosted"].score == 24.9
     assert "etcd database size (5.1 GiB vs 2 GiB)" in fits["self-hosted"].reason
     assert fits["eks"].verdict == "fits" and fits["eks"].grade == "A"
     assert fits["eks"].counts == {"ok": 2, "watch": 0, "at-risk": 0, "blocker": 0, "unknown": 0}

@@ -24,10 +24,12 @@ Fit per cluster and target (:class:`~evaluator.findings.TargetFit`):
 
 * verdict: "does not fit today" when any finding is a blocker; "fits with work" when any is at-risk or
   more than :data:`UNKNOWN_TOLERANCE` are unknown; else "fits".
-* score = 100 x (1 - (1.0 x blockers + 0.5 x at-risk + 0.2 x watch + 0.1 x unknown) / findings), the
-  share of the catalog the cluster clears, weighted by severity; then capped by the verdict so the two
-  never disagree: at most 49 when it does not fit today, at most 79 when it fits with work.
-* grade: A >= 90, B >= 80, C >= 65, D >= 50, else F (so "fits" is A or B, "fits with work" C, D or F,
+* clearance = 1 - (1.0 x blockers + 0.5 x at-risk + 0.2 x watch + 0.1 x unknown) / findings: the share of
+  the catalog the cluster clears, weighted by severity.
+* score = the clearance placed in the verdict's band, so score, grade and verdict never disagree and
+  clusters with the same verdict still rank: "fits" 80-100, "fits with work" 50-79.9, "does not fit
+  today" 0-49.9 (score = low + (high - low) x clearance).
+* grade: A >= 90, B >= 80, C >= 65, D >= 50, else F (so "fits" is A or B, "fits with work" C or D,
   "does not fit today" F).
 """
 
@@ -48,10 +50,10 @@ from .policy import Policy
 
 EVALUATION_SCHEMA = "k8seval/evaluation/v1"
 
-# Fit score: the weight of each status (a blocker counts as a whole finding lost), the cap each verdict puts on
-# the score, and the grade floors.
+# Fit score: the weight of each status (a blocker counts as a whole finding lost), the score band of each verdict,
+# and the grade floors.
 WEIGHTS = {"blocker": 1.0, "at-risk": 0.5, "watch": 0.2, UNKNOWN: 0.1}
-VERDICT_CAPS = {"does not fit today": 49.0, "fits with work": 79.0}
+VERDICT_BANDS = {"fits": (80.0, 100.0), "fits with work": (50.0, 79.9), "does not fit today": (0.0, 49.9)}
 GRADES = ((90, "A"), (80, "B"), (65, "C"), (50, "D"))
 UNKNOWN_TOLERANCE = 2  # more unknown findings than this turn "fits" into "fits with work"
 
@@ -258,9 +260,9 @@ def fit_score(counts: dict[str, int]) -> float:
     """The 0-100 fit score from status counts (formula in the module docstring), rounded to one decimal."""
     total = sum(counts.values())
     lost = sum(weight * counts.get(status, 0) for status, weight in WEIGHTS.items())
-    score = 100.0 * (1 - lost / total) if total else 100.0
-    score = min(score, VERDICT_CAPS.get(verdict_for(counts), 100.0))
-    return round(max(0.0, score), 1)
+    clearance = max(0.0, 1 - lost / total) if total else 1.0
+    low, high = VERDICT_BANDS[verdict_for(counts)]
+    return round(low + (high - low) * clearance, 1)
 
 
 def grade_for(score: float) -> str:

@@ -414,8 +414,8 @@ def _collect_one(source: Any) -> tuple[list[Snapshot], list[Gap]]:
     if isinstance(source, GkeSource):
         from .collectors.gke import collect_gke, make_gke_client
 
-        client = make_gke_client(source.endpoint)
-        snaps, gaps = collect_gke(client, source.projects, source.locations or None, source.clusters)
+        with make_gke_client(source.endpoint) as client:  # closes the transport's HTTP session
+            snaps, gaps = collect_gke(client, source.projects, source.locations or None, source.clusters)
         return list(snaps), list(gaps)
     raise TypeError(f"unknown source {source!r}")
 

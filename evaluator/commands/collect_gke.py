@@ -81,10 +81,10 @@ def gke(
         --with-kube gke_bank-prod_europe-west2_payments -o snapshots/
     """
     check_with_kube(kube_context, clusters)
-    client = make_gke_client(endpoint)
-    snapshots, gaps = collect_gke(
-        client, list(projects), list(locations) or None, list(clusters) or None, concurrency=concurrency
-    )
+    with make_gke_client(endpoint) as client:  # closes the transport's HTTP session
+        snapshots, gaps = collect_gke(
+            client, list(projects), list(locations) or None, list(clusters) or None, concurrency=concurrency
+        )
     kube_error: CollectorError | None = None
     if kube_context and snapshots:
         if len(snapshots) > 1:

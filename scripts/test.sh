@@ -4,18 +4,25 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+# apt-get with one retry: a mirror hiccup on a fresh machine should not fail the run.
+apt_install() {
+    local attempt
+    for attempt in 1 2; do
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" && return 0
+        sleep 5
+    done
+    return 1
+}
+
 need=()
 command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if ((${#need[@]})); then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" || {
-        echo "scripts/test.sh: could not install ${need[*]} with apt-get" >&2; exit 1; }
+    apt_install "${need[@]}" || { echo "scripts/test.sh: could not install ${need[*]} with apt-get" >&2; exit 1; }
 fi
 if ! command -v kubectl >/dev/null 2>&1; then
     # The image's own 'kubectl' package first; Debian's kubernetes-client as the fallback.
-    [ -n "$(find /var/lib/apt/lists -name '*Packages' 2>/dev/null | head -n 1)" ] || apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubectl \
-        || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubernetes-client \
+    apt_install kubectl || apt_install kubernetes-client \
         || { echo "scripts/test.sh: could not install kubectl" >&2; exit 1; }
 fi
 

@@ -207,3 +207,19 @@ def test_bad_policy_exit_2(tmp_path: Path) -> None:
 def test_missing_snapshot_file_exit_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["score", str(tmp_path / "none.json")], catch_exceptions=False)
     assert result.exit_code == 2 and "none.json: file not found" in result.output
+
+
+def test_a_fleet_gets_one_table_instead_of_one_per_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
+    from evaluator.commands import score
+
+    snaps = [make_snapshot("small-one"), make_snapshot("big-one", nodes=NodeInventory(count=6000))]
+    evaluation = evaluate(snaps, load_catalog())
+    detailed = score.render_table(evaluation)
+    assert "small-one: findings per target" in detailed and "Fit per target" in detailed
+
+    monkeypatch.setattr(score, "FLEET_VIEW_ABOVE", 1)
+    fleet = score.render_table(evaluation)
+    assert "Fleet: 2 clusters, fit per target" in fleet
+    assert "findings per target" not in fleet and "--format json or csv" in fleet
+    # worst first: 6,000 nodes is past self-hosted's 5,000 guidance and EKS's 1,000
+    assert fleet.index("big-one") < fleet.index("small-one")

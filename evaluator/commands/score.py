@@ -7,6 +7,7 @@ import io
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -16,6 +17,10 @@ from ..findings import CSV_COLUMNS, Evaluation, Finding, reaches
 from ..scoring.engine import format_value, target_label
 
 _STYLES = {"ok": "green", "watch": "yellow", "at-risk": "dark_orange", "blocker": "bold red", "unknown": "magenta"}
+_VERDICT_STYLES = {"fits": "green", "fits with work": "dark_orange", "does not fit today": "bold red"}
+# Above this many clusters the terminal shows one fleet table instead of a constraint table per cluster
+# (the per-constraint detail is in --format json/csv and in `k8seval report`).
+FLEET_VIEW_ABOVE = 10
 
 
 @click.command(name="score")
@@ -109,8 +114,34 @@ def _cell(finding: Finding) -> str:
     return f"{status}\n{observed} / {limit}"
 
 
+def _print_fleet(console: Any, evaluation: Evaluation) -> None:
+    """One row per cluster: verdict, score and grade per target, worst first."""
+    from rich.table import Table
+    from rich.text import Text
+
+    fits = {(f.cluster, f.target): f for f in evaluation.fits}
+    worst = {c: min((fits[(c, t)].score for t in evaluation.targets if (c, t) in fits), default=100.0)
+             for c in evaluation.clusters}  # fmt: skip
+    table = Table(title=f"Fleet: {len(evaluation.clusters)} clusters, fit per target", title_justify="left")
+    table.add_column("Cluster", overflow="fold")
+    for target in evaluation.targets:
+        table.add_column(target_label(target))
+    for cluster in sorted(evaluation.clusters, key=lambda c: (worst[c], c)):
+        cells: list[Text | str] = [cluster]
+        for target in evaluation.targets:
+            fit = fits.get((cluster, target))
+            text = f"{fit.verdict} {fit.score:.0f} {fit.grade}" if fit else ""
+            cells.append(Text(text, style=_VERDICT_STYLES.get(fit.verdict, "") if fit else ""))
+        table.add_row(*cells)
+    console.print(table)
+    console.print(
+        "  Per-constraint findings for each cluster: --format json or csv, or k8seval report.", highlight=False
+    )
+
+
 def render_table(evaluation: Evaluation, *, color: bool = False, width: int = 140) -> str:
-    """The terminal view: one table per cluster, then fit per target, forecasts and costs."""
+    """The terminal view: one table per cluster (a fleet table above FLEET_VIEW_ABOVE clusters), then fit per
+    target, forecasts and costs."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -118,35 +149,46 @@ def render_table(evaluation: Evaluation, *, color: bool = False, width: int = 14
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, color_system="auto" if color else None, force_terminal=color)
     targets = evaluation.targets
-    by_cell: dict[tuple[str, str, str], Finding] = {}
-    rows: dict[str, dict[tuple[str, str], None]] = {}  # cluster -> (constraint, title) in first-seen order
-    for f in evaluation.findings:
-        by_cell[(f.cluster, f.constraint, f.target)] = f
-        rows.setdefault(f.cluster, {})[(f.constraint, f.title)] = None
-    for cluster in evaluation.clusters:
-        table = Table(title=f"{cluster}: findings per target", show_lines=True, title_justify="left")
-        table.add_column("Constraint")
-        for target in targets:
-            table.add_column(target_label(target))
-        for constraint, title in rows.get(cluster, {}):
-            cells: list[Text | str] = [title]
+    fleet = len(evaluation.clusters) > FLEET_VIEW_ABOVE
+    if fleet:
+        _print_fleet(console, evaluation)
+    else:
+        by_cell: dict[tuple[str, str, str], Finding] = {}
+        rows: dict[str, dict[tuple[str, str], None]] = {}  # cluster -> (constraint, title) in first-seen order
+        for f in evaluation.findings:
+            by_cell[(f.cluster, f.constraint, f.target)] = f
+            rows.setdefault(f.cluster, {})[(f.constraint, f.title)] = None
+        for cluster in evaluation.clusters:
+            table = Table(title=f"{cluster}: findings per target", show_lines=True, title_justify="left")
+            table.add_column("Constraint")
             for target in targets:
-                finding = by_cell.get((cluster, constraint, target))
-                if finding is None:
-                    cells.append("")
-                    continue
-                cells.append(Text(_cell(finding), style=_STYLES.get(finding.status, "")))
-            table.add_row(*cells)
-        console.print(table)
+                table.add_column(target_label(target))
+            for constraint, title in rows.get(cluster, {}):
+                cells: list[Text | str] = [title]
+                for target in targets:
+                    finding = by_cell.get((cluster, constraint, target))
+                    if finding is None:
+                        cells.append("")
+                        continue
+                    cells.append(Text(_cell(finding), style=_STYLES.get(finding.status, "")))
+                table.add_row(*cells)
+            console.print(table)
 
-    fits = Table(title="Fit per target", title_justify="left")
-    for name in ("Cluster", "Target", "Score", "Grade", "Verdict", "Reason"):
-        fits.add_column(name, overflow="fold")
-    for fit in evaluation.fits:
-        fits.add_row(fit.cluster, target_label(fit.target), f"{fit.score:.0f}", fit.grade, fit.verdict, fit.reason)
-    console.print(fits)
+        fits = Table(title="Fit per target", title_justify="left")
+        for name in ("Cluster", "Target", "Score", "Grade", "Verdict", "Reason"):
+            fits.add_column(name, overflow="fold")
+        for fit in evaluation.fits:
+            fits.add_row(fit.cluster, target_label(fit.target), f"{fit.score:.0f}", fit.grade, fit.verdict, fit.reason)
+        console.print(fits)
 
-    if evaluation.forecasts or evaluation.forecast_notes:
+    if fleet:
+        crossing = sum(1 for f in evaluation.forecasts if any(c.date for c in f.crossings))
+        console.print(
+            f"Forecasts: {len(evaluation.forecasts)} growing metrics, {crossing} crossing a line "
+            "(see --format json or k8seval report)",
+            highlight=False,
+        )
+    elif evaluation.forecasts or evaluation.forecast_notes:
         console.print("Forecasts", style="bold")
         for forecast in evaluation.forecasts:
             console.print(f"  {forecast.message}", highlight=False)

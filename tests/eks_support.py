@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -11,8 +12,21 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.stub import Stubber
+from moto.server import ThreadedMotoServer
 
 ROLE = "arn:aws:iam::123456789012:role/eks"
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    """A moto server on an ephemeral loopback port, one per test module."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
 
 
 def isolated_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -16,7 +16,6 @@ from xml.etree import ElementTree as ET
 import pytest
 import requests
 from click.testing import CliRunner
-from moto.server import ThreadedMotoServer
 from openpyxl import load_workbook
 
 from evaluator.cli import cli
@@ -156,18 +155,6 @@ class Audit:
     core_url: str  # the self-hosted simulator's API URL
     etcd_urls: tuple[str, str]  # (plain, TLS)
     gke_requests: list[str]
-
-
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    """A moto server on an ephemeral loopback port for this module."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -98,6 +98,26 @@ class TargetFit:
     grade: str  # A..F
     verdict: str  # "fits" | "fits with work" | "does not fit today"
     reason: str  # one sentence
+    # Share of the applicable limits that could be checked (None when none apply); unknowns are open risk.
+    coverage: float | None = None
+    applicable: int = 0  # findings counted in the fit (not not-applicable, not version-wide)
+    not_applicable: int = 0
+    open_core: list[str] = field(default_factory=list)  # titles of core constraints left unknown
+    plan: dict[str, str] = field(default_factory=dict)  # the target plan scored
+
+
+@dataclass(frozen=True)
+class MigrationAction:
+    """A fact every target shares (the control-plane version is out of support): done once, before any move."""
+
+    cluster: str
+    constraint: str
+    title: str
+    status: str  # the worst status among the targets
+    message: str  # one sentence, the same whatever the target
+    targets: list[str] = field(default_factory=list)  # targets where it is at-risk or worse
+    remediation: str = ""
+    sources: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -163,6 +183,11 @@ class Evaluation:
     costs: list[CostEstimate] = field(default_factory=list)
     cost_assumptions: dict[str, Any] = field(default_factory=dict)
     break_even: dict[str, Any] = field(default_factory=dict)
+    actions: list[MigrationAction] = field(default_factory=list)  # version-wide facts, once per cluster
+    recommendation: str = ""  # the decision in sentences: best fit now, what first, what to ask
+    plans: dict[str, dict[str, str]] = field(default_factory=dict)  # target -> plan scored
+    focus: list[str] = field(default_factory=list)  # targets shown first (policy), in order
+    warnings: list[str] = field(default_factory=list)  # e.g. two clusters share a name and carry no id
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data."""

@@ -56,6 +56,9 @@ class ClusterInfo:
     provider: str | None = None  # "aws", "gcp", or None for on-premises
     region: str | None = None  # AWS region or GKE location
     account: str | None = None  # AWS account id or GCP project
+    # A stable id of the cluster, so that clusters with the same name stay apart: the kube-system namespace UID
+    # (collect kube), the EKS cluster ARN (collect eks) or the GKE cluster self link (collect gke).
+    id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -281,11 +281,11 @@ def test_eks_extended_and_upstream_calendars() -> None:
 
 
 def test_unknown_dates_are_bounded_by_newer_minors_or_unknown() -> None:
-    # 1.29's upstream end is not in the table, but 1.30's (2025-07-15) bounds it: past, so negative.
-    result = METRICS["version.upstream_support_months_left"](at("1.29.4", "2026-11-01T00:00:00Z"))
+    # 1.32's upstream end is not in the table, but 1.33's (2026-06-28) bounds it: past, so negative.
+    result = METRICS["version.upstream_support_months_left"](at("1.32.4", "2026-11-01T00:00:00Z"))
     assert result.value is not None and result.value < 0 and "no later than" in result.detail
     # Before that bound passes nothing can be said.
-    early = METRICS["version.upstream_support_months_left"](at("1.29.4", "2025-01-01T00:00:00Z"))
+    early = METRICS["version.upstream_support_months_left"](at("1.32.4", "2026-01-01T00:00:00Z"))
     assert early.value is None and early.reason
     newer = METRICS["version.eks_standard_months_left"](at("1.99.0", "2026-11-01T00:00:00Z"))
     assert newer.value is None and "newer than" in newer.reason

@@ -197,8 +197,8 @@ def test_format_value(value: float | None, unit: str, text: str) -> None:
         ({}, 100, "A", "fits"),
         ({"ok": 40}, 100, "A", "fits"),
         ({"ok": 39, "watch": 1}, 99.9, "A", "fits"),  # clearance 1 - 0.2/40, in the fits band 80-100
-        ({"ok": 38, "unknown": 2}, 99.9, "A", "fits"),
-        ({"ok": 37, "unknown": 3}, 79.7, "C", "fits with work"),  # more than 2 unknown: the 50-79.9 band
+        ({"ok": 38, "unknown": 2}, 99, "A", "fits"),  # an unknown earns nothing: clearance 38/40
+        ({"ok": 37, "unknown": 3}, 77.7, "C", "fits with work"),  # more than 2 unknown: the 50-79.9 band
         ({"ok": 30, "watch": 10}, 99, "A", "fits"),
         ({"ok": 39, "at-risk": 1}, 79.5, "C", "fits with work"),
         ({"ok": 20, "at-risk": 20}, 72.4, "C", "fits with work"),  # clearance 0.75

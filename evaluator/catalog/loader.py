@@ -21,6 +21,7 @@ import yaml
 from ..errors import CatalogError
 from ..findings import STATUSES, TARGETS
 from .model import CHECKS, LIMIT_KINDS, NUMERIC_KINDS, Catalog, Constraint, Limit
+from .plans import plan_problem
 
 # Categories in display order. A constraint's category must be one of these.
 CATEGORIES = (
@@ -37,7 +38,7 @@ CATEGORIES = (
 
 _ID = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_CONSTRAINT_FIELDS = {f.name for f in fields(Constraint)}
+_CONSTRAINT_FIELDS = {f.name for f in fields(Constraint)} - {"plan_limits"}  # plan limits are written as lists
 _LIMIT_FIELDS = {f.name for f in fields(Limit)}
 _REQUIRED = ("id", "title", "category", "metric", "unit", "check", "limits")
 _LIMIT_REQUIRED = ("kind", "source", "verified")
@@ -146,10 +147,22 @@ def _constraint(item: Any, where: str, index: int, today: date) -> Constraint:
         if target not in TARGETS:
             raise fail(f"limits.{target}", f"is not a known target (targets: {', '.join(TARGETS)})")
     limits: dict[str, Limit] = {}
+    plan_limits: dict[str, list[Limit]] = {}
     for target in TARGETS:
         if target not in limits_data:
             raise fail(f"limits.{target}", "is missing (every target needs a limit, or kind: not-applicable)")
-        limits[target] = _limit(limits_data[target], f"limits.{target}", fail, today)
+        raw = limits_data[target]
+        if isinstance(raw, list):
+            limits[target], plan_limits[target] = _plan_limits(raw, target, fail, today)
+        else:
+            limits[target] = _limit(raw, f"limits.{target}", fail, today)
+            if limits[target].applies_when:
+                raise fail(f"limits.{target}.applies_when", "needs a list of limits with one default (no applies_when)")
+    if item["check"] != "max":
+        for target in TARGETS:
+            for limit in [limits[target], *plan_limits.get(target, [])]:
+                if limit.quota_step is not None:
+                    raise fail(f"limits.{target}.quota_step", "is only for check: max")
     return Constraint(
         id=cid,
         title=item["title"],
@@ -166,7 +179,27 @@ def _constraint(item: Any, where: str, index: int, today: date) -> Constraint:
         growing=growing,
         setting=setting,
         tags=list(item.get("tags", [])),
+        plan_limits={t: v for t, v in plan_limits.items() if v},
     )
+
+
+def _plan_limits(raw: list[Any], target: str, fail: Any, today: date) -> tuple[Limit, list[Limit]]:
+    """A list of limits for one target: exactly one default (no applies_when) and the plan-specific ones."""
+    if not raw:
+        raise fail(f"limits.{target}", "must not be an empty list")
+    defaults: list[Limit] = []
+    specific: list[Limit] = []
+    for i, entry in enumerate(raw):
+        limit = _limit(entry, f"limits.{target}[{i}]", fail, today)
+        for key, values in limit.applies_when.items():
+            for value in values:
+                problem = plan_problem(target, key, value)
+                if problem:
+                    raise fail(f"limits.{target}[{i}].applies_when.{key}", problem)
+        (specific if limit.applies_when else defaults).append(limit)
+    if len(defaults) != 1:
+        raise fail(f"limits.{target}", f"needs exactly one default limit without applies_when, got {len(defaults)}")
+    return defaults[0], specific
 
 
 def _fraction(value: Any, fail: Any, name: str) -> float:
@@ -218,6 +251,21 @@ def _limit(data: Any, prefix: str, fail: Any, today: date) -> Limit:
     metric_name = data.get("metric")
     if metric_name is not None and not isinstance(metric_name, str):
         raise fail(f"{prefix}.metric", "must be a metric name")
+    step = data.get("quota_step")
+    if step is not None:
+        if isinstance(step, bool) or not isinstance(step, int | float):
+            raise fail(f"{prefix}.quota_step", f"must be a number, got {step!r}")
+        if kind != "hard" or value is None or not 0 < step < value:
+            raise fail(f"{prefix}.quota_step", "must be above 0 and below the value of a hard limit")
+    when = data.get("applies_when") or {}
+    if not isinstance(when, dict):
+        raise fail(f"{prefix}.applies_when", "must be a mapping of plan setting to a value or a list of values")
+    applies: dict[str, tuple[str, ...]] = {}
+    for key, wanted in when.items():
+        values = wanted if isinstance(wanted, list) else [wanted]
+        if not values or not all(isinstance(v, str) and v for v in values):
+            raise fail(f"{prefix}.applies_when.{key}", "must be a value or a list of values")
+        applies[str(key)] = tuple(values)
     return Limit(
         kind=kind,
         source=source,
@@ -226,6 +274,8 @@ def _limit(data: Any, prefix: str, fail: Any, today: date) -> Limit:
         exceeded=exceeded,
         note=note.strip(),
         metric=metric_name,
+        quota_step=None if step is None else float(step),
+        applies_when=applies,
     )
 
 
@@ -237,7 +287,9 @@ def _metric_errors(constraints: list[Constraint], where: dict[str, str]) -> None
             raise CatalogError(
                 f"{where[constraint.id]}: {constraint.id}: metric {constraint.metric!r} is not a registered metric"
             )
-        for target, limit in constraint.limits.items():
+        every = [(t, lim) for t, lim in constraint.limits.items()]
+        every += [(t, lim) for t, lims in constraint.plan_limits.items() for lim in lims]
+        for target, limit in every:
             if limit.metric is not None and limit.metric not in METRICS:
                 raise CatalogError(
                     f"{where[constraint.id]}: {constraint.id}: limits.{target}.metric "
@@ -284,12 +336,13 @@ def validate_catalog(catalog: Catalog) -> None:
             limit = constraint.limits.get(target)
             if limit is None:
                 raise CatalogError(f"{prefix}: limits.{target} is missing")
-            raw = limit.to_dict()
 
             def fail(field_name: str, problem: str, _prefix: str = prefix) -> CatalogError:
                 return CatalogError(f"{_prefix}: {field_name} {problem}")
 
-            _limit(raw, f"limits.{target}", fail, today)
+            _limit(limit.to_dict(), f"limits.{target}", fail, today)
+            for i, extra in enumerate(constraint.plan_limits.get(target, [])):
+                _limit(extra.to_dict(), f"limits.{target}[{i}]", fail, today)
     _metric_errors(catalog.constraints, where)
 
 
@@ -344,6 +397,28 @@ def load_catalog(paths: list[Path] | None = None) -> Catalog:
                 version = version or data["version"]
             documents.append((where, data))
     return _build(version or "custom", documents)
+
+
+def stale_limits(
+    catalog: Catalog, max_age_days: int, *, today: date | None = None
+) -> list[tuple[str, str, Limit, int]]:
+    """Limits whose ``verified`` date is more than ``max_age_days`` old: (constraint id, target, limit, age in days).
+
+    Plan-specific limits are listed with their target as ``eks[compute=auto-mode]``.
+    """
+    day = today or _today()
+    out = []
+    for constraint in catalog.constraints:
+        for target in TARGETS:
+            entries = [(target, constraint.limits[target])]
+            for limit in constraint.plan_limits.get(target, []):
+                when = ",".join(f"{k}={'|'.join(v)}" for k, v in limit.applies_when.items())
+                entries.append((f"{target}[{when}]", limit))
+            for label, limit in entries:
+                age = (day - date.fromisoformat(limit.verified)).days
+                if age > max_age_days:
+                    out.append((constraint.id, label, limit, age))
+    return out
 
 
 def shipped_file(name: str) -> Traversable:

@@ -14,6 +14,14 @@ A limit may name its own ``metric`` when the quantity differs per target: months
 are counted on each vendor's calendar (``version.eks_standard_months_left``), and the apiserver flags a
 target cannot honour differ between EKS and GKE. The scoring engine reads
 ``constraint.metric_for(target)``.
+
+A target is a way of running the cluster (its *plan*: EKS compute, GKE dataplane, release channel; see
+:mod:`evaluator.catalog.plans`). A limit that depends on the plan is written as a list: entries with
+``applies_when: {key: value or [values]}`` apply when the plan matches, and the one entry without it is the
+default. :meth:`Constraint.limit_for` picks the limit for a plan.
+
+A ``check: max`` limit may carry a ``quota_step``: a lower line where a quota lift is needed before the
+limit itself (GKE: a cluster-size quota at 5,000 nodes before the 15,000-node limit).
 """
 
 from __future__ import annotations
@@ -36,10 +44,12 @@ class Limit:
     exceeded: str | None = None  # status when the limit is passed; default by kind (hard: blocker, else at-risk)
     note: str = ""
     metric: str | None = None  # per-target metric override; None means the constraint's metric
+    quota_step: float | None = None  # check max: a quota line below the limit where a lift is needed first
+    applies_when: dict[str, tuple[str, ...]] = field(default_factory=dict)  # plan key -> values; {} = default
 
     def to_dict(self) -> dict[str, object]:
-        """Plain data in catalog-file order (kind, value, source, verified, exceeded, note, metric)."""
-        return {
+        """Plain data in catalog-file order (kind, value, source, verified, exceeded, note, metric, ...)."""
+        data: dict[str, object] = {
             "kind": self.kind,
             "value": self.value,
             "source": self.source,
@@ -48,6 +58,15 @@ class Limit:
             "note": self.note,
             "metric": self.metric,
         }
+        if self.quota_step is not None:
+            data["quota_step"] = self.quota_step
+        if self.applies_when:
+            data["applies_when"] = {k: list(v) for k, v in self.applies_when.items()}
+        return data
+
+    def applies(self, plan: dict[str, str]) -> bool:
+        """True when every ``applies_when`` key matches the plan (a default limit applies to every plan)."""
+        return all(plan.get(key) in values for key, values in self.applies_when.items())
 
 
 @dataclass(frozen=True)
@@ -71,6 +90,15 @@ class Constraint:
     # are no watch/at-risk bands and only passing the limit counts.
     setting: bool = False
     tags: list[str] = field(default_factory=list)
+    # Limits that apply only under some plans, per target, in catalog order (each has applies_when).
+    plan_limits: dict[str, list[Limit]] = field(default_factory=dict)
+
+    def limit_for(self, target: str, plan: dict[str, str] | None = None) -> Limit | None:
+        """The limit for ``target`` under ``plan``: the first plan-specific limit that matches, else the default."""
+        for limit in self.plan_limits.get(target, []):
+            if limit.applies(plan or {}):
+                return limit
+        return self.limits.get(target)
 
     def metric_for(self, target: str) -> str:
         """The metric to read on ``target``: that limit's override, else the constraint's own metric."""

@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ..catalog.loader import CATEGORIES, load_catalog, validate_file
+from ..catalog.loader import CATEGORIES, load_catalog, stale_limits, validate_file
 from ..catalog.model import Catalog, Constraint, Limit
 from ..errors import InputError
 from ..findings import TARGETS
@@ -145,10 +145,18 @@ def show_command(constraint_id: str, fmt: str) -> None:
         limit = c.limits[t]
         exceeded = f", exceeded -> {limit.exceeded}" if limit.exceeded else ""
         metric = f", metric {limit.metric}" if limit.metric else ""
-        lines.append(f"  {t}: {_limit_text(limit, c.unit, c.check)}{exceeded}{metric}")
+        step = f", quota step {limit.quota_step:,.0f}" if limit.quota_step is not None else ""
+        lines.append(f"  {t}: {_limit_text(limit, c.unit, c.check)}{step}{exceeded}{metric}")
         lines.append(f"      source: {limit.source} (verified {limit.verified})")
         if limit.note:
             lines.append(f"      note: {limit.note}")
+        for extra in c.plan_limits.get(t, []):
+            when = ", ".join(f"{k} {' or '.join(v)}" for k, v in extra.applies_when.items())
+            metric = f", metric {extra.metric}" if extra.metric else ""
+            lines.append(f"    when {when}: {_limit_text(extra, c.unit, c.check)}{metric}")
+            lines.append(f"      source: {extra.source} (verified {extra.verified})")
+            if extra.note:
+                lines.append(f"      note: {extra.note}")
     if c.remediation:
         lines += ["", "  remediation: " + c.remediation]
     if c.questions:
@@ -158,19 +166,38 @@ def show_command(constraint_id: str, fmt: str) -> None:
 
 @command.command(name="validate")
 @click.argument("file", required=False, type=click.Path(path_type=Path, dir_okay=False))
-def validate_command(file: Path | None) -> None:
+@click.option(
+    "--max-age",
+    "max_age",
+    type=click.IntRange(min=0),
+    metavar="DAYS",
+    help="Also list the limits whose verified date is more than DAYS old; exit 1 when there are any.",
+)
+def validate_command(file: Path | None, max_age: int | None) -> None:
     """Validate the shipped catalog, or a catalog file of your own (same shape as a shipped category file).
 
-    Exit 0 with "N constraints OK"; exit 2 with the file, id and field of the first problem.
+    Exit 0 with "N constraints OK"; exit 2 with the file, id and field of the first problem. With
+    --max-age DAYS, list every limit checked more than DAYS ago (one line each) and exit 1 if any is.
 
     \b
     Example:
       k8seval catalog validate
+      k8seval catalog validate --max-age 90
       k8seval catalog validate ./limits/bank-overrides.yaml
     """
     if file is None:
         catalog = load_catalog()
         click.echo(f"catalog {catalog.version}: {len(catalog.constraints)} constraints OK")
+    else:
+        constraints = validate_file(file)
+        catalog = Catalog(version="custom", constraints=constraints)
+        click.echo(f"{file}: {len(constraints)} constraints OK")
+    if max_age is None:
         return
-    constraints = validate_file(file)
-    click.echo(f"{file}: {len(constraints)} constraints OK")
+    stale = stale_limits(catalog, max_age)
+    for cid, target, limit, age in stale:
+        click.echo(f"{cid} {target}: verified {limit.verified} ({age:,} days ago) {limit.source}")
+    total = sum(1 + len(c.plan_limits.get(t, [])) for c in catalog.constraints for t in TARGETS)
+    click.echo(f"{len(stale):,} of {total:,} limits verified more than {max_age:,} days ago")
+    if stale:
+        raise click.exceptions.Exit(1)

@@ -13,6 +13,7 @@ from typing import Any
 from markupsafe import Markup
 
 from ..catalog.model import Catalog, Constraint
+from ..catalog.plans import plan_words
 from ..findings import (
     STATUSES,
     TARGETS,
@@ -139,6 +140,10 @@ class ReportContext:
     sources: list[dict[str, Any]]
     thresholds: dict[str, Any]
     notices: list[str] = field(default_factory=list)
+    recommendation: str = ""  # the decision in sentences (evaluation.recommendation)
+    actions: list[dict[str, Any]] = field(default_factory=list)  # version-wide migration actions, once each
+    plans: list[dict[str, str]] = field(default_factory=list)  # target label -> plan in words
+    focus: list[str] = field(default_factory=list)  # target labels shown first
     fail_on: str | None = None
     gate: dict[str, Any] | None = None
     schema: str = REPORT_SCHEMA
@@ -186,8 +191,15 @@ def build_report_context(
         for name in cluster_names
     ]
     totals = {status: 0 for status in (*STATUSES, UNKNOWN)}
+    totals.update({"not-applicable": 0, "not-published": 0})
     for finding in evaluation.findings:
+        if finding.limit_kind == "not-applicable":  # not a pass: counted apart
+            totals["not-applicable"] += 1
+            continue
         totals[finding.status] = totals.get(finding.status, 0) + 1
+        if finding.status == UNKNOWN and finding.limit_kind == "not-published":
+            totals["not-published"] += 1
+    version_wide = {a.constraint for a in evaluation.actions}
 
     times = [snap.collected_at for snap in latest.values()]
     gate = None
@@ -206,7 +218,13 @@ def build_report_context(
         clusters=clusters,
         summary=[_target_summary(t, cluster_names, fits, by_cluster) for t in targets],
         totals=totals,
-        attention=_attention(evaluation.findings, constraints, anchors, targets),
+        attention=_attention(
+            [f for f in evaluation.findings if f.constraint not in version_wide],
+            constraints,
+            anchors,
+            targets,
+            focus=list(evaluation.focus) or targets,
+        ),
         forecasts=_forecasts(evaluation, constraints, anchors),
         forecast_notes=list(evaluation.forecast_notes),
         costs=_costs(evaluation, targets),
@@ -220,7 +238,26 @@ def build_report_context(
         answers=_answers(answers, clusters, targets) if answers else None,
         sources=sources,
         thresholds=_thresholds(catalog),
-        notices=list(notices or ()),
+        notices=[*list(notices or ()), *evaluation.warnings],
+        recommendation=evaluation.recommendation,
+        actions=[
+            {
+                "cluster": a.cluster,
+                "title": a.title,
+                "status": a.status,
+                "message": a.message,
+                "targets": [target_label(t) for t in a.targets],
+                "remediation": a.remediation,
+                "sources": a.sources,
+            }
+            for a in evaluation.actions
+        ],
+        plans=[
+            {"target": t, "label": target_label(t), "words": plan_words(t, evaluation.plans[t])}
+            for t in targets
+            if evaluation.plans.get(t)
+        ],
+        focus=[target_label(t) for t in (evaluation.focus or targets)],
         fail_on=fail_on,
         gate=gate,
         evaluation=evaluation,
@@ -445,10 +482,15 @@ def _target_summary(
     by_cluster: Mapping[str, Sequence[Finding]],
 ) -> dict[str, Any]:
     per: list[tuple[str, str, str, float | None, str | None]] = []
+    coverage: list[float] = []
+    open_core: list[str] = []
     for name in clusters:
         fit = fits.get((name, target))
         if fit:
             per.append((name, fit.verdict, fit.reason, fit.score, fit.grade))
+            if fit.coverage is not None:
+                coverage.append(fit.coverage)
+            open_core.extend(t for t in fit.open_core if t not in open_core)
         else:
             statuses = [f.status for f in by_cluster.get(name, []) if f.target == target]
             per.append((name, _verdict_from(statuses), "", None, None))
@@ -480,6 +522,9 @@ def _target_summary(
         "grades": sorted({p[4] for p in per if p[4]}),
         "verdict_counts": counts,
         "clusters": len(per),
+        # Share of applicable limits checked (lowest across clusters): what the score rests on.
+        "coverage": min(coverage) if coverage else None,
+        "open_core": open_core,
     }
 
 
@@ -488,8 +533,15 @@ def _attention(
     constraints: Mapping[str, Mapping[str, Any]],
     anchors: Mapping[str, str],
     targets: Sequence[str],
+    *,
+    focus: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Blockers and at-risk findings grouped by cluster x constraint, worst first."""
+    """Blockers and at-risk findings grouped by cluster x constraint, worst first.
+
+    Items are ordered by their worst status on the ``focus`` targets first (the policy's targets shown
+    first), so a target nobody asked about does not lead the list.
+    """
+    shown_first = set(focus or targets)
     groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for f in findings:
         if f.status in ("blocker", "at-risk"):
@@ -524,7 +576,12 @@ def _attention(
                 "message": worst.message,
                 "remediation": worst.remediation,
                 "sources": sources,
-                "_key": (-status_rank(worst.status), cluster_order.get(cluster, 0), constraints[cid]["order"]),
+                "_key": (
+                    -max((status_rank(f.status) for f in group if f.target in shown_first), default=-1),
+                    -status_rank(worst.status),
+                    cluster_order.get(cluster, 0),
+                    constraints[cid]["order"],
+                ),
             }
         )
     items.sort(key=lambda item: item["_key"])

@@ -3,7 +3,11 @@
 A policy never edits the catalog: :meth:`Policy.apply` returns a new :class:`Catalog`. Example file::
 
     schema: k8seval/policy/v1          # optional
-    targets: [self-hosted, eks]        # optional: which targets to score (CLI --target wins)
+    targets: [self-hosted, eks]        # optional: which targets to score, in display order (CLI --target wins)
+    focus: [eks, gke]                  # optional: targets whose findings lead "Act first" (default: all scored)
+    plans:                             # optional: how each target would be run (evaluator.catalog.plans)
+      eks: {compute: karpenter, load_balancers: aws-load-balancer-controller}
+      gke: {dataplane: v2, channel: extended}
     exclude:
       constraints: [crds_per_cluster]  # catalog ids left out
       clusters: ["dev-*", sandbox]     # cluster names or shell-style globs
@@ -29,12 +33,13 @@ from pathlib import Path
 from typing import Any
 
 from ..catalog.model import NUMERIC_KINDS, Catalog, Constraint, Limit
+from ..catalog.plans import plan_problem, resolve_plans
 from ..errors import CatalogError
 from ..fileio import load_yaml
 from ..findings import TARGETS
 
 POLICY_SCHEMA = "k8seval/policy/v1"
-_TOP_KEYS = {"schema", "targets", "exclude", "constraints", "description"}
+_TOP_KEYS = {"schema", "targets", "exclude", "constraints", "description", "plans", "focus"}
 _EXCLUDE_KEYS = {"constraints", "clusters"}
 _CONSTRAINT_KEYS = {"watch", "at_risk", "limits"}
 _LIMIT_KEYS = {"value", "reason", "kind"}
@@ -67,6 +72,12 @@ class Policy:
     exclude_constraints: list[str] = field(default_factory=list)
     exclude_clusters: list[str] = field(default_factory=list)
     constraints: dict[str, ConstraintPolicy] = field(default_factory=dict)
+    plans: dict[str, dict[str, str]] = field(default_factory=dict)  # target -> plan settings chosen
+    focus: list[str] = field(default_factory=list)  # targets shown first; empty = every scored target
+
+    def target_plans(self) -> dict[str, dict[str, str]]:
+        """Every target's plan: the documented defaults with this policy's choices on top."""
+        return resolve_plans(self.plans)
 
     def excludes_cluster(self, name: str) -> bool:
         """True when a cluster name matches one of the excluded names or globs."""
@@ -174,6 +185,11 @@ def policy_from_data(data: Any, *, where: str = "<policy>") -> Policy:
     for i, t in enumerate(targets):
         if t not in TARGETS:
             raise CatalogError(f"{where}: targets[{i}]: unknown target {t!r} (expected one of {', '.join(TARGETS)})")
+    focus = _names(data.get("focus"), f"{where}: focus")
+    for i, t in enumerate(focus):
+        if t not in TARGETS:
+            raise CatalogError(f"{where}: focus[{i}]: unknown target {t!r} (expected one of {', '.join(TARGETS)})")
+    plans = _plans(data.get("plans"), where)
     exclude = data.get("exclude") or {}
     if not isinstance(exclude, dict):
         raise CatalogError(f"{where}: exclude: expected a mapping with constraints and/or clusters")
@@ -219,7 +235,30 @@ def policy_from_data(data: Any, *, where: str = "<policy>") -> Policy:
         exclude_constraints=_names(exclude.get("constraints"), f"{where}: exclude.constraints"),
         exclude_clusters=_names(exclude.get("clusters"), f"{where}: exclude.clusters"),
         constraints=rules,
+        plans=plans,
+        focus=focus,
     )
+
+
+def _plans(data: Any, where: str) -> dict[str, dict[str, str]]:
+    """The ``plans:`` section: target -> {setting: value}, each checked against the documented options."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise CatalogError(f"{where}: plans: expected a mapping of target to plan settings")
+    out: dict[str, dict[str, str]] = {}
+    for target, settings in data.items():
+        path = f"{where}: plans.{target}"
+        if target not in TARGETS:
+            raise CatalogError(f"{path}: unknown target {target!r} (expected one of {', '.join(TARGETS)})")
+        if not isinstance(settings, dict):
+            raise CatalogError(f"{path}: expected a mapping of setting to value")
+        for key, value in settings.items():
+            problem = plan_problem(str(target), str(key), value)
+            if problem:
+                raise CatalogError(f"{path}.{key}: {problem}")
+        out[str(target)] = {str(k): str(v) for k, v in settings.items()}
+    return out
 
 
 def load_policy(path: str | os.PathLike[str], catalog: Catalog | None = None) -> Policy:

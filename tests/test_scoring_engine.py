@@ -20,8 +20,9 @@ from evaluator.scoring.engine import (
     verdict_for,
 )
 from evaluator.scoring.metrics import MetricValue
+from evaluator.scoring.policy import Policy
 from tests.factories import make_snapshot
-from tests.scoring_support import GIB, constraint, limit, small_catalog
+from tests.scoring_support import GIB, SOURCE, constraint, limit, small_catalog
 
 NOW = "2026-11-26T12:00:00Z"
 
@@ -310,3 +311,144 @@ def test_summarise_fit_reason_lists_worst_first() -> None:
     fit = summarise_fit("prod-1", "self-hosted", ev.findings)
     assert fit.reason.startswith("Blocked on self-hosted: etcd database size")
     assert fit.counts["at-risk"] == 1  # 6,000 nodes over the recommended 5,000
+
+
+# ---------------------------------------------------------------------------------------------- honest ranking
+
+
+def _fit_of(findings_spec: list[tuple[str, str, str]], **kw: object):
+    """summarise_fit over findings given as (constraint, status, limit_kind)."""
+    from evaluator.findings import Finding
+
+    findings = [
+        Finding(
+            cluster="c",
+            target="eks",
+            constraint=cid,
+            title=cid.replace("_", " "),
+            category="x",
+            observed=1.0,
+            limit=2.0,
+            unit="count",
+            status=status,
+            limit_kind=kind,
+            source=SOURCE,
+            verified="2026-11-01",
+            message=cid,
+        )
+        for cid, status, kind in findings_spec
+    ]
+    return summarise_fit("c", "eks", findings, **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("spec", "verdict", "coverage"),
+    [
+        # not-applicable is left out of the clearance, not counted as passed
+        ([("a", "ok", "hard"), ("b", "ok", "not-applicable"), ("c", "ok", "not-applicable")], "fits", 1.0),
+        # an unknown on a core constraint keeps the verdict from "fits"
+        ([("a", "ok", "hard"), ("etcd", "unknown", "not-published")], "fits with work", 0.5),
+        # ... an unknown elsewhere does not
+        ([("a", "ok", "hard"), ("other", "unknown", "not-published")], "fits", 0.5),
+        # version-wide facts do not decide a target's verdict
+        ([("a", "ok", "hard"), ("version_support", "blocker", "hard")], "fits", 1.0),
+    ],
+)
+def test_fit_semantics(spec: list[tuple[str, str, str]], verdict: str, coverage: float) -> None:
+    fit = _fit_of(spec, core=frozenset({"etcd"}), version_wide=frozenset({"version_support"}))
+    assert fit.verdict == verdict
+    assert fit.coverage == coverage
+    assert fit.applicable == sum(1 for c, _, k in spec if k != "not-applicable" and c != "version_support")
+
+
+def test_not_applicable_findings_do_not_raise_the_score() -> None:
+    base = _fit_of([("a", "ok", "hard"), ("b", "at-risk", "hard")])
+    padded = _fit_of(
+        [("a", "ok", "hard"), ("b", "at-risk", "hard"), *[(f"n{i}", "ok", "not-applicable") for i in range(8)]]
+    )
+    assert padded.score == base.score and padded.not_applicable == 8
+
+
+def test_a_vendor_that_publishes_less_does_not_score_better() -> None:
+    # Same cluster: EKS publishes a limit the cluster is close to; GKE publishes nothing for it.
+    eks = _fit_of([("a", "ok", "hard"), ("b", "ok", "hard"), ("c", "watch", "quota")])
+    gke = _fit_of([("a", "ok", "hard"), ("b", "ok", "hard"), ("c", "unknown", "not-published")])
+    assert eks.verdict == gke.verdict == "fits"
+    assert gke.score < eks.score  # an unknown earns nothing; a watch earns most of its share
+    assert gke.coverage is not None and gke.coverage < eks.coverage == 1
+
+
+def test_unpublished_limit_past_another_targets_line_is_not_a_near_pass() -> None:
+    c = constraint("lbs", metric="nodes.count", limits={"eks": limit("quota", 50), "gke": limit("not-published")})
+    ev = evaluate([make_snapshot(nodes=NodeInventory(count=224))], Catalog("t", [c]), ["eks", "gke"], now=NOW)
+    cell = {f.target: f for f in ev.findings}
+    assert cell["eks"].status == "at-risk" and cell["gke"].status == "watch"
+
+
+def test_unpublished_limits_read_not_published() -> None:
+    fit = _fit_of([("a", "at-risk", "hard"), ("b", "unknown", "not-published"), ("c", "unknown", "hard")])
+    assert "1 not published, 1 not measured" in fit.reason
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [(1, "clusters", "1 cluster"), (1, "policies", "1 policy"), (2, "policies", "2 policies"), (1, "flag", "in use")],
+)
+def test_units_read_as_words(value: float, unit: str, text: str) -> None:
+    assert format_value(value, unit) == text
+
+
+def test_negative_months_read_as_ended_ago() -> None:
+    c = constraint(
+        "version_support",
+        metric="nodes.count",
+        unit="months",
+        check="min",
+        limits={"eks": limit("hard", 0, exceeded="at-risk")},
+    )
+    j = judge(c, "eks", MetricValue(-5.1))
+    assert "ended 5.1 months before the snapshot" in j.message and "-5" not in j.message
+
+
+def test_flag_limit_zero_reads_yes_not_one_flag_vs_zero() -> None:
+    c = constraint(
+        "etcd_direct_access",
+        title="Direct etcd access in use",
+        unit="flag",
+        limits={"gke": limit("hard", 0, exceeded="at-risk")},
+    )
+    j = judge(c, "gke", MetricValue(1.0))
+    assert j.message.startswith("Direct etcd access in use: yes") and "1 flag" not in j.message
+
+
+def test_eks_cluster_on_131_is_a_migration_action_not_a_misfit() -> None:
+    from evaluator.catalog.loader import load_catalog
+
+    snap = replace(make_snapshot("legacy", platform="eks", version="1.31.4"), collected_at="2026-11-30T00:00:00Z")
+    ev = evaluate([snap], load_catalog(), ["eks"], now=NOW)
+    fit = ev.fits[0]
+    version = [f for f in ev.findings if f.constraint == "version_extended_support"]
+    assert version[0].status == "blocker"  # EKS extended support for 1.31 ended on 2026-11-26
+    assert fit.verdict != "does not fit today", fit.reason
+    actions = {a.constraint: a for a in ev.actions}
+    assert actions["version_extended_support"].status == "blocker"
+    assert actions["version_extended_support"].targets == ["eks"]
+    assert "upgrade first" in ev.recommendation
+
+
+def test_recommendation_names_best_fit_what_first_and_what_to_ask() -> None:
+    from evaluator.catalog.loader import load_catalog
+
+    snap = replace(make_snapshot(version="1.34.1"), collected_at="2026-11-30T00:00:00Z")
+    ev = evaluate([snap], load_catalog(), now=NOW)
+    text = ev.recommendation
+    assert "fits best now" in text and "% of its limits checked" in text
+    assert "Unknown, ask Google" in text and "etcd database size" in text
+    assert ev.recommendation.count("fits best now") == 1
+
+
+def test_focus_comes_from_the_policy() -> None:
+    from evaluator.catalog.loader import load_catalog
+
+    ev = evaluate([make_snapshot()], load_catalog(), policy=Policy(focus=["eks", "gke"]), now=NOW)
+    assert ev.focus == ["eks", "gke"] and "Autopilot" not in ev.recommendation

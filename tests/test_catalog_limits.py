@@ -1,0 +1,389 @@
+"""The corrected limits of the shipped catalog, one row per limit and plan, each with its source sentence.
+
+Every row scores a small snapshot against the shipped catalog on one target and plan, and checks the status,
+the limit picked and that the catalog's note quotes the source sentence (so the figure stays traceable).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from evaluator.catalog.loader import load_catalog
+from evaluator.catalog.plans import PLAN_OPTIONS, default_plan, resolve_plans
+from evaluator.inventory import (
+    ControlPlaneInventory,
+    NetworkingInventory,
+    NodeInventory,
+    ServiceInventory,
+    Stats,
+    WebhookInventory,
+)
+from evaluator.scoring.engine import evaluate
+from evaluator.scoring.metrics import version_table
+from evaluator.scoring.policy import Policy
+from tests.factories import make_snapshot
+
+GIB = 1024**3
+NOW = "2026-12-01T00:00:00Z"
+
+
+def _snap(**kw: Any):
+    snap = make_snapshot(version="1.34.1", **kw)
+    return replace(snap, collected_at="2026-11-30T00:00:00Z")
+
+
+def _finding(snap: Any, constraint: str, target: str, plan: dict[str, str] | None = None):
+    policy = Policy(plans={target: plan} if plan else {})
+    ev = evaluate([snap], load_catalog(), [target], policy=policy, now=NOW)
+    return next(f for f in ev.findings if f.constraint == constraint)
+
+
+def _note(constraint: str, target: str, plan: dict[str, str] | None) -> str:
+    c = load_catalog().get(constraint)
+    limit = c.limit_for(target, {**default_plan(target), **(plan or {})})
+    assert limit is not None
+    return limit.note.replace("\n", " ")
+
+
+def _pods(n: int, **kw: Any):
+    return _snap(objects={"pods": n}, **kw)
+
+
+def _dense(pods_on_busiest: int):
+    return _snap(
+        nodes=NodeInventory(count=100, pods_per_node=Stats(max=pods_on_busiest), allocatable_pods=Stats(max=110))
+    )
+
+
+CASES = [
+    # GKE Autopilot nodes: hard 1,000 with a quota step at 400, on the projected node count (pods / 32).
+    (
+        "autopilot nodes 45,000 pods",
+        _pods(45000),
+        "nodes_per_cluster",
+        "gke-autopilot",
+        None,
+        "blocker",
+        1000,
+        "Running more than 400 nodes requires lifting a cluster size quota",
+    ),
+    (
+        "autopilot nodes 16,000 pods",
+        _pods(16000),
+        "nodes_per_cluster",
+        "gke-autopilot",
+        None,
+        "at-risk",
+        1000,
+        "Autopilot clusters have a maximum of 32 Pods per node",
+    ),
+    (
+        "autopilot nodes 6,400 pods",
+        _pods(6400),
+        "nodes_per_cluster",
+        "gke-autopilot",
+        None,
+        "ok",
+        1000,
+        "1,000 -- Note",
+    ),
+    # Autopilot: a dense node today is not a blocker.
+    (
+        "autopilot dense node",
+        _dense(100),
+        "pods_per_node",
+        "gke-autopilot",
+        None,
+        "ok",
+        None,
+        "Autopilot clusters have a maximum of 32 Pods per node",
+    ),
+    # GKE Standard nodes: quota step at 5,000 before the 15,000 hard limit.
+    (
+        "gke 6,000 nodes",
+        _snap(nodes=NodeInventory(count=6000)),
+        "nodes_per_cluster",
+        "gke",
+        None,
+        "at-risk",
+        15000,
+        "Running more than 5,000 nodes requires lifting a cluster size quota",
+    ),
+    (
+        "gke 16,000 nodes",
+        _snap(nodes=NodeInventory(count=16000)),
+        "nodes_per_cluster",
+        "gke",
+        None,
+        "blocker",
+        15000,
+        "GKE supports large clusters up to 65,000 nodes",
+    ),
+    (
+        "gke 4,000 nodes",
+        _snap(nodes=NodeInventory(count=4000)),
+        "nodes_per_cluster",
+        "gke",
+        None,
+        "watch",
+        15000,
+        "only available for clusters that are regional, either private or with Private Service Connect",
+    ),
+    # EKS pods per node depends on the compute plan.
+    (
+        "eks mng 300 pods/node",
+        _dense(300),
+        "pods_per_node",
+        "eks",
+        None,
+        "blocker",
+        250,
+        "For instances with greater than 30 vCPUs, the maximum number jumps to 250.",
+    ),
+    (
+        "eks auto mode 120 pods/node",
+        _dense(120),
+        "pods_per_node",
+        "eks",
+        {"compute": "auto-mode"},
+        "blocker",
+        110,
+        "EKS Auto Mode limits the number of pods on nodes to the lower of: 110 pods hard cap",
+    ),
+    (
+        "eks karpenter 300 pods/node",
+        _dense(300),
+        "pods_per_node",
+        "eks",
+        {"compute": "karpenter"},
+        "at-risk",
+        250,
+        "based on internal Amazon EKS scalability team testing",
+    ),
+    # Managed-node-group quotas do not apply with Karpenter or Auto Mode.
+    (
+        "eks mng group of 1,100",
+        _snap(nodes=NodeInventory(count=1100, by_pool={"general": 1100})),
+        "nodes_per_node_group",
+        "eks",
+        None,
+        "at-risk",
+        450,
+        "Nodes per managed node group",
+    ),
+    (
+        "eks karpenter group of 1,100",
+        _snap(nodes=NodeInventory(count=1100, by_pool={"general": 1100})),
+        "nodes_per_node_group",
+        "eks",
+        {"compute": "karpenter"},
+        "ok",
+        None,
+        "avoids default node group quotas--450",
+    ),
+    # LoadBalancer quota: per account and Region; Classic (20) without the AWS Load Balancer Controller.
+    (
+        "eks 30 LBs with the controller",
+        _snap(services=ServiceInventory(count=100, by_type={"LoadBalancer": 30})),
+        "load_balancer_services",
+        "eks",
+        None,
+        "ok",
+        50,
+        "per account and Region",
+    ),
+    (
+        "eks 30 LBs in-tree",
+        _snap(services=ServiceInventory(count=100, by_type={"LoadBalancer": 30})),
+        "load_balancer_services",
+        "eks",
+        {"load_balancers": "in-tree"},
+        "at-risk",
+        20,
+        "If you do not install the AWS Load Balancer Controller, Kubernetes will default to using the legacy cloud",
+    ),
+    # The 260,000-endpoint limit is Dataplane V2's (legacy: not published, so only "watch" past Autopilot's line).
+    (
+        "gke dpv2 300k endpoints",
+        _snap(services=ServiceInventory(count=100, endpoints_total=300000)),
+        "service_endpoints_total",
+        "gke",
+        None,
+        "blocker",
+        260000,
+        "limited to 260,000 endpoints across all services",
+    ),
+    (
+        "gke legacy 300k endpoints",
+        _snap(services=ServiceInventory(count=100, endpoints_total=300000)),
+        "service_endpoints_total",
+        "gke",
+        {"dataplane": "legacy"},
+        "watch",
+        None,
+        "legacy (Calico, iptables)",
+    ),
+    # webhook_timeout can never be passed: it is scored by headroom, at most at-risk.
+    (
+        "webhook at 30 s",
+        _snap(webhooks=WebhookInventory(count=3, max_timeout_seconds=30)),
+        "webhook_timeout",
+        "self-hosted",
+        None,
+        "at-risk",
+        30,
+        "The timeout value must be between 1 and 30 seconds. Default to 10 seconds.",
+    ),
+    (
+        "webhook at 10 s",
+        _snap(webhooks=WebhookInventory(count=3, max_timeout_seconds=10)),
+        "webhook_timeout",
+        "eks",
+        None,
+        "ok",
+        30,
+        "never passed",
+    ),
+    # EKS etcd: 8 GiB standard, 16 GB with a Provisioned Control Plane tier.
+    (
+        "eks 10 GiB etcd standard",
+        None,
+        "etcd_db_size",
+        "eks",
+        None,
+        "blocker",
+        8 * GIB,
+        "etcd storage limit is 8 GiB as per upstream guidance",
+    ),
+    (
+        "eks 10 GiB etcd provisioned",
+        None,
+        "etcd_db_size",
+        "eks",
+        {"control_plane": "provisioned-xl"},
+        "ok",
+        16e9,
+        "XL scaling tier with 16 GB of cluster database storage",
+    ),
+    # Subnet free IPs: 6 required (hard), 16 advised.
+    (
+        "eks subnet with 10 free IPs",
+        "subnets10",
+        "subnet_free_ips",
+        "eks",
+        None,
+        "at-risk",
+        16,
+        "However, we recommend at least 16 IP addresses.",
+    ),
+]
+
+
+def _etcd_snap(size: float):
+    from evaluator.inventory import EtcdInventory
+
+    return _snap(etcd=EtcdInventory(db_size_bytes=int(size), source="etcd"))
+
+
+def _subnets(free: int):
+    from evaluator.inventory import CloudInventory, Subnet
+
+    return _snap(cloud=CloudInventory(provider="aws", subnets=[Subnet(id="subnet-a", available_ips=free)]))
+
+
+@pytest.mark.parametrize(
+    ("snap", "constraint", "target", "plan", "status", "limit", "sentence"),
+    [pytest.param(*row[1:], id=row[0]) for row in CASES],
+)
+def test_corrected_limit(
+    snap: Any,
+    constraint: str,
+    target: str,
+    plan: dict[str, str] | None,
+    status: str,
+    limit: float | None,
+    sentence: str,
+) -> None:
+    if snap is None:
+        snap = _etcd_snap(10 * GIB)
+    elif snap == "subnets10":
+        snap = _subnets(10)
+    finding = _finding(snap, constraint, target, plan)
+    assert finding.status == status, finding.message
+    assert finding.limit == limit
+    assert sentence.replace('"', "") in _note(constraint, target, plan).replace('"', "").replace("\\", "")
+    assert finding.source.startswith("https://")
+
+
+@pytest.mark.parametrize(
+    ("minor", "field", "value"),
+    [
+        # kubernetes/website data/releases/eol.yaml: endOfLifeDate "2024-07-16" finalPatchRelease 1.27.16, etc.
+        ((1, 27), "upstream_end", "2024-07-16"),
+        ((1, 28), "upstream_end", "2024-10-22"),
+        ((1, 29), "upstream_end", "2025-02-28"),
+        ((1, 31), "upstream_end", "2025-11-11"),
+        # kubernetes.io/releases/1.37: "1.37.0 (Released on 2026-08-26) ... End Of Life Date 2027-10-28".
+        ((1, 37), "upstream_release", "2026-08-26"),
+        ((1, 37), "upstream_end", "2027-10-28"),
+        # No AWS page read gives 1.35's dates: null here and absent from cost_assumptions.yaml.
+        ((1, 35), "eks_standard_end", None),
+    ],
+)
+def test_version_calendar(minor: tuple[int, int], field: str, value: str | None) -> None:
+    got = getattr(version_table()[minor], field)
+    assert (got.isoformat() if got else None) == value
+
+
+def test_eks_135_is_not_in_the_cost_calendar_either() -> None:
+    from evaluator.scoring.cost import load_cost_assumptions
+
+    assert "1.35" not in load_cost_assumptions(None).eks_versions.versions
+
+
+def test_minors_behind_counts_137() -> None:
+    f = _finding(_snap(), "minor_versions_behind", "self-hosted")
+    assert f.observed == 3 and "1.37" in f.message  # 1.34 on 2026-11-30: 1.37 is the newest
+
+
+@pytest.mark.parametrize(
+    ("plan", "metric"),
+    [
+        # "approximately an additional 10 months of extended support available with the Extended channel"
+        (None, "version.gke_standard_months_left"),
+        ({"channel": "extended"}, "version.gke_extended_months_left"),
+    ],
+)
+def test_gke_extended_support_only_on_the_extended_channel(plan: dict[str, str] | None, metric: str) -> None:
+    c = load_catalog().get("version_extended_support")
+    limit = c.limit_for("gke", {**default_plan("gke"), **(plan or {})})
+    assert limit is not None and limit.metric == metric
+
+
+@pytest.mark.parametrize(
+    ("tier", "seats"), [("provisioned-xl", 1700), ("provisioned-2xl", 3400), ("provisioned-4xl", 6800)]
+)
+def test_provisioned_control_plane_seats(tier: str, seats: int) -> None:
+    snap = _snap(control_plane=ControlPlaneInventory(apiserver_flags={"max-requests-inflight": "3000"}))
+    f = _finding(snap, "apiserver_inflight_seats", "eks", {"control_plane": tier})
+    assert f.limit == seats
+
+
+def test_autopilot_pod_range_is_projected() -> None:
+    snap = _pods(
+        45000,
+        networking=NetworkingInventory(pod_ip_capacity=65536, pod_cidrs=["10.0.0.0/16"]),
+    )
+    f = _finding(snap, "node_pod_range_capacity", "gke-autopilot")
+    # 1,407 nodes x 64 addresses = 90,048 of 65,536: past the range.
+    assert f.status == "blocker" and f.observed == pytest.approx(1407 * 64 / 65536)
+
+
+def test_every_plan_default_is_an_allowed_value() -> None:
+    for target, options in PLAN_OPTIONS.items():
+        for key, (allowed, default) in options.items():
+            assert default in allowed, (target, key)
+    assert resolve_plans({"eks": {"compute": "karpenter"}})["eks"]["compute"] == "karpenter"

@@ -76,7 +76,7 @@ from .errors import CollectorError, EvaluatorError, InputError
 from .fileio import load_yaml
 from .findings import ALL_STATUSES, TARGETS, Evaluation, GeneratedQuestion, VendorAnswers
 from .inventory import PLATFORMS, Gap, Snapshot, load_snapshot, save_snapshot, snapshot_filename
-from .merge import merge_snapshots, short_name
+from .merge import merge_snapshots, merge_warnings, short_name
 from .questionbank import QuestionBank
 from .questionnaire_facts import VENDOR_TARGETS
 from .reporting.context import ReportContext, build_report_context
@@ -463,7 +463,7 @@ def collect_sources(config: AuditConfig, *, progress: Progress | None = None) ->
             "nothing was collected" + (f"; first failure: {first_error}" if first_error else ""),
             hint="Check the sources in the audit configuration and your credentials",
         )
-    merged = _merge_views(ordered, [type(sources[i]) for i in sorted(results) for _ in results[i]])
+    merged = _merge_views(ordered, [type(sources[i]) for i in sorted(results) for _ in results[i]], warnings)
     # An etcd source that failed leaves its cluster without the direct etcd view: say so on that cluster.
     merged = [
         s.with_gap("etcd", "etcd", f"direct etcd read failed: {failed_etcd[short_name(s.cluster.name)]}")
@@ -480,7 +480,7 @@ def _timed(source: Any) -> tuple[tuple[list[Snapshot], list[Gap]], float]:
     return out, time.monotonic() - start
 
 
-def _merge_views(snaps: list[Snapshot], kinds: list[type]) -> list[Snapshot]:
+def _merge_views(snaps: list[Snapshot], kinds: list[type], warnings: list[str] | None = None) -> list[Snapshot]:
     """Fold cloud (EKS/GKE) and etcd snapshots into the kube snapshot of the same cluster where one exists."""
     kube = [s for s, k in zip(snaps, kinds, strict=True) if k is KubeSource]
     others = [(s, k) for s, k in zip(snaps, kinds, strict=True) if k is not KubeSource]
@@ -491,6 +491,8 @@ def _merge_views(snaps: list[Snapshot], kinds: list[type]) -> list[Snapshot]:
                 continue
             try:
                 out[i] = merge_snapshots(base, snap)
+                if warnings is not None:
+                    warnings.extend(merge_warnings(base, snap))
                 break
             except InputError:
                 continue  # not the same cluster

@@ -57,8 +57,9 @@ class ClusterInfo:
     region: str | None = None  # AWS region or GKE location
     account: str | None = None  # AWS account id or GCP project
     # A stable id of the cluster, so that clusters with the same name stay apart: the kube-system namespace UID
-    # (collect kube), the EKS cluster ARN (collect eks) or the GKE cluster self link (collect gke).
+    # (collect kube), else the EKS cluster ARN (collect eks) or the GKE cluster self link (collect gke).
     id: str | None = None
+    cloud_id: str | None = None  # the EKS ARN or GKE self link, also kept when ``id`` is the kube-system UID
 
 
 @dataclass(frozen=True)

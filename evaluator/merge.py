@@ -25,6 +25,9 @@ Rules, per section:
 * A gap is dropped when the other snapshot measured that item and has no gap for it; duplicates are removed;
   the rest are sorted by source and item.
 * ``collection.collectors`` are joined, ``collected_at`` is the later of the two, durations and requests add up.
+* ``cluster.id`` comes from the Kubernetes API side (the kube-system namespace UID) when it has one, else from the
+  cloud side (EKS ARN / GKE self link); ``cluster.cloud_id`` from the cloud side. Two ids of the same kind that
+  differ mean two clusters: :class:`~evaluator.errors.InputError`, unless ``allow_mismatch``.
 * The two snapshots must describe one cluster: the same name (an EKS ARN ``.../cluster/NAME`` or a GKE context
   ``gke_PROJECT_LOCATION_NAME`` matches ``NAME``) and compatible platforms (equal, or one ``unknown``); else
   :class:`~evaluator.errors.InputError`, unless ``allow_mismatch``.
@@ -41,7 +44,7 @@ from .inventory import CollectionInfo, Gap, Snapshot, parse_time
 CLOUD_COLLECTORS = ("eks", "gke")
 KUBE_COLLECTOR = "kube"
 _UNION_DICTS = frozenset({"objects", "extra", "count_methods"})
-_CLOUD_CLUSTER_FIELDS = frozenset({"endpoint", "provider", "region", "account"})
+_CLOUD_CLUSTER_FIELDS = frozenset({"endpoint", "provider", "region", "account", "cloud_id"})
 _CLOUD_NETWORKING_FIELDS = frozenset(
     {"service_cidrs", "ip_family", "pod_cidrs", "pod_ip_capacity", "node_capacity_by_pod_range"}
 )
@@ -98,6 +101,39 @@ def merge_snapshots(a: Snapshot, b: Snapshot, *, allow_mismatch: bool = False) -
     return Snapshot(**merged)
 
 
+# A direct etcd reading this many times smaller (or larger) than the apiserver's figure for the same cluster is
+# probably another etcd (a separate Events etcd, a test member) rather than the cluster's main store.
+ETCD_MISMATCH_FACTOR = 10
+
+
+def merge_warnings(a: Snapshot, b: Snapshot) -> list[str]:
+    """What a user should know about merging ``a`` and ``b`` (the merge itself goes ahead).
+
+    Today: a direct etcd database size that differs from the apiserver-metrics figure of the same cluster by
+    more than :data:`ETCD_MISMATCH_FACTOR` times (a 24 KiB reading over a 5 GiB cluster).
+    """
+    direct = [s for s in (a, b) if s.etcd.source == "etcd" and s.etcd.db_size_bytes]
+    other = [s for s in (a, b) if s.etcd.source != "etcd" and s.etcd.db_size_bytes]
+    if len(direct) != 1 or len(other) != 1:
+        return []
+    d, o = direct[0].etcd.db_size_bytes or 0, other[0].etcd.db_size_bytes or 0
+    if max(d, o) < ETCD_MISMATCH_FACTOR * min(d, o):
+        return []
+    return [
+        f"{direct[0].cluster.name}: the direct etcd reading ({_size(d)}) differs from the "
+        f"{other[0].etcd.source or 'Kubernetes API'} figure ({_size(o)}) by more than "
+        f"{ETCD_MISMATCH_FACTOR} times; the direct reading is kept, but check that the etcd endpoints are this "
+        "cluster's main etcd (not a separate Events etcd or a test member)"
+    ]
+
+
+def _size(value: float) -> str:
+    for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if value >= scale:
+            return f"{value / scale:,.1f} {unit}"
+    return f"{value:,.0f} bytes"
+
+
 def _is_cloud(snap: Snapshot) -> bool:
     return any(c in CLOUD_COLLECTORS for c in snap.collection.collectors) or snap.cluster.platform in CLOUD_COLLECTORS
 
@@ -119,9 +155,24 @@ def short_name(name: str) -> str:
     return name
 
 
+def _is_cloud_id(value: str) -> bool:
+    return value.startswith(("arn:", "https://"))
+
+
 def _check_same_cluster(a: Snapshot, b: Snapshot, allow_mismatch: bool) -> None:
     if allow_mismatch:
         return
+    ids = [(s.cluster.id, s.cluster.cloud_id) for s in (a, b)]
+    for index, what in ((0, "cluster ids (kube-system namespace UIDs)"), (1, "cloud ids (EKS ARN / GKE self link)")):
+        left, right = ids[0][index], ids[1][index]
+        if index == 0 and (not left or not right or _is_cloud_id(left) != _is_cloud_id(right)):
+            continue  # a kube-system UID and a cloud id are different kinds of id: not comparable
+        if left and right and left != right:
+            raise InputError(
+                f"cannot merge snapshots of different clusters: {a.cluster.name!r} and {b.cluster.name!r} have "
+                f"different {what}: {left} and {right}",
+                hint="Pass --allow-mismatch if they are the same cluster",
+            )
     if short_name(a.cluster.name) != short_name(b.cluster.name):
         raise InputError(
             f"cannot merge snapshots of different clusters: {a.cluster.name!r} and {b.cluster.name!r}",

@@ -692,6 +692,8 @@ def _collect_cluster(ctx: _Region, name: str) -> Snapshot:
             provider="aws",
             region=ctx.region,
             account=account,
+            id=cluster.get("arn"),
+            cloud_id=cluster.get("arn"),
         ),
         collected_at=utc_now(),
         nodes=NodeInventory(),

@@ -459,6 +459,8 @@ def cluster_snapshot(
             provider="gcp",
             region=cluster.location or None,
             account=project,
+            id=cluster.self_link or None,
+            cloud_id=cluster.self_link or None,
         ),
         collected_at=collected_at or utc_now(),
         nodes=NodeInventory(count=node_count, by_pool={}),

@@ -166,6 +166,7 @@ class _Facts:
     etcd_image_tag: str | None = None
     proxy_config: str | None = None  # mode read from the kube-proxy ConfigMap
     apiserver_endpoints: int | None = None
+    cluster_uid: str | None = None  # metadata.uid of the kube-system namespace: the cluster's stable id
     aggregated_groups: set[str] = field(default_factory=set)
 
 
@@ -306,6 +307,7 @@ class _Run:
                 jobs.append((item, self._lister(facts, resource, attr, tally)))
         jobs.append(("networking.kube_proxy_mode", lambda: self._kube_proxy_config(facts)))
         jobs.append(("control_plane.apiserver_count", lambda: self._apiserver_endpoints(facts)))
+        jobs.append(("cluster.id", lambda: self._cluster_uid(facts)))
         if APISERVICES in res:
             jobs.append(("discovery.aggregated_apis", lambda: self._aggregated_groups(facts)))
         if not managed:
@@ -341,6 +343,16 @@ class _Run:
         ep = self.reader.get_json("/api/v1/namespaces/default/endpoints/kubernetes")
         addresses = {a.get("ip") for s in ep.get("subsets") or [] for a in s.get("addresses") or []}
         facts.apiserver_endpoints = len(addresses) or None
+
+    def _cluster_uid(self, facts: _Facts) -> None:
+        # The kube-system namespace exists from cluster creation until the cluster is deleted, so its UID tells
+        # apart clusters that share a name (every kubeadm cluster is called "kubernetes").
+        ns = self.reader.get_json("/api/v1/namespaces/kube-system")
+        uid = (ns.get("metadata") or {}).get("uid")
+        if uid:
+            facts.cluster_uid = str(uid)
+        else:
+            self.gap("cluster.id", "the kube-system namespace has no metadata.uid")
 
     def _aggregated_groups(self, facts: _Facts) -> None:
         def add(page: dict[str, Any]) -> None:
@@ -469,6 +481,7 @@ class _Run:
             endpoint=endpoint,
             provider=provider,
             region=region,
+            id=facts.cluster_uid,
         )
         etcd = self._etcd(facts, cp)
         networking = self._networking(facts, cp)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..inventory import load_snapshot, save_snapshot, snapshot_filename
-from ..merge import merge_snapshots
+from ..merge import merge_snapshots, merge_warnings
 
 
 @click.command(name="merge")
@@ -35,7 +35,10 @@ def merge(first: str, second: str, output: str | None, allow_mismatch: bool) -> 
     Example:
       k8seval collect merge eks-payments-20261101T100000Z.json kube-payments.json -o payments.json
     """
-    merged = merge_snapshots(load_snapshot(first), load_snapshot(second), allow_mismatch=allow_mismatch)
+    a, b = load_snapshot(first), load_snapshot(second)
+    merged = merge_snapshots(a, b, allow_mismatch=allow_mismatch)
+    for warning in merge_warnings(a, b):
+        click.echo(f"warning: {warning}", err=True)
     path = Path(output) if output else Path(snapshot_filename(merged))
     save_snapshot(merged, path)
     click.echo(

@@ -46,7 +46,7 @@ snapshot is the etcd view of that cluster, not a second cluster: it is not score
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from ..catalog.model import NUMERIC_KINDS, Catalog, Constraint, Limit
@@ -618,6 +618,14 @@ def group_history(snapshots: Iterable[Snapshot], warnings: list[str] | None = No
     """
     notes = warnings if warnings is not None else []
     snaps = _split_etcd_views(list(snapshots), notes)
+    # A cloud-only snapshot (id = EKS ARN) and a merged one (id = kube-system UID, cloud_id = the ARN) are one cluster.
+    alias = {s.cluster.cloud_id: s.cluster.id for s in snaps if s.cluster.cloud_id and s.cluster.id}
+    snaps = [
+        replace(s, cluster=replace(s.cluster, id=alias[s.cluster.id]))
+        if s.cluster.id in alias and alias[s.cluster.id] != s.cluster.id
+        else s
+        for s in snaps
+    ]
     ids_by_key: dict[tuple[str, str, str, str], list[str]] = {}
     for snap in snaps:
         if snap.cluster.id:

@@ -168,8 +168,14 @@ class Builders:
             labels["team"] = name.split("-")[0]
             labels["environment"] = name.split("-")[1]
             labels["pod-security.kubernetes.io/enforce"] = "restricted" if mix(self.seed, j) % 3 else "baseline"
+        meta = self._meta(_T_NS, None, name, j, labels=labels)
+        if name == "kube-system":
+            # A real cluster's kube-system UID is fixed at creation: derive it from the cluster's name and seed,
+            # not from the namespace's sorted position (which moves when the cluster grows), so a cluster keeps
+            # its id across snapshots and two simulated clusters differ when their seeds or names do.
+            meta["uid"] = self.c.uid(_T_NS, -2, int.from_bytes(self.spec.name.encode()[:8].ljust(8, b"\0"), "big"))
         return {
-            "metadata": self._meta(_T_NS, None, name, j, labels=labels),
+            "metadata": meta,
             "spec": {"finalizers": ["kubernetes"]},
             "status": {"phase": "Active"},
         }

@@ -192,6 +192,18 @@ class ControlPlaneInventory:
 
 
 @dataclass(frozen=True)
+class DeprecatedApiUse:
+    """A deprecated API version requested since the apiserver started (apiserver_requested_deprecated_apis)."""
+
+    group: str  # "" for the core group
+    version: str
+    resource: str
+    subresource: str = ""
+    removed_release: str | None = None  # "1.25": the first minor that no longer serves it; None when not given
+    requests: int | None = None  # apiserver_request_total for it since the apiserver started (all verbs, codes)
+
+
+@dataclass(frozen=True)
 class NodeGroup:
     """A cloud node group (EKS managed node group, GKE node pool, Fargate profile)."""
 
@@ -287,6 +299,8 @@ class Snapshot:
     networking: NetworkingInventory = field(default_factory=NetworkingInventory)
     control_plane: ControlPlaneInventory = field(default_factory=ControlPlaneInventory)
     cloud: CloudInventory | None = None
+    # Deprecated API versions clients requested (from apiserver /metrics); None when not measured, [] when none.
+    deprecated_apis: list[DeprecatedApiUse] | None = None
     gaps: list[Gap] = field(default_factory=list)
     collection: CollectionInfo = field(default_factory=CollectionInfo)
 

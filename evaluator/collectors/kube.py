@@ -22,6 +22,7 @@ from ..inventory import (
     ClusterInfo,
     CollectionInfo,
     ControlPlaneInventory,
+    DeprecatedApiUse,
     EtcdInventory,
     Gap,
     NetworkingInventory,
@@ -42,6 +43,8 @@ from .kube_client import (
     load_connection,
 )
 from .kube_parse import (
+    DEPRECATED_METRICS,
+    WANTED_METRICS,
     DaemonSetTally,
     NodeTally,
     PodTally,
@@ -53,6 +56,7 @@ from .kube_parse import (
     component_of,
     counts_from_metrics,
     db_size_from_metrics,
+    deprecated_apis_from_metrics,
     detect_cni,
     image_tag,
     ip_family,
@@ -235,7 +239,7 @@ class _Run:
     def _metrics(self) -> list[Any] | None:
         def read() -> list[Any]:
             body = self.reader.get_bytes("/metrics", None, METRICS_TEXT)
-            return parse_metrics(body.decode("utf-8", "replace"))
+            return parse_metrics(body.decode("utf-8", "replace"), WANTED_METRICS | DEPRECATED_METRICS)
 
         return self.guarded("metrics", read)
 
@@ -488,6 +492,7 @@ class _Run:
         node_inventory = self._nodes(facts)
         if facts.pods is not None and facts.pods.containers is None:
             self.gap("containers", "the pods Table has no Ready column (ready/total containers) to count from")
+        deprecated = self._deprecated(facts)
         # Sorted last: the section builders above add gaps of their own.
         gaps = sorted(self.gaps, key=lambda g: (g.item, g.reason))
         return Snapshot(
@@ -504,6 +509,7 @@ class _Run:
             etcd=etcd,
             networking=networking,
             control_plane=cp,
+            deprecated_apis=deprecated,
             gaps=gaps,
             collection=CollectionInfo(
                 collectors=[SOURCE],
@@ -513,6 +519,14 @@ class _Run:
                 count_methods=dict(sorted(facts.methods.items())),
             ),
         )
+
+    def _deprecated(self, facts: _Facts) -> list[DeprecatedApiUse] | None:
+        if facts.metric_samples is None:
+            return None  # the "metrics" gap says why
+        found = deprecated_apis_from_metrics(facts.metric_samples)
+        if found is None:
+            self.gap("deprecated_apis", "apiserver /metrics has no apiserver_request_total")
+        return found
 
     def _nodes(self, facts: _Facts) -> NodeInventory:
         n = facts.nodes

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from ..inventory import Stats
+from ..inventory import DeprecatedApiUse, Stats
 
 # -- discovery ------------------------------------------------------------------------------------------
 
@@ -129,6 +129,49 @@ def parse_metrics(text: str, wanted: frozenset[str] = WANTED_METRICS) -> list[Sa
         labels = {k: v.replace('\\"', '"').replace("\\\\", "\\") for k, v in _LABEL.findall(match.group(2) or "")}
         out.append(Sample(match.group(1), labels, value))
     return out
+
+
+# apiserver_requested_deprecated_apis is a gauge set to 1 for each deprecated group/version/resource/subresource
+# requested since the apiserver started, with the release that removes it in ``removed_release``; its labels join
+# apiserver_request_total for the request counts (kubernetes.io deprecation policy).
+DEPRECATED_METRICS = frozenset({"apiserver_requested_deprecated_apis", "apiserver_request_total"})
+
+
+def deprecated_apis_from_metrics(samples: Iterable[Sample]) -> list[DeprecatedApiUse] | None:
+    """Deprecated API versions requested, with request counts; None when the samples are not an apiserver's.
+
+    An apiserver always exposes apiserver_request_total; without it the metrics are not the apiserver's (or
+    were not read) and nothing can be said. With it and no deprecated gauge at 1, the answer is "none".
+    """
+    gauges: dict[tuple[str, str, str, str], str | None] = {}
+    totals: dict[tuple[str, str, str, str], float] = {}
+    seen_requests = False
+    for s in samples:
+        key = (
+            s.labels.get("group", ""),
+            s.labels.get("version", ""),
+            s.labels.get("resource", ""),
+            s.labels.get("subresource", ""),
+        )
+        if s.name == "apiserver_requested_deprecated_apis":
+            if s.value > 0:
+                gauges[key] = s.labels.get("removed_release") or None
+        elif s.name == "apiserver_request_total":
+            seen_requests = True
+            totals[key] = totals.get(key, 0.0) + s.value
+    if not seen_requests and not gauges:
+        return None
+    return [
+        DeprecatedApiUse(
+            group=key[0],
+            version=key[1],
+            resource=key[2],
+            subresource=key[3],
+            removed_release=removed,
+            requests=int(totals[key]) if key in totals else None,
+        )
+        for key, removed in sorted(gauges.items())
+    ]
 
 
 def counts_from_metrics(samples: Iterable[Sample]) -> tuple[dict[str, int], dict[str, str]]:

@@ -121,3 +121,106 @@ def _hpa_sync(snap: Snapshot) -> MetricValue:
     if minutes is None:
         return MetricValue(None, f"--horizontal-pod-autoscaler-sync-period {text!r} does not parse")
     return MetricValue(round(minutes * 60, 3), detail=f"set to {text}")
+
+
+# ---------------------------------------------------------------- deprecated and removed APIs
+
+
+def removal_table() -> dict[tuple[str, str, str], dict[str, str]]:
+    """(group, version, resource) -> {removed_in, replacement} from catalog/removed_apis.yaml."""
+    from ..catalog.loader import load_data_yaml
+
+    table = {}
+    for row in load_data_yaml("removed_apis.yaml")["removals"]:
+        for resource in row["resources"]:
+            table[(row["group"], row["version"], resource)] = {
+                "removed_in": str(row["removed_in"]),
+                "replacement": str(row["replacement"]),
+            }
+    return table
+
+
+# The calendar a target's version path follows: the end date after which the target no longer runs a minor.
+_PATH_FIELDS = {"self-hosted": "upstream_end", "eks": "eks_extended_end", "gke": "gke_standard_end"}
+_PATH_WORDS = {
+    "self-hosted": "upstream patch support for {prev} ends",
+    "eks": "EKS forces that upgrade (end of extended support for {prev}) by",
+    "gke": "GKE upgrades {prev} clusters automatically from",
+}
+
+
+def landing_minor(snap: Snapshot, target: str) -> tuple[tuple[int, int] | None, str]:
+    """The oldest minor ``target`` still runs at the snapshot's time, or None with the reason it is unknown."""
+    from .metrics import parse_minor, parse_time, version_table
+
+    field = _PATH_FIELDS[target]
+    at = parse_time(snap.collected_at).date()
+    rows = version_table()
+    running = [m for m, row in rows.items() if getattr(row, field) is not None and getattr(row, field) > at]
+    current = parse_minor(snap.cluster.version or snap.cluster.git_version)
+    label = {"self-hosted": "upstream", "eks": "EKS", "gke": "GKE"}[target]
+    if not running:
+        return None, f"{label} per-minor end-of-support dates are not in the catalog's version table"
+    oldest = min(running)
+    # An older minor whose date is unknown may still run, unless a newer minor has already left support
+    # (minors leave support in order).
+    ended = [m for m, row in rows.items() if getattr(row, field) is not None and getattr(row, field) <= at]
+    unknown_older = [
+        m for m, row in rows.items() if m < oldest and getattr(row, field) is None and not any(n > m for n in ended)
+    ]
+    if unknown_older and (current is None or current <= max(unknown_older)):
+        missing = ", ".join(f"{a}.{b}" for a, b in unknown_older)
+        return None, f"{label} end-of-support dates for {missing} are not in the catalog's version table"
+    if current is not None and current > oldest:
+        return current, ""
+    return oldest, ""
+
+
+def _removed_metric(snap: Snapshot, target: str) -> MetricValue:
+    from .metrics import parse_minor, version_table
+
+    if snap.deprecated_apis is None:
+        return unknown(snap, "deprecated_apis", "metrics", missing="deprecated API requests not measured")
+    land, why = landing_minor(snap, target)
+    if land is None:
+        return MetricValue(None, why)
+    table = removal_table()
+    rows = version_table()
+    gone, later = [], []
+    for use in snap.deprecated_apis:
+        known_row = table.get((use.group, use.version, use.resource), {})
+        removed = parse_minor(use.removed_release or known_row.get("removed_in"))
+        if removed is None:
+            continue  # deprecated with no removal planned (componentstatuses v1)
+        gv = f"{use.group}/{use.version}" if use.group else use.version
+        name = f"{gv} {use.resource}" + (f"/{use.subresource}" if use.subresource else "")
+        count = f" requested {use.requests:,} times" if use.requests is not None else " requested"
+        prev = rows.get((removed[0], removed[1] - 1))
+        end = getattr(prev, _PATH_FIELDS[target]) if prev is not None else None
+        words = _PATH_WORDS[target].format(prev=f"{removed[0]}.{removed[1] - 1}")
+        when = f"; {words} {end.isoformat()}" if end else ""
+        text = f"{name}{count}: removed in {removed[0]}.{removed[1]}{when}"
+        if known_row.get("replacement"):
+            text += f" (use {known_row['replacement']})"
+        (gone if removed <= land else later).append(text)
+    detail = "; ".join(gone[:3]) + (f" and {len(gone) - 3} more" if len(gone) > 3 else "")
+    if later:
+        detail += ("; " if detail else "") + "removed later: " + "; ".join(later[:2])
+    if not gone and not later:
+        detail = "no deprecated API requested since the apiserver started"
+    return MetricValue(float(len(gone)), detail=f"{detail} (oldest minor the target runs: {land[0]}.{land[1]})")
+
+
+@metric("apis.removed_on_path.self-hosted", "deprecated APIs in use that the oldest supported upstream minor lacks")
+def _removed_self(snap: Snapshot) -> MetricValue:
+    return _removed_metric(snap, "self-hosted")
+
+
+@metric("apis.removed_on_path.eks", "deprecated APIs in use that the oldest minor EKS still runs lacks")
+def _removed_eks(snap: Snapshot) -> MetricValue:
+    return _removed_metric(snap, "eks")
+
+
+@metric("apis.removed_on_path.gke", "deprecated APIs in use that the oldest minor GKE still runs lacks")
+def _removed_gke(snap: Snapshot) -> MetricValue:
+    return _removed_metric(snap, "gke")

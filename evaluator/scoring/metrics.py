@@ -947,7 +947,3 @@ def _psp(snap: Snapshot) -> MetricValue:
     if minor is not None and minor >= (1, 25):
         return MetricValue(0.0, detail="the PodSecurityPolicy API does not exist on 1.25+")
     return unknown(snap, "podsecuritypolicies.policy", missing="PodSecurityPolicy objects not counted")
-
-
-# Metrics of later catalog entries live in their own module; importing it registers them here.
-from . import metrics_targets as _metrics_targets  # noqa: E402, F401

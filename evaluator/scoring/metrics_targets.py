@@ -224,3 +224,18 @@ def _removed_eks(snap: Snapshot) -> MetricValue:
 @metric("apis.removed_on_path.gke", "deprecated APIs in use that the oldest minor GKE still runs lacks")
 def _removed_gke(snap: Snapshot) -> MetricValue:
     return _removed_metric(snap, "gke")
+
+
+@metric("networking.nftables_before_136", "1 when kube-proxy runs in nftables mode on a control plane older than 1.36")
+def _nftables_early(snap: Snapshot) -> MetricValue:
+    from .metrics import parse_minor
+
+    mode = snap.networking.kube_proxy_mode
+    if mode is None:
+        return unknown(snap, "networking.kube_proxy_mode", "kube-proxy", missing="kube-proxy mode not measured")
+    if mode.lower() != "nftables":
+        return MetricValue(0.0, detail=f"kube-proxy mode: {mode}")
+    minor = parse_minor(snap.cluster.version or snap.cluster.git_version)
+    if minor is None:
+        return unknown(snap, "cluster.version", missing="control-plane version not measured")
+    return MetricValue(1.0 if minor < (1, 36) else 0.0, detail=f"nftables on {minor[0]}.{minor[1]}")

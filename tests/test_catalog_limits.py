@@ -587,3 +587,24 @@ def test_every_plan_default_is_an_allowed_value() -> None:
         for key, (allowed, default) in options.items():
             assert default in allowed, (target, key)
     assert resolve_plans({"eks": {"compute": "karpenter"}})["eks"]["compute"] == "karpenter"
+
+
+@pytest.mark.parametrize(
+    ("policies", "observed", "status"),
+    [
+        # "To implement CCNP, enable GKE Dataplane V2 on your cluster." CCNP carries over; Calico objects do not.
+        ({"ciliumclusterwidenetworkpolicies.cilium.io": 12}, 0, "ok"),
+        (
+            {"ciliumclusterwidenetworkpolicies.cilium.io": 12, "networkpolicies.crd.projectcalico.org": 30},
+            30,
+            "at-risk",
+        ),
+    ],
+)
+def test_autopilot_cni_policies_split_by_kind(policies: dict[str, int], observed: int, status: str) -> None:
+    from evaluator.inventory import NetworkPolicyInventory
+
+    snap = _snap(network_policies=NetworkPolicyInventory(count=5, cni_policies=policies))
+    f = _finding(snap, "cni_policy_count", "gke-autopilot")
+    assert f.observed == observed and f.status == status
+    assert "CCNP" in f.message or observed

@@ -239,3 +239,30 @@ def _nftables_early(snap: Snapshot) -> MetricValue:
     if minor is None:
         return unknown(snap, "cluster.version", missing="control-plane version not measured")
     return MetricValue(1.0 if minor < (1, 36) else 0.0, detail=f"nftables on {minor[0]}.{minor[1]}")
+
+
+# GKE supports Cilium cluster-wide network policies (CCNP, L3/L4) on Dataplane V2
+# (https://cloud.google.com/kubernetes-engine/docs/how-to/configure-cilium-network-policy); other CNI policy
+# kinds (namespaced CiliumNetworkPolicy, Calico (Global)NetworkPolicy) have no GKE equivalent.
+GKE_SUPPORTED_CNI_POLICIES = frozenset({"ciliumclusterwidenetworkpolicies.cilium.io"})
+
+
+@metric(
+    "network_policies.cni_policies_without_gke_equivalent",
+    "CNI-specific policy objects of kinds GKE Dataplane V2 does not accept (count; CCNP excluded)",
+)
+def _cni_policies_gke(snap: Snapshot) -> MetricValue:
+    from .metrics import METRICS as _ALL
+
+    base = _ALL["network_policies.cni_policies"](snap)
+    if base.value is None:
+        return base
+    policies = dict(snap.network_policies.cni_policies) or {
+        k: v for k, v in snap.objects.items() if k.endswith((".cilium.io", ".crd.projectcalico.org")) and "polic" in k
+    }
+    kept = {k: v for k, v in policies.items() if k in GKE_SUPPORTED_CNI_POLICIES}
+    other = {k: v for k, v in policies.items() if k not in GKE_SUPPORTED_CNI_POLICIES}
+    detail = ", ".join(f"{k}: {v}" for k, v in sorted(other.items())) or "none without a GKE equivalent"
+    if kept:
+        detail += "; carried over as CCNP: " + ", ".join(f"{k}: {v}" for k, v in sorted(kept.items()))
+    return MetricValue(float(sum(other.values())), detail=detail)

@@ -608,3 +608,66 @@ def test_autopilot_cni_policies_split_by_kind(policies: dict[str, int], observed
     f = _finding(snap, "cni_policy_count", "gke-autopilot")
     assert f.observed == observed and f.status == status
     assert "CCNP" in f.message or observed
+
+
+def _eks_source(profiles: int, selectors: int = 1, labels: int = 1, cidrs: int = 0):
+    from evaluator.inventory import CloudInventory, NodeGroup
+
+    groups = [
+        NodeGroup(
+            name=f"fp-{i}",
+            kind="fargate",
+            extra={
+                "selectors": [
+                    {"namespace": f"ns{j}", "labels": {f"k{k}": "v" for k in range(labels)}} for j in range(selectors)
+                ]
+            },
+        )
+        for i in range(profiles)
+    ]
+    cloud = CloudInventory(
+        provider="aws",
+        node_groups=groups,
+        endpoint_public=True,
+        public_access_cidrs=[f"10.{i}.0.0/16" for i in range(cidrs)],
+    )
+    return _snap(cloud=cloud)
+
+
+@pytest.mark.parametrize(
+    ("snap", "constraint", "status", "sentence"),
+    [
+        (_eks_source(12), "eks_fargate_profiles", "at-risk", "| Fargate profiles per cluster | ... | 10 | Yes |"),
+        (
+            _eks_source(2, selectors=6),
+            "eks_fargate_selectors",
+            "at-risk",
+            "| Selectors per Fargate profile | ... | 5 |",
+        ),
+        (
+            _eks_source(1, labels=6),
+            "eks_fargate_selector_labels",
+            "at-risk",
+            "Label pairs per Fargate profile selector",
+        ),
+        (_eks_source(0, cidrs=45), "eks_public_endpoint_cidrs", "blocker", "| 40 | No |"),
+        (_eks_source(3, cidrs=2), "eks_public_endpoint_cidrs", "ok", "Public endpoint access CIDR ranges per cluster"),
+    ],
+)
+def test_eks_plan_inputs_measured_on_eks_sources(snap: Any, constraint: str, status: str, sentence: str) -> None:
+    f = _finding(snap, constraint, "eks")
+    assert f.status == status, f.message
+    assert sentence.replace('"', "") in _note(constraint, "eks", None).replace('"', "")
+
+
+def test_plan_inputs_on_another_source_are_to_decide_not_open_risk() -> None:
+    ev = evaluate([_snap()], load_catalog(), ["eks"], now=NOW)
+    f = next(f for f in ev.findings if f.constraint == "eks_fargate_profiles")
+    assert f.status == "unknown" and "plan input" in f.message
+    fit = ev.fits[0]
+    counted = fit.applicable
+    plan_inputs = [f for f in ev.findings if "plan-input" in load_catalog().get(f.constraint).tags]
+    assert all(f.status == "unknown" for f in plan_inputs) and len(plan_inputs) == 4
+    applicable = [f for f in ev.findings if f.limit_kind != "not-applicable"]
+    assert counted <= len(applicable) - 4  # left out of coverage and clearance
+    assert "fargate" not in ev.recommendation.lower()

@@ -43,6 +43,7 @@ from ..merge import short_name
 from .cost import CostAssumptions, break_even, estimate_fleet, load_cost_assumptions
 from .forecast import forecast_history
 from .judge import format_percent, format_value, judge, measure, target_label, vendor_name
+from .metrics_targets import PLAN_INPUT_REASON
 from .policy import Policy
 
 EVALUATION_SCHEMA = "k8seval/evaluation/v1"
@@ -52,6 +53,7 @@ EVALUATION_SCHEMA = "k8seval/evaluation/v1"
 WEIGHTS = {"blocker": 1.0, "at-risk": 0.5, "watch": 0.2, UNKNOWN: 1.0}
 VERSION_WIDE = "version-wide"  # tag of constraints that concern every target alike
 CORE = "core"  # tag of constraints whose unknown keeps a verdict from "fits"
+PLAN_INPUT = "plan-input"  # tag of constraints on a quantity decided when the target is built (Fargate profiles)
 VERDICT_BANDS = {"fits": (80.0, 100.0), "fits with work": (50.0, 79.9), "does not fit today": (0.0, 49.9)}
 GRADES = ((90, "A"), (80, "B"), (65, "C"), (50, "D"))
 UNKNOWN_TOLERANCE = 2  # more unknown findings than this turn "fits" into "fits with work"
@@ -154,13 +156,21 @@ def summarise_fit(
     core: frozenset[str] = frozenset(),
     version_wide: frozenset[str] = frozenset(),
     plan: dict[str, str] | None = None,
+    plan_inputs: frozenset[str] = frozenset(),
 ) -> TargetFit:
     """Counts, coverage, score, grade, verdict and reason for one cluster on one target.
 
-    Not-applicable findings and ``version_wide`` constraint ids are left out; an unknown finding on a
-    constraint in ``core`` keeps the verdict from "fits".
+    Not-applicable findings and ``version_wide`` constraint ids are left out, and so are unknown findings on
+    ``plan_inputs`` (quantities decided when the target is built); an unknown finding on a constraint in
+    ``core`` keeps the verdict from "fits".
     """
-    counted = [f for f in findings if f.limit_kind != "not-applicable" and f.constraint not in version_wide]
+    counted = [
+        f
+        for f in findings
+        if f.limit_kind != "not-applicable"
+        and f.constraint not in version_wide
+        and not (f.constraint in plan_inputs and f.status == UNKNOWN)  # to decide, not an open risk
+    ]
     counts = {s: 0 for s in (*STATUSES, UNKNOWN)}
     for f in counted:
         counts[f.status] += 1
@@ -285,7 +295,10 @@ def recommendation(
             dict.fromkeys(
                 f.title
                 for f in findings
-                if f.status == UNKNOWN and vendor_name(f.target) == vendor and f.constraint not in version_ids
+                if f.status == UNKNOWN
+                and vendor_name(f.target) == vendor
+                and f.constraint not in version_ids
+                and PLAN_INPUT_REASON not in f.message
             )
         )
         if not titles:
@@ -457,6 +470,7 @@ def evaluate(
     histories = [h for h in group_history(snapshots, warnings) if not pol.excludes_cluster(h.latest.cluster.name)]
     core = frozenset(c.id for c in effective.constraints if CORE in c.tags)
     version_wide = frozenset(c.id for c in effective.constraints if VERSION_WIDE in c.tags)
+    plan_inputs = frozenset(c.id for c in effective.constraints if PLAN_INPUT in c.tags)
     actions: list[MigrationAction] = []
 
     findings: list[Finding] = []
@@ -505,7 +519,15 @@ def evaluate(
                 )
             findings.extend(mine)
             fits.append(
-                summarise_fit(history.label, target, mine, core=core, version_wide=version_wide, plan=plans.get(target))
+                summarise_fit(
+                    history.label,
+                    target,
+                    mine,
+                    core=core,
+                    version_wide=version_wide,
+                    plan=plans.get(target),
+                    plan_inputs=plan_inputs,
+                )
             )
         actions.extend(
             migration_actions(history.label, [f for f in findings if f.cluster == history.label], version_wide)

@@ -6,6 +6,7 @@ Registered into :data:`evaluator.scoring.metrics.METRICS` on import (``metrics``
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from ..inventory import Snapshot
 from .metrics import MetricValue, _apiserver_flags, _flags, _object_count, _unknown_flags, known, metric, unknown
@@ -266,3 +267,73 @@ def _cni_policies_gke(snap: Snapshot) -> MetricValue:
     if kept:
         detail += "; carried over as CCNP: " + ", ".join(f"{k}: {v}" for k, v in sorted(kept.items()))
     return MetricValue(float(sum(other.values())), detail=detail)
+
+
+# ---------------------------------------------------------------- EKS plan inputs (measured on EKS sources)
+
+PLAN_INPUT_REASON = "a plan input: decided when the EKS cluster is built (this source is not an EKS cluster)"
+
+
+def _eks_source(snap: Snapshot) -> MetricValue | None:
+    """None when ``snap`` carries EKS API facts; else the unknown value to return."""
+    if snap.cloud is not None and snap.cloud.provider == "aws":
+        return None
+    return MetricValue(None, PLAN_INPUT_REASON)
+
+
+def _fargate(snap: Snapshot) -> list[Any] | MetricValue:
+    missing = _eks_source(snap)
+    if missing is not None:
+        return missing
+    assert snap.cloud is not None
+    gap = snap.gap_for("cloud.node_groups.fargate")
+    if gap is not None:
+        return MetricValue(None, f"{gap.source}: {gap.reason}")
+    return [g for g in snap.cloud.node_groups if g.kind == "fargate"]
+
+
+@metric("eks.fargate_profiles", "Fargate profiles on the EKS cluster (count; EKS sources only)")
+def _fargate_profiles(snap: Snapshot) -> MetricValue:
+    found = _fargate(snap)
+    if isinstance(found, MetricValue):
+        return found
+    return MetricValue(float(len(found)), detail=", ".join(g.name for g in found) or "no Fargate profiles")
+
+
+def _selectors(group: Any) -> list[dict[str, Any]]:
+    return list((group.extra or {}).get("selectors") or [])
+
+
+@metric("eks.fargate_max_selectors", "selectors of the Fargate profile with the most (count; EKS sources only)")
+def _fargate_selectors(snap: Snapshot) -> MetricValue:
+    found = _fargate(snap)
+    if isinstance(found, MetricValue):
+        return found
+    if not found:
+        return MetricValue(0.0, detail="no Fargate profiles")
+    top = max(found, key=lambda g: len(_selectors(g)))
+    return MetricValue(float(len(_selectors(top))), detail=f"largest: {top.name}")
+
+
+@metric("eks.fargate_max_selector_labels", "label pairs of the Fargate selector with the most (count; EKS only)")
+def _fargate_labels(snap: Snapshot) -> MetricValue:
+    found = _fargate(snap)
+    if isinstance(found, MetricValue):
+        return found
+    sizes = [(len(s.get("labels") or {}), g.name) for g in found for s in _selectors(g)]
+    if not sizes:
+        return MetricValue(0.0, detail="no Fargate selectors")
+    count, name = max(sizes)
+    return MetricValue(float(count), detail=f"in profile {name}")
+
+
+@metric("eks.public_access_cidrs", "CIDR ranges allowed to reach the public EKS endpoint (count; EKS sources only)")
+def _public_cidrs(snap: Snapshot) -> MetricValue:
+    missing = _eks_source(snap)
+    if missing is not None:
+        return missing
+    assert snap.cloud is not None
+    cidrs = snap.cloud.public_access_cidrs
+    if snap.cloud.endpoint_public is None and not cidrs:
+        return unknown(snap, "cloud.endpoint", missing="endpoint access not measured")
+    return MetricValue(float(len(cidrs)), detail=", ".join(cidrs[:3]) + (" ..." if len(cidrs) > 3 else ""))

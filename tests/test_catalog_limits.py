@@ -671,3 +671,106 @@ def test_plan_inputs_on_another_source_are_to_decide_not_open_risk() -> None:
     applicable = [f for f in ev.findings if f.limit_kind != "not-applicable"]
     assert counted <= len(applicable) - 4  # left out of coverage and clearance
     assert "fargate" not in ev.recommendation.lower()
+
+
+def _etcd_members(errors: list[str]):
+    from evaluator.inventory import EtcdInventory, EtcdMember
+
+    member = EtcdMember(name="etcd-0", id="1", version="3.5.21", errors=errors)
+    return _snap(etcd=EtcdInventory(db_size_bytes=2 * GIB, source="etcd", members=[member]))
+
+
+DEPTH = [
+    # (snapshot, constraint, target, plan, status, limit, sentence)
+    (
+        _snap(control_plane=ControlPlaneInventory(etcd_flags={"quota-backend-bytes": str(12 * GIB)})),
+        "etcd_quota_setting",
+        "self-hosted",
+        None,
+        "watch",
+        8 * GIB,
+        "etcd warns at startup if the configured value",
+    ),
+    (
+        _etcd_members(["memberID:1 alarm:NOSPACE"]),
+        "etcd_nospace_alarm",
+        "self-hosted",
+        None,
+        "blocker",
+        0,
+        "NOSPACE alarm and stops accepting writes",
+    ),
+    (_etcd_members([]), "etcd_nospace_alarm", "self-hosted", None, "ok", 0, "NOSPACE"),
+    (
+        _etcd_snap(10 * GIB),
+        "eks_provisioned_tier_exit",
+        "eks",
+        {"control_plane": "provisioned-2xl"},
+        "watch",
+        8e9,
+        "you cannot exit this tier until you lower the database utilization to less than 8 GB",
+    ),
+    (
+        _snap(services=ServiceInventory(count=70000)),
+        "eks_default_service_range",
+        "eks",
+        None,
+        "blocker",
+        65536,
+        "10.100.0.0/16 or 172.20.0.0/16",
+    ),
+    (
+        _snap(services=ServiceInventory(count=3500), networking=NetworkingInventory(cni="cilium")),
+        "cilium_service_lb_services",
+        "self-hosted",
+        None,
+        "at-risk",
+        3000,
+        "Max ~3k clusterIP/nodePort Services",
+    ),
+    (
+        _snap(networking=NetworkingInventory(kube_proxy_mode="nftables", cni="aws-vpc-cni", cni_version="v1.19.2")),
+        "nftables_with_old_vpc_cni",
+        "eks",
+        None,
+        "at-risk",
+        0,
+        "compatible with nftables mode starting with version v1.23.0",
+    ),
+    (
+        _snap(nodes=NodeInventory(count=70000)),
+        "nodes_absolute_ceiling",
+        "gke",
+        None,
+        "blocker",
+        65000,
+        "GKE supports large clusters up to 65,000 nodes",
+    ),
+    (
+        _snap(nodes=NodeInventory(count=70000)),
+        "nodes_absolute_ceiling",
+        "eks",
+        None,
+        "watch",
+        100000,
+        "up to 100,000 nodes in a single cluster if you are selected for onboarding",
+    ),
+]
+
+
+@pytest.mark.parametrize(("snap", "constraint", "target", "plan", "status", "limit", "sentence"), DEPTH)
+def test_more_catalog_depth(
+    snap: Any, constraint: str, target: str, plan: dict[str, str] | None, status: str, limit: float, sentence: str
+) -> None:
+    f = _finding(snap, constraint, target, plan)
+    assert f.status == status, f.message
+    assert f.limit == limit
+    assert sentence in _note(constraint, target, plan).replace('"', "")
+
+
+def test_catalog_has_at_least_70_sourced_constraints() -> None:
+    catalog = load_catalog()
+    assert len(catalog.constraints) >= 70
+    for c in catalog.constraints:
+        for limit in [*c.limits.values(), *(x for xs in c.plan_limits.values() for x in xs)]:
+            assert limit.source.startswith("https://") and limit.verified, c.id

@@ -337,3 +337,61 @@ def _public_cidrs(snap: Snapshot) -> MetricValue:
     if snap.cloud.endpoint_public is None and not cidrs:
         return unknown(snap, "cloud.endpoint", missing="endpoint access not measured")
     return MetricValue(float(len(cidrs)), detail=", ".join(cidrs[:3]) + (" ..." if len(cidrs) > 3 else ""))
+
+
+# ---------------------------------------------------------------- more etcd, Services and nodes
+
+
+@metric("etcd.quota_bytes", "the etcd --quota-backend-bytes the cluster runs with (bytes; etcd's default 2 GiB)")
+def _etcd_quota_bytes(snap: Snapshot) -> MetricValue:
+    from .metrics import _etcd_quota
+
+    quota, basis = _etcd_quota(snap)
+    if quota is None:
+        return unknown(snap, "etcd.quota_backend_bytes", "controlplane.etcd", missing="etcd quota not measured")
+    return MetricValue(quota, detail=basis)
+
+
+@metric("etcd.nospace_alarm", "1 when an etcd member reports an active NOSPACE alarm, else 0")
+def _etcd_nospace(snap: Snapshot) -> MetricValue:
+    members = snap.etcd.members
+    if not members or all(m.version is None and not m.errors for m in members):
+        return unknown(snap, "etcd", missing="etcd member status not read (direct etcd access needed)")
+    alarmed = [m.name for m in members if any("NOSPACE" in e.upper() for e in m.errors)]
+    return MetricValue(1.0 if alarmed else 0.0, detail=f"alarm on {', '.join(alarmed)}" if alarmed else "no alarm")
+
+
+@metric("services.clusterip_count", "Services that take a ClusterIP (count; ExternalName excluded)")
+def _clusterip_services(snap: Snapshot) -> MetricValue:
+    count = snap.services.count
+    if count is None:
+        return unknown(snap, "services", missing="Services not counted")
+    external = snap.services.by_type.get("ExternalName", 0)
+    return MetricValue(float(count - external), detail="headless Services cannot be told apart and are included")
+
+
+@metric("services.count_cilium", "Services while the CNI is Cilium (count; 0 with another CNI)")
+def _services_cilium(snap: Snapshot) -> MetricValue:
+    cni = snap.networking.cni
+    if cni is None:
+        return unknown(snap, "networking.cni", "cni", missing="CNI not identified")
+    if "cilium" not in cni.lower():
+        return MetricValue(0.0, detail=f"CNI: {cni}")
+    return known(snap, snap.services.count, "services")
+
+
+@metric(
+    "networking.nftables_with_old_vpc_cni", "1 when kube-proxy runs nftables with an Amazon VPC CNI older than v1.23.0"
+)
+def _nftables_vpc_cni(snap: Snapshot) -> MetricValue:
+    from .metrics import parse_minor
+
+    mode, cni = snap.networking.kube_proxy_mode, snap.networking.cni
+    if mode is None or cni is None:
+        return unknown(snap, "networking", missing="kube-proxy mode or CNI not measured")
+    if mode.lower() != "nftables" or cni != "aws-vpc-cni":
+        return MetricValue(0.0, detail=f"kube-proxy {mode}, CNI {cni}")
+    version = parse_minor(snap.networking.cni_version)
+    if version is None:
+        return unknown(snap, "networking.cni_version", missing="VPC CNI version not measured")
+    return MetricValue(1.0 if version < (1, 23) else 0.0, detail=f"VPC CNI {snap.networking.cni_version}")

@@ -206,7 +206,8 @@ def junit_xml(context: ReportContext, *, fail_on: str = DEFAULT_FAIL_ON) -> str:
                     el.text = text
                 elif f.status == UNKNOWN:
                     n_skip += 1
-                    ET.SubElement(case, "skipped", message=f"not measured: {f.message}")
+                    why = "not published" if f.limit_kind == "not-published" else "not measured"
+                    ET.SubElement(case, "skipped", message=f"{why}: {f.message}")
                 else:
                     ET.SubElement(case, "system-out").text = text
             suite.set("tests", str(len(cases)))

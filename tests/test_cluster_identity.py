@@ -130,3 +130,21 @@ def test_cloud_and_kube_views_of_one_eks_cluster_are_one_history() -> None:
     histories = group_history([cloud, merged])
     assert len(histories) == 1 and len(histories[0].snapshots) == 2
     assert merge_snapshots(cloud, merged).cluster.id == "9f0c-uid"
+
+
+def test_score_cli_prints_the_name_clash(two_sims, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from evaluator.cli import cli
+    from evaluator.inventory import save_snapshot
+
+    paths = []
+    for i, snap in enumerate(two_sims):
+        paths.append(str(save_snapshot(snap, tmp_path / f"sim-{i}.json")))
+    result = CliRunner().invoke(cli, ["score", *paths, "--target", "eks", "--format", "json"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "warning: sim: 2 clusters share this name; kept apart by cluster id" in result.stderr
+    import json
+
+    doc = json.loads(result.stdout)
+    assert len(doc["clusters"]) == 2 and doc["forecasts"] == []

@@ -451,3 +451,18 @@ def test_focus_comes_from_the_policy() -> None:
 
     ev = evaluate([make_snapshot()], load_catalog(), policy=Policy(focus=["eks", "gke"]), now=NOW)
     assert ev.focus == ["eks", "gke"] and "Autopilot" not in ev.recommendation
+
+
+def test_act_first_leads_with_the_focus_targets() -> None:
+    from evaluator.catalog.loader import load_catalog
+    from evaluator.reporting.context import build_report_context
+
+    snap = replace(make_snapshot(objects={"pods": 45000}), collected_at="2026-11-30T00:00:00Z")
+    cat = load_catalog()
+    everyone = evaluate([snap], cat, now=NOW)
+    asked = evaluate([snap], cat, policy=Policy(focus=["eks", "gke"]), now=NOW)
+    first_all = build_report_context(everyone, [snap], cat).attention[0]
+    first_asked = build_report_context(asked, [snap], cat).attention[0]
+    # By default the Autopilot blocker (45,000 pods over 12,000) leads; asked about EKS and GKE only, it does not.
+    assert any(t["target"] == "gke-autopilot" and t["status"] == "blocker" for t in first_all["targets"])
+    assert any(t["target"] in ("eks", "gke") and t["status"] in ("at-risk", "blocker") for t in first_asked["targets"])

@@ -67,6 +67,8 @@ def command(
     pol = load_policy(policy, catalog) if policy else None
     assumptions = load_cost_assumptions(costs)
     evaluation = evaluate(loaded, catalog, list(targets) or None, policy=pol, costs=assumptions)
+    for warning in evaluation.warnings:  # e.g. two clusters share a name: said, never merged silently
+        click.echo(f"warning: {warning}", err=True)
 
     if fmt == "json":
         text = json.dumps(evaluation_document(evaluation), indent=2) + "\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,32 @@ def test_empty_file_is_empty_policy(tmp_path: Path) -> None:
     policy = load_policy(_write(tmp_path, ""))
     catalog = small_catalog()
     assert policy.apply(catalog) is catalog
+
+
+@pytest.mark.parametrize(
+    ("plans", "message"),
+    [
+        ({"eks": {"compute": "fargate-only"}}, "plans.eks.compute: expected one of managed-node-groups, karpenter"),
+        ({"gke": {"cni": "calico"}}, "plans.gke.cni: gke has no plan setting 'cni'"),
+        ({"aks": {"x": "y"}}, "plans.aks: unknown target 'aks'"),
+    ],
+)
+def test_plan_errors_name_the_field(plans: dict, message: str) -> None:
+    from evaluator.scoring.policy import policy_from_data
+
+    with pytest.raises(CatalogError, match=re.escape(message)):
+        policy_from_data({"plans": plans}, where="policy.yaml")
+
+
+def test_plans_default_and_override() -> None:
+    from evaluator.scoring.policy import policy_from_data
+
+    pol = policy_from_data({"plans": {"eks": {"compute": "auto-mode"}}, "focus": ["eks"]}, where="p.yaml")
+    plans = pol.target_plans()
+    assert plans["eks"] == {
+        "compute": "auto-mode",
+        "load_balancers": "aws-load-balancer-controller",
+        "control_plane": "standard",
+    }
+    assert plans["gke"]["dataplane"] == "v2" and plans["gke"]["channel"] == "regular"
+    assert pol.focus == ["eks"]

@@ -12,8 +12,9 @@ Why these defaults:
 * EKS ``load_balancers: aws-load-balancer-controller`` -- without it Kubernetes uses the legacy cloud provider,
   which creates Classic Load Balancers (quota 20 per Region instead of 50 NLBs).
 * EKS ``control_plane: standard`` -- Provisioned Control Plane tiers (XL/2XL/4XL) are opt-in and priced extra.
-* GKE ``dataplane: v2`` -- Dataplane V2 is what Autopilot always runs and the dataplane Google's newer limits
-  (260,000 Service endpoints) are written for; set ``legacy`` for a Calico/iptables Standard cluster.
+* GKE ``dataplane: v2`` -- Dataplane V2 is on by default for new Autopilot clusters and offered on Standard
+  (limits.md 4.5), and GKE publishes its limits for it (260,000 Service endpoints, 7,500 nodes, 200,000 pods);
+  set ``legacy`` for a Standard cluster on the Calico/iptables dataplane.
 * GKE ``channel: regular`` -- the default release channel. Extended support exists only on ``extended``.
 * GKE ``ingress: neg`` -- container-native (NEG) Ingress, the default since GKE 1.17; ``instance-group``
   limits a zone to 1,000 nodes.

@@ -667,10 +667,12 @@ def test_plan_inputs_on_another_source_are_to_decide_not_open_risk() -> None:
     fit = ev.fits[0]
     counted = fit.applicable
     plan_inputs = [f for f in ev.findings if "plan-input" in load_catalog().get(f.constraint).tags]
-    assert all(f.status == "unknown" for f in plan_inputs) and len(plan_inputs) == 4
+    # Fargate profiles, selectors, label pairs, public endpoint CIDRs, subnet free IPs (advised and required)
+    assert all(f.status == "unknown" for f in plan_inputs) and len(plan_inputs) == 6
     applicable = [f for f in ev.findings if f.limit_kind != "not-applicable"]
-    assert counted <= len(applicable) - 4  # left out of coverage and clearance
-    assert "fargate" not in ev.recommendation.lower()
+    version_wide = [f for f in applicable if "version-wide" in load_catalog().get(f.constraint).tags]
+    assert counted == len(applicable) - 6 - len(version_wide)  # left out of coverage and clearance
+    assert "fargate" not in ev.recommendation.lower() and "subnet" not in ev.recommendation.lower()
 
 
 def _etcd_members(errors: list[str]):

@@ -43,7 +43,6 @@ from ..merge import short_name
 from .cost import CostAssumptions, break_even, estimate_fleet, load_cost_assumptions
 from .forecast import forecast_history
 from .judge import format_percent, format_value, judge, measure, target_label, vendor_name
-from .metrics_targets import PLAN_INPUT_REASON
 from .policy import Policy
 
 EVALUATION_SCHEMA = "k8seval/evaluation/v1"
@@ -245,7 +244,11 @@ _VERDICT_ORDER = {"fits": 0, "fits with work": 1, "does not fit today": 2}
 
 
 def recommendation(
-    fits: Sequence[TargetFit], actions: Sequence[MigrationAction], focus: Sequence[str], findings: Sequence[Finding]
+    fits: Sequence[TargetFit],
+    actions: Sequence[MigrationAction],
+    focus: Sequence[str],
+    findings: Sequence[Finding],
+    plan_inputs: frozenset[str] = frozenset(),
 ) -> str:
     """The decision in a few sentences: which target fits best now and why, what the others need first, which
     version work every target needs, and what is unknown and must be asked."""
@@ -298,7 +301,7 @@ def recommendation(
                 if f.status == UNKNOWN
                 and vendor_name(f.target) == vendor
                 and f.constraint not in version_ids
-                and PLAN_INPUT_REASON not in f.message
+                and f.constraint not in plan_inputs
             )
         )
         if not titles:
@@ -554,7 +557,7 @@ def evaluate(
         cost_assumptions=assumptions.to_dict(),
         break_even=break_even(latest, assumptions, at=generated_at, estimates=estimates),
         actions=actions,
-        recommendation=recommendation(fits, actions, focus, findings),
+        recommendation=recommendation(fits, actions, focus, findings, plan_inputs),
         plans={t: plans[t] for t in chosen},
         focus=focus,
         warnings=list(dict.fromkeys(warnings)),

@@ -162,6 +162,8 @@ def judge(
         reason = metric.reason or "not measured"
         if limit.kind == "not-published":
             where = f"{vendor_name(target)} publishes no limit"
+        elif limit.value is not None and constraint.unit == "flag" and limit.value <= 0:
+            where = f"{label} allows none"
         elif limit.value is not None:
             lim_text = format_value(limit.value, constraint.unit)
             where = f"against {target_owner(target)} {lim_text} {_kind_words(limit, constraint.check)}"

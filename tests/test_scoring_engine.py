@@ -197,8 +197,8 @@ def test_format_value(value: float | None, unit: str, text: str) -> None:
         ({}, 100, "A", "fits"),
         ({"ok": 40}, 100, "A", "fits"),
         ({"ok": 39, "watch": 1}, 99.9, "A", "fits"),  # clearance 1 - 0.2/40, in the fits band 80-100
-        ({"ok": 38, "unknown": 2}, 99, "A", "fits"),  # an unknown earns nothing: clearance 38/40
-        ({"ok": 37, "unknown": 3}, 77.7, "C", "fits with work"),  # more than 2 unknown: the 50-79.9 band
+        ({"ok": 38, "unknown": 2}, 99.5, "A", "fits"),  # an unknown costs as much as an at-risk finding
+        ({"ok": 37, "unknown": 3}, 78.8, "C", "fits with work"),  # more than 2 unknown: the 50-79.9 band
         ({"ok": 30, "watch": 10}, 99, "A", "fits"),
         ({"ok": 39, "at-risk": 1}, 79.5, "C", "fits with work"),
         ({"ok": 20, "at-risk": 20}, 72.4, "C", "fits with work"),  # clearance 0.75
@@ -373,7 +373,7 @@ def test_a_vendor_that_publishes_less_does_not_score_better() -> None:
     eks = _fit_of([("a", "ok", "hard"), ("b", "ok", "hard"), ("c", "watch", "quota")])
     gke = _fit_of([("a", "ok", "hard"), ("b", "ok", "hard"), ("c", "unknown", "not-published")])
     assert eks.verdict == gke.verdict == "fits"
-    assert gke.score < eks.score  # an unknown earns nothing; a watch earns most of its share
+    assert gke.score < eks.score  # an unknown costs as much as an at-risk finding, more than a watch
     assert gke.coverage is not None and gke.coverage < eks.coverage == 1
 
 

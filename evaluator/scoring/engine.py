@@ -13,9 +13,9 @@ control-plane version's support), which concern every target alike and become on
 * verdict: "does not fit today" when any finding is a blocker; "fits with work" when any is at-risk, any
   ``core`` constraint is unknown, or more than :data:`UNKNOWN_TOLERANCE` are unknown; else "fits".
 * coverage = known / applicable: the share of the limits that could be checked.
-* clearance = (1.0 x ok + 0.8 x watch + 0.5 x at-risk) / applicable: the share of the applicable catalog the
-  cluster is *known* to clear. An unknown earns nothing (open risk, not a near-pass), so a vendor that
-  publishes less cannot score better for it.
+* clearance = 1 - (1.0 x blockers + 0.5 x at-risk + 0.2 x watch + 0.5 x unknown) / applicable. An unknown
+  costs as much as an at-risk finding (open risk, not a near-pass), so a vendor that publishes less cannot
+  score better than one whose published limit the cluster is at risk on.
 * score = the clearance placed in the verdict's band, so score, grade and verdict never disagree and
   clusters with the same verdict still rank: "fits" 80-100, "fits with work" 50-79.9, "does not fit
   today" 0-49.9 (score = low + (high - low) x clearance).
@@ -49,7 +49,7 @@ EVALUATION_SCHEMA = "k8seval/evaluation/v1"
 
 # Fit score: the weight of each status (a blocker counts as a whole finding lost), the score band of each verdict,
 # and the grade floors.
-WEIGHTS = {"blocker": 1.0, "at-risk": 0.5, "watch": 0.2, UNKNOWN: 1.0}
+WEIGHTS = {"blocker": 1.0, "at-risk": 0.5, "watch": 0.2, UNKNOWN: 0.5}
 VERSION_WIDE = "version-wide"  # tag of constraints that concern every target alike
 CORE = "core"  # tag of constraints whose unknown keeps a verdict from "fits"
 PLAN_INPUT = "plan-input"  # tag of constraints on a quantity decided when the target is built (Fargate profiles)

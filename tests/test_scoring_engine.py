@@ -442,7 +442,7 @@ def test_recommendation_names_best_fit_what_first_and_what_to_ask() -> None:
     ev = evaluate([snap], load_catalog(), now=NOW)
     text = ev.recommendation
     assert "fits best now" in text and "% of its limits checked" in text
-    assert "Unknown, ask Google" in text and "etcd database size" in text
+    assert "Not published, ask Google" in text and "etcd database size" in text
     assert ev.recommendation.count("fits best now") == 1
 
 

@@ -293,15 +293,19 @@ def recommendation(
     if urgent:
         sentences.append(f"Whatever the choice, upgrade first: {_join(urgent)} (one action for every target).")
     core_titles = {x for f in fits for x in f.open_core}
+    open_findings = [
+        f
+        for f in findings
+        if f.status == UNKNOWN and f.target in shown and f.constraint not in version_ids | plan_inputs
+    ]
+    # What a vendor does not publish is asked of the vendor; what was not measured is measured, not asked.
+    unmeasured = list(dict.fromkeys(f.title for f in open_findings if f.limit_kind != "not-published"))
+    if unmeasured:
+        sentences.append(f"Not measured yet (collect it before deciding): {_join(unmeasured, 4)}.")
     for vendor in dict.fromkeys(vendor_name(t) for t in shown if t != "self-hosted"):
         titles = list(
             dict.fromkeys(
-                f.title
-                for f in findings
-                if f.status == UNKNOWN
-                and vendor_name(f.target) == vendor
-                and f.constraint not in version_ids
-                and f.constraint not in plan_inputs
+                f.title for f in open_findings if vendor_name(f.target) == vendor and f.limit_kind == "not-published"
             )
         )
         if not titles:
@@ -310,9 +314,9 @@ def recommendation(
         rest = len(titles) - len(core)
         if core:
             more = f", and {rest} more limit{'s' if rest != 1 else ''}" if rest else ""
-            sentences.append(f"Unknown, ask {vendor}: {_join(core, 6)} (core){more}.")
+            sentences.append(f"Not published, ask {vendor}: {_join(core, 6)} (core){more}.")
         else:
-            sentences.append(f"Unknown, ask {vendor}: {_join(titles)}.")
+            sentences.append(f"Not published, ask {vendor}: {_join(titles)}.")
     return " ".join(sentences)
 
 

@@ -249,6 +249,7 @@ def recommendation(
     focus: Sequence[str],
     findings: Sequence[Finding],
     plan_inputs: frozenset[str] = frozenset(),
+    version_wide: frozenset[str] = frozenset(),
 ) -> str:
     """The decision in a few sentences: which target fits best now and why, what the others need first, which
     version work every target needs, and what is unknown and must be asked."""
@@ -296,7 +297,7 @@ def recommendation(
     open_findings = [
         f
         for f in findings
-        if f.status == UNKNOWN and f.target in shown and f.constraint not in version_ids | plan_inputs
+        if f.status == UNKNOWN and f.target in shown and f.constraint not in version_ids | plan_inputs | version_wide
     ]
     # What a vendor does not publish is asked of the vendor; what was not measured is measured, not asked.
     unmeasured = list(dict.fromkeys(f.title for f in open_findings if f.limit_kind != "not-published"))
@@ -561,7 +562,7 @@ def evaluate(
         cost_assumptions=assumptions.to_dict(),
         break_even=break_even(latest, assumptions, at=generated_at, estimates=estimates),
         actions=actions,
-        recommendation=recommendation(fits, actions, focus, findings, plan_inputs),
+        recommendation=recommendation(fits, actions, focus, findings, plan_inputs, version_wide),
         plans={t: plans[t] for t in chosen},
         focus=focus,
         warnings=list(dict.fromkeys(warnings)),

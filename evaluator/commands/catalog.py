@@ -51,6 +51,8 @@ def _constraint_data(c: Constraint) -> dict[str, object]:
         "description": c.description,
         "remediation": c.remediation,
         "limits": {t: c.limits[t].to_dict() for t in TARGETS},
+        # Limits that apply only under some target plans (each with its applies_when).
+        "plan_limits": {t: [lim.to_dict() for lim in limits] for t, limits in c.plan_limits.items()},
     }
 
 
@@ -88,6 +90,7 @@ def list_command(category: str | None, target: str | None, fmt: str) -> None:
         for c in rows:
             item = _constraint_data(c)
             item["limits"] = {t: c.limits[t].to_dict() for t in targets}
+            item["plan_limits"] = {t: v for t, v in item["plan_limits"].items() if t in targets}
             data.append(item)
         click.echo(json.dumps({"version": catalog.version, "constraints": data}, indent=2))
         return

@@ -44,7 +44,7 @@ from ..errors import InputError
 from ..findings import STATUSES, TARGETS, UNKNOWN, Evaluation, Finding, TargetFit, status_rank
 from ..inventory import Snapshot, parse_time, utc_now
 from ..units import GIB, MIB, format_count
-from .cost import CostAssumptions, break_even, estimate_fleet, load_cost_assumptions
+from .cost import CostAssumptions, break_even, cost_analysis, estimate_fleet, load_cost_assumptions
 from .metrics import METRICS, MetricValue
 from .policy import Policy
 
@@ -498,6 +498,9 @@ def evaluate(
         costs=[e for e in estimates if e.target in chosen],
         cost_assumptions=assumptions.to_dict(),
         break_even=break_even(latest, assumptions, at=generated_at, estimates=estimates),
+        cost_analysis=cost_analysis(
+            latest, assumptions, chosen, at=generated_at, estimates=[e for e in estimates if e.target in chosen]
+        ),
     )
 
 

@@ -367,7 +367,6 @@ def make_evaluation(big: str = "prod-eu-1", small: str = "dev-1") -> Evaluation:
             "gke-autopilot": {"monthly": 2646.0, "yearly": 31752.0, "complete": False},
         },
         "cheapest": "eks",
-        "provisional": False,
         "decision": "EKS is the cheapest complete option on these assumptions, $130.58/month below the next",
         "sensitivity_pct": 25,
         "sensitivity": [

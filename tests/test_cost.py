@@ -178,6 +178,7 @@ def test_autopilot_is_a_gap_without_pod_requests() -> None:
 def test_traffic_lines_are_assumptions_and_gaps_where_the_table_has_no_price(tmp_path: Path) -> None:
     data = _us()
     data["support"] = {"aws": "none", "gcp": "none"}
+    data["traffic"] = {"nat_gateways": 3, "nat_processed_gb": 500, "inter_zone_gb": 0, "internet_egress_gb": 2000}
     table = yaml.safe_load((TABLES / "aws-us-east-1.yaml").read_text(encoding="utf-8"))
     table["items"]["nat_gateway_hour"] = {
         "value": 0.045,
@@ -195,6 +196,11 @@ def test_traffic_lines_are_assumptions_and_gaps_where_the_table_has_no_price(tmp
     assert lines["NAT gateways"].monthly_usd == pytest.approx(3 * 730 * 0.045)
     assert "assumption" in lines["NAT gateways"].basis
     assert lines["internet egress"].monthly_usd is None and "internet_egress_gb" in lines["internet egress"].gap
+    assert "inter-zone traffic" not in lines  # a zero volume is no line
+    # the shipped defaults give no volumes: no traffic line, and a note that says so
+    default = estimate_costs(_bank_snapshot(), ["eks"], load_cost_assumptions(None))[0]
+    assert not [line for line in default.lines if line.category == "traffic"]
+    assert any("Traffic (NAT, inter-zone, internet egress) is not included" in n for n in default.notes)
 
 
 def test_support_tiers_match_the_published_example() -> None:
@@ -290,7 +296,7 @@ def test_sensitivity_ranks_the_input_that_moves_the_answer() -> None:
     )
     result = cost_analysis([("p", snap)], a, ["self-hosted", "eks"], at="2026-05-01T00:00:00Z")
     totals = result["totals"]
-    assert result["cheapest"] == "eks" and not result["provisional"]
+    assert result["cheapest"] == "eks"
     assert totals["eks"]["yearly"] == pytest.approx(totals["eks"]["monthly"] * 12, abs=0.05)
     by_input = {r["input"]: r for r in result["sensitivity"]}
     people = by_input["people.fte.self-hosted"]
@@ -305,11 +311,15 @@ def test_sensitivity_ranks_the_input_that_moves_the_answer() -> None:
     assert any(r["key"] == "compute.m5.4xlarge" and r["region"] == "us-east-1" for r in result["prices"])
 
 
-def test_provisional_answer_when_every_option_has_a_gap() -> None:
-    a = load_cost_assumptions(None)
+def test_no_cheapest_option_and_no_break_even_when_every_option_has_a_gap() -> None:
+    a = load_cost_assumptions(None)  # London: no verified EC2 price, and GCP load balancers unpriced
     result = cost_analysis([("p", _bank_snapshot())], a, ALL)
-    assert result["provisional"] and result["decision"].startswith("Provisional:")
+    assert result["cheapest"] is None and result["decision"].startswith("No option can be called cheapest yet")
     assert result["regions"] == {"aws": "eu-west-2", "gcp": "europe-west2"}
+    assert all(not r["flips"] for r in result["sensitivity"])
+    be = break_even([("p", _bank_snapshot())], a)
+    assert be["gke"]["fleet_fte"] is None and be["gke"]["cheaper"] == "unknown"
+    assert be["gke"]["message"].startswith("Not computed")
 
 
 def test_evaluation_carries_costs_analysis_and_assumptions() -> None:

@@ -812,7 +812,6 @@ def _costs(evaluation: Evaluation, targets: Sequence[str]) -> dict[str, Any]:
         "present": True,
         "totals": totals,
         "cheapest": cheapest_row,
-        "provisional": bool(analysis.get("provisional")),
         "rows": [
             {
                 "cluster": cluster,

@@ -781,6 +781,9 @@ def _load_balancers(b: _Builder, snapshot: Snapshot) -> None:
 def _traffic(b: _Builder) -> None:
     t, h = b.a.traffic, b.a.hours_per_month
     kv, kp = b.k("traffic.volumes"), b.k("prices.traffic")
+    if not (t.nat_gateways or t.nat_processed_gb or t.inter_zone_gb or t.internet_egress_gb):
+        b.notes.append("Traffic (NAT, inter-zone, internet egress) is not included: the cost file gives no volumes")
+        return
     rows = (
         (
             "NAT gateways",
@@ -996,7 +999,12 @@ def break_even(
                 "on these assumptions"
             )
         if not complete:
-            message += " (incomplete: some prices are missing, see the gaps in the cost table)"
+            fleet = None
+            cheaper = "unknown"
+            message = (
+                f"Not computed: self-hosting or {_label(target)} has lines without a price (see the gaps in the "
+                "cost table), so the engineer-time threshold would compare unlike totals"
+            )
         result[target] = {
             "fte_per_cluster": per_cluster,
             "fleet_fte": fleet,
@@ -1047,11 +1055,6 @@ def cheapest(totals: Mapping[str, Mapping[str, Any]]) -> str | None:
     return min(complete)[1] if complete else None
 
 
-def _pick(totals: Mapping[str, Mapping[str, Any]]) -> str | None:
-    """The cheapest complete target, else the lowest on priced lines (a provisional answer)."""
-    return cheapest(totals) or (min((v["monthly"], t) for t, v in totals.items())[1] if totals else None)
-
-
 def cost_analysis(
     clusters: Sequence[tuple[str, Snapshot]],
     assumptions: CostAssumptions,
@@ -1082,10 +1085,6 @@ def cost_analysis(
         return (min(others) - totals[winner]["monthly"]) if others else None
 
     base_margin = margin(base, best)
-    provisional = False
-    if best is None and base:
-        best, provisional = min((v["monthly"], t) for t, v in base.items())[1], True
-        base_margin = margin({t: {**v, "complete": True} for t, v in base.items()}, best)
     pct = a.sensitivity_pct
     rows: list[dict[str, Any]] = []
     providers = {PROVIDER_OF.get(t) for t in targets}
@@ -1099,10 +1098,10 @@ def cost_analysis(
         flips: list[str] = []
         for side, factor in (("low", 1 - pct / 100), ("high", 1 + pct / 100)):
             run = _totals(estimate_fleet(clusters, targets, a, at=at, scale={key: factor}), targets)
-            winner = _pick(run)
+            winner = cheapest(run)
             row[side] = {t: round(v["monthly"], 2) for t, v in run.items()}
             row[f"cheapest_{side}"] = winner
-            if winner != best and winner is not None:
+            if best is not None and winner != best and winner is not None:
                 flips.append(f"{'-' if side == 'low' else '+'}{pct:g} %: {_label(winner)}")
             moved = max(abs(run[t]["monthly"] - base[t]["monthly"]) for t in run) if run else 0.0
             swing = max(swing, moved)
@@ -1112,12 +1111,10 @@ def cost_analysis(
     rows.sort(key=lambda r: (-len(r["flips"]), -r["swing_monthly"], r["input"]))
     top = rows[0] if rows and rows[0]["swing_monthly"] > 0 else None
     if best is None:
-        decision = "No option to compare"
-    elif provisional:
         decision = (
-            f"Provisional: {_label(best)} is the lowest on the lines that have prices, but every option has missing "
-            "prices (" + ", ".join(_label(t) for t in incomplete) + "); refresh the price tables for the regions used "
-            "before deciding"
+            "No option can be called cheapest yet: every option has lines without a verified price ("
+            + ", ".join(_label(t) for t in incomplete)
+            + "); refresh the price tables for the regions used (k8seval prices refresh) and compare again"
         )
     else:
         decision = f"{_label(best)} is the cheapest complete option on these assumptions"
@@ -1137,7 +1134,6 @@ def cost_analysis(
             for t, v in base.items()
         },
         "cheapest": best,
-        "provisional": provisional,
         "decision": decision,
         "sensitivity_pct": pct,
         "sensitivity": rows,

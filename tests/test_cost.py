@@ -436,6 +436,14 @@ def test_unknown_calendar_falls_back_to_the_catalog_version_metric() -> None:
     assert any("catalog version table" in n for n in est.notes)
 
 
+def test_an_older_cost_file_with_region_prices_in_that_aws_region() -> None:
+    data = _data()
+    data.pop("regions")
+    data["region"] = "us-east-1"
+    a = cost_assumptions_from_data(data, where="old.yaml")
+    assert a.tables["aws"].region == "us-east-1" and a.tables["gcp"].region == "europe-west2"
+
+
 def test_an_eks_snapshot_gets_no_self_hosted_control_plane_count() -> None:
     a = cost_assumptions_from_data(_simple(_us()), where="c")
     eks_snap = make_snapshot(

@@ -196,6 +196,7 @@ class CostAssumptions:
     currency: str = "USD"
     hours_per_month: float = 730.0
     regions: Regions = field(default_factory=Regions)
+    region: str | None = None  # older files: the AWS price region (regions.aws wins when both are given)
     price_tables: list[str] = field(default_factory=list)  # more tables, paths relative to the cost file
     instance_specs: dict[str, InstanceSpec] = field(default_factory=dict)
     equivalents: dict[str, dict[str, str]] = field(default_factory=dict)  # provider -> {measured type: machine}
@@ -290,6 +291,8 @@ def cost_assumptions_from_data(
         _strict(CostAssumptions, data, where, "")
         data = {**data, "source_file": where}
     a = from_data(CostAssumptions, data, where=where)
+    if a.region and not (isinstance(data, dict) and isinstance(data.get("regions"), dict) and "aws" in data["regions"]):
+        a = dataclasses.replace(a, regions=dataclasses.replace(a.regions, aws=a.region))
     for name in REQUIRED_FEES:
         if name not in a.fees:
             raise CatalogError(f"{where}: fees.{name}: required fee is missing")

@@ -311,7 +311,7 @@ def write_workbook(context: ReportContext, path: str | os.PathLike[str]) -> None
     _sheet(
         wb,
         "Cost sensitivity",
-        ["Input", "Key", "Largest change USD/month", "Cheapest changes"]
+        ["Input", "Key", "Gap to the cheapest moves by USD/month", "Cheapest changes"]
         + [f"{t} -{pct:g} %" for t in evaluation.targets]
         + [f"{t} +{pct:g} %" for t in evaluation.targets],
         sens_rows,

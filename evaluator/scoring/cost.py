@@ -215,6 +215,8 @@ class CostAssumptions:
         """Plain JSON-ready data (the resolved price tables are listed by :func:`price_rows`, not here)."""
         data = to_data(self)
         data.pop("tables", None)
+        if data.get("region") is None:
+            data.pop("region", None)
         data["price_regions"] = {p: f"{t.region} ({t.source_file}, read {t.read})" for p, t in self.tables.items()}
         return data
 
@@ -1070,7 +1072,9 @@ def cost_analysis(
 
     The sensitivity re-estimates the fleet with each input in :data:`SENSITIVITY_INPUTS` at -p % and +p %
     (p = ``sensitivity_pct``) and ranks the inputs first by whether they change the cheapest option (``flips``),
-    then by the largest change they make to any option's monthly total (``swing_monthly``).
+    then by how far they move the monthly gap between the cheapest option and the others (``swing_monthly``; the
+    largest change to any option's total when no option is complete). ``total_move_monthly`` is the largest
+    change to any option's monthly total.
     """
     a = assumptions
     if not clusters:
@@ -1097,7 +1101,7 @@ def cost_analysis(
         if key.startswith("prices.") and key.split(".")[1] in PROVIDERS and key.split(".")[1] not in providers:
             continue
         row: dict[str, Any] = {"input": key, "label": label}
-        swing = 0.0
+        swing = total_move = 0.0
         flips: list[str] = []
         for side, factor in (("low", 1 - pct / 100), ("high", 1 + pct / 100)):
             run = _totals(estimate_fleet(clusters, targets, a, at=at, scale={key: factor}), targets)
@@ -1107,8 +1111,16 @@ def cost_analysis(
             if best is not None and winner != best and winner is not None:
                 flips.append(f"{'-' if side == 'low' else '+'}{pct:g} %: {_label(winner)}")
             moved = max(abs(run[t]["monthly"] - base[t]["monthly"]) for t in run) if run else 0.0
-            swing = max(swing, moved)
-        row["swing_monthly"] = round(swing, 2)
+            total_move = max(total_move, moved)
+            if best is not None:  # how far the gap between the cheapest option and each other complete one moves
+                gaps = [
+                    abs((run[t]["monthly"] - run[best]["monthly"]) - (base[t]["monthly"] - base[best]["monthly"]))
+                    for t in run
+                    if t != best and base[t]["complete"]
+                ]
+                swing = max([swing, *gaps])
+        row["swing_monthly"] = round(swing if best is not None else total_move, 2)
+        row["total_move_monthly"] = round(total_move, 2)
         row["flips"] = flips
         rows.append(row)
     rows.sort(key=lambda r: (-len(r["flips"]), -r["swing_monthly"], r["input"]))
@@ -1128,7 +1140,8 @@ def cost_analysis(
     moves = ""
     if top is not None:
         shift = _money(top["swing_monthly"])
-        moves = f"The answer moves most with the {top['label']} (±{pct:g} % moves a total by {shift}/month"
+        what = "the gap to the cheapest option" if best is not None else "a total"
+        moves = f"The answer moves most with the {top['label']} (±{pct:g} % moves {what} by {shift}/month"
         moves += f"; the cheapest option changes at {', '.join(top['flips'])})" if top["flips"] else ")"
     return {
         "regions": {p: t.region for p, t in a.tables.items()},

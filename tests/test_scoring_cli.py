@@ -136,7 +136,7 @@ def test_table_output(tmp_path: Path) -> None:
     assert "payments: findings per target" in text and "Fit per target" in text
     assert "5.1 GiB / 8 GiB" in text
     assert "etcd database size grows" in text  # the two snapshots form a history
-    assert "Break-even (EKS)" in text and "worker nodes out of scope" in text
+    assert "Break-even (EKS)" in text and "Cost per month (USD; prices aws eu-west-2, gcp europe-west2" in text
 
 
 def test_fail_on_trips_after_writing(tmp_path: Path) -> None:

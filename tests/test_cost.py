@@ -450,3 +450,29 @@ def test_an_eks_snapshot_gets_no_self_hosted_control_plane_count() -> None:
         cluster=ClusterInfo(name="e", platform="eks", version="1.33"), nodes=NodeInventory(control_plane_count=0)
     )
     assert _lines(estimate_costs(eks_snap, ["self-hosted"], a)[0])["control-plane nodes"] == pytest.approx(420.48)
+
+
+def test_sensitivity_arithmetic_matches_a_full_re_estimate(tmp_path: Path) -> None:
+    from evaluator.scoring.cost import SENSITIVITY_INPUTS, _components, _scaled_totals, _totals
+
+    data = _us()
+    data["discounts"] = {"aws_compute_pct": 20, "gcp_compute_pct": 15}
+    data["gke"]["standard_location"] = "zonal"  # the free-tier credit, capped at its value when fees scale up
+    data["traffic"] = {"nat_gateways": 3, "nat_processed_gb": 800, "inter_zone_gb": 0, "internet_egress_gb": 0}
+    table = yaml.safe_load((TABLES / "aws-us-east-1.yaml").read_text(encoding="utf-8"))
+    for key, value in (("nat_gateway_hour", 0.045), ("nat_gateway_gb", 0.045)):
+        unit = "USD/hour" if key.endswith("hour") else "USD/GB"
+        table["items"][key] = {"value": value, "unit": unit, "source": "https://aws.amazon.com/vpc/pricing/"}
+    (tmp_path / "aws.yaml").write_text(yaml.safe_dump(table), encoding="utf-8")
+    data["price_tables"] = [str(tmp_path / "aws.yaml")]
+    a = cost_assumptions_from_data(data, where="c")
+    fleet = [("a", _bank_snapshot()), ("b", make_snapshot("b", version="1.33.2"))]
+    at = "2026-05-01T00:00:00Z"
+    components = _components(fleet, ALL, a, at)
+    for key, _label in SENSITIVITY_INPUTS:
+        for factor in (0.75, 1.0, 1.25):
+            full = _totals(estimate_fleet(fleet, ALL, a, at=at, scale={key: factor}), ALL)
+            fast = _scaled_totals(components, ALL, {key: factor})
+            for target in ALL:
+                assert fast[target]["monthly"] == pytest.approx(full[target]["monthly"], abs=0.2), (key, factor, target)
+                assert fast[target]["complete"] == full[target]["complete"]

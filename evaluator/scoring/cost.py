@@ -495,11 +495,36 @@ class _Builder:
         self.lines: list[CostLine] = []
         self.notes: list[str] = []
         self.mapping: list[dict[str, Any]] = []
+        # For the sensitivity: each priced amount at scale 1 with the inputs that multiply it (and a cap for the
+        # free-tier credit), and the support plan, so a run at other scales is arithmetic instead of a re-estimate.
+        self.parts: list[tuple[float, tuple[str, ...], str, float | None]] = []
+        self.support_plan: tuple[SupportPlan, bool] | None = None
 
     def k(self, name: str) -> float:
         return self.scale.get(name, 1.0)
 
-    def line(self, category: str, item: str, monthly: float, basis: str, price: Price | None = None) -> None:
+    def _scaled(self, names: tuple[str, ...]) -> float:
+        out = 1.0
+        for name in names:
+            out *= self.k(name)
+        return out or 1.0
+
+    def line(
+        self,
+        category: str,
+        item: str,
+        monthly: float,
+        basis: str,
+        price: Price | None = None,
+        *,
+        tags: tuple[str, ...] = (),
+        parts: list[tuple[float, tuple[str, ...]]] | None = None,
+        cap: float | None = None,
+    ) -> None:
+        """Add a priced line; ``tags`` name the inputs that multiply it (``parts`` when it has several terms)."""
+        if category != "support":
+            for amount, names in parts if parts is not None else [(monthly, tags)]:
+                self.parts.append((amount / self._scaled(names), names, category, cap))
         self.lines.append(
             CostLine(
                 item=item,
@@ -613,7 +638,12 @@ def _workers(b: _Builder, snapshot: Snapshot) -> None:
         total += monthly
         label = name if chosen == name else f"{name} as {chosen}"
         b.line(
-            "workers", f"workers: {count:,} x {label}", monthly, f"{count:,} x {_rate(rate)}/h x {h:g} h ({why})", price
+            "workers",
+            f"workers: {count:,} x {label}",
+            monthly,
+            f"{count:,} x {_rate(rate)}/h x {h:g} h ({why})",
+            price,
+            tags=(f"prices.{b.provider}.compute",),
         )
     if discount and total:
         pct = discount * b.k("discounts")
@@ -623,6 +653,7 @@ def _workers(b: _Builder, snapshot: Snapshot) -> None:
             f"{kind} ({pct:g} %)",
             -total * pct / 100,
             f"{pct:g} % of the worker machines (cost file: discounts)",
+            tags=(f"prices.{b.provider}.compute", "discounts"),
         )
 
 
@@ -646,11 +677,13 @@ def _control_plane(b: _Builder, snapshot: Snapshot, on: date, free_tier: bool) -
             if price is None:
                 b.gap("control plane", item, b.missing(instance), f"{count} x {instance}")
                 continue
+            gross = count * price.value * b.k("prices.aws.compute") * h
             rate = price.value * b.k("prices.aws.compute") * (1 - discount)
             basis = f"{count} x {instance} at {_rate(rate)}/h x {h:g} h ({b.where})"
             if discount:
                 basis += f", less the {discount * 100:g} % discount"
-            b.line("control plane", item, count * rate * h, basis, price)
+            terms = [(gross, ("prices.aws.compute",)), (-gross * discount, ("prices.aws.compute", "discounts"))]
+            b.line("control plane", item, count * rate * h, basis, price, parts=terms)
             if price.verified is None:
                 note = (
                     f"The {instance} price ({_rate(price.value)}/h) was not confirmed at {price.source or 'its source'}"
@@ -671,6 +704,7 @@ def _control_plane(b: _Builder, snapshot: Snapshot, on: date, free_tier: bool) -
                 ext.value * k * h,
                 f"{_rate(ext.value * k)}/h x {h:g} h",
                 ext,
+                tags=("fees",),
             )
             b.notes.append(
                 f"{support.detail}: priced at the extended rate; upgrading to a version in standard support "
@@ -685,6 +719,7 @@ def _control_plane(b: _Builder, snapshot: Snapshot, on: date, free_tier: bool) -
                 std.value * k * h,
                 f"{_rate(std.value * k)}/h x {h:g} h",
                 std,
+                tags=("fees",),
             )
             b.notes.append(
                 f"Support phase not known ({support.detail}); priced at the standard rate"
@@ -702,6 +737,7 @@ def _control_plane(b: _Builder, snapshot: Snapshot, on: date, free_tier: bool) -
             monthly_fee,
             f"{_rate(fee.value * b.k('fees'))}/h x {h:g} h",
             fee,
+            tags=("fees",),
         )
         eligible = target == "gke-autopilot" or a.gke.standard_location == "zonal"
         if eligible and free_tier:
@@ -712,6 +748,8 @@ def _control_plane(b: _Builder, snapshot: Snapshot, on: date, free_tier: bool) -
                 -used,
                 f"{_money(credit.value)}/month per billing account, {_money(used)} used by this cluster",
                 credit,
+                parts=[(-monthly_fee, ("fees",))],
+                cap=credit.value,
             )
         elif eligible:
             b.notes.append("The GKE free-tier credit (one per billing account) goes to another cluster")
@@ -747,6 +785,7 @@ def _load_balancers(b: _Builder, snapshot: Snapshot) -> None:
                 n * hour.value * k * h,
                 f"{n:,} LoadBalancer Services x {_rate(hour.value * k)}/h x {h:g} h",
                 hour,
+                tags=("prices.load_balancers",),
             )
         if lb.aws_type in ("nlb", "alb") and units:
             lcu = b.item_price(f"elb_{lb.aws_type}_lcu_hour")
@@ -760,6 +799,7 @@ def _load_balancers(b: _Builder, snapshot: Snapshot) -> None:
                     n * units * lcu.value * k * h,
                     f"{n:,} x {units:g} units/h (assumption) x {_rate(lcu.value * k)} x {h:g} h",
                     lcu,
+                    tags=("prices.load_balancers", "load_balancers.capacity_units"),
                 )
         return
     rule = b.item_price("lb_forwarding_rule_hour")
@@ -767,7 +807,14 @@ def _load_balancers(b: _Builder, snapshot: Snapshot) -> None:
     if rule is None:
         b.gap("load balancers", item, b.missing("lb_forwarding_rule_hour"))
     else:
-        b.line("load balancers", item, n * rule.value * k * h, f"{n:,} x {_rate(rule.value * k)}/h x {h:g} h", rule)
+        b.line(
+            "load balancers",
+            item,
+            n * rule.value * k * h,
+            f"{n:,} x {_rate(rule.value * k)}/h x {h:g} h",
+            rule,
+            tags=("prices.load_balancers",),
+        )
     if lb.gcp_data_gb_per_lb:
         data = b.item_price("lb_data_gb")
         if data is None:
@@ -780,6 +827,7 @@ def _load_balancers(b: _Builder, snapshot: Snapshot) -> None:
                 gb * data.value * k,
                 f"{gb:,.0f} GB (assumption) x {_rate(data.value * k)}/GB",
                 data,
+                tags=("prices.load_balancers",),
             )
 
 
@@ -815,6 +863,7 @@ def _traffic(b: _Builder) -> None:
             quantity * price.value * kp,
             f"{basis} x {_rate(price.value * kp)}/{unit.rstrip('s').split('-')[-1]}",
             price,
+            tags=("prices.traffic",) if key == "nat_gateway_hour" else ("prices.traffic", "traffic.volumes"),
         )
 
 
@@ -840,6 +889,7 @@ def _support(b: _Builder, first: bool) -> None:
     if plan is None:
         b.gap("support", item, f"no published price for the {key} support plan under support_plans in the cost file")
         return
+    b.support_plan = (plan, first)
     charges = sum(line.monthly_usd or 0.0 for line in b.lines if line.category not in ("people", "support"))
     pct = tiered(plan, charges) * b.k("support")
     monthly = max(pct, plan.minimum_usd) if first else pct
@@ -869,6 +919,7 @@ def _people(b: _Builder) -> None:
         fte * annual / 12,
         f"{fte:g} FTE x {_money(annual)}/year / 12 ({why})",
         a.people.loaded_annual_cost,
+        tags=("people.loaded_annual_cost", f"people.fte.{b.target}"),
     )
 
 
@@ -903,13 +954,7 @@ def estimate_costs(
     carries_minimum = free_tier if first is None else first
     out: list[CostEstimate] = []
     for target in targets:
-        b = _Builder(a, target, scale or {})
-        _control_plane(b, snapshot, on, free_tier)
-        _workers(b, snapshot)
-        _load_balancers(b, snapshot)
-        _traffic(b)
-        _support(b, carries_minimum)
-        _people(b)
+        b = _build(snapshot, target, a, on, free_tier, carries_minimum, scale or {})
         gaps = [f"{line.item}: {line.gap}" for line in b.lines if line.gap]
         total = round(sum(line.monthly_usd or 0.0 for line in b.lines), 2)
         if gaps:
@@ -929,6 +974,25 @@ def estimate_costs(
             )
         )
     return out
+
+
+def _build(
+    snapshot: Snapshot,
+    target: str,
+    a: CostAssumptions,
+    on: date,
+    free_tier: bool,
+    first: bool,
+    scale: Mapping[str, float],
+) -> _Builder:
+    b = _Builder(a, target, scale)
+    _control_plane(b, snapshot, on, free_tier)
+    _workers(b, snapshot)
+    _load_balancers(b, snapshot)
+    _traffic(b)
+    _support(b, first)
+    _people(b)
+    return b
 
 
 def estimate_fleet(
@@ -1060,6 +1124,59 @@ def cheapest(totals: Mapping[str, Mapping[str, Any]]) -> str | None:
     return min(complete)[1] if complete else None
 
 
+@dataclass(frozen=True)
+class _Components:
+    """One estimate as arithmetic: its priced parts with the inputs that scale them, its support plan, gaps."""
+
+    target: str
+    parts: list[tuple[float, tuple[str, ...], str, float | None]]
+    support: tuple[SupportPlan, bool] | None
+    complete: bool
+
+
+def _components(
+    clusters: Sequence[tuple[str, Snapshot]], targets: Sequence[str], a: CostAssumptions, at: str | None
+) -> list[_Components]:
+    out: list[_Components] = []
+    for index, (_, snap) in enumerate(clusters):
+        on = parse_time(at or snap.collected_at).date()
+        free = index < a.gke.free_tier_clusters
+        for target in targets:
+            b = _build(snap, target, a, on, free, index == 0, {})
+            complete = not any(line.gap for line in b.lines)
+            out.append(_Components(target, b.parts, b.support_plan, complete))
+    return out
+
+
+def _scaled_totals(
+    components: Sequence[_Components], targets: Sequence[str], scale: Mapping[str, float]
+) -> dict[str, dict[str, Any]]:
+    """Fleet totals per target with inputs scaled, computed from the parts (the same figures a re-estimate gives)."""
+    out: dict[str, dict[str, Any]] = {t: {"monthly": 0.0, "complete": True} for t in targets}
+    for c in components:
+        charges = people = 0.0
+        for amount, names, category, cap in c.parts:
+            value = amount
+            for name in names:
+                value *= scale.get(name, 1.0)
+            if cap is not None:
+                value = max(-cap, value)
+            if category == "people":
+                people += value
+            else:
+                charges += value
+        support = 0.0
+        if c.support is not None:
+            plan, first = c.support
+            support = tiered(plan, charges) * scale.get("support", 1.0)
+            if first:
+                support = max(support, plan.minimum_usd)
+        row = out[c.target]
+        row["monthly"] += charges + people + support
+        row["complete"] = row["complete"] and c.complete
+    return out
+
+
 def cost_analysis(
     clusters: Sequence[tuple[str, Snapshot]],
     assumptions: CostAssumptions,
@@ -1093,6 +1210,7 @@ def cost_analysis(
 
     base_margin = margin(base, best)
     pct = a.sensitivity_pct
+    components = _components(clusters, targets, a, at)
     rows: list[dict[str, Any]] = []
     providers = {PROVIDER_OF.get(t) for t in targets}
     for key, label in SENSITIVITY_INPUTS:
@@ -1104,7 +1222,7 @@ def cost_analysis(
         swing = total_move = 0.0
         flips: list[str] = []
         for side, factor in (("low", 1 - pct / 100), ("high", 1 + pct / 100)):
-            run = _totals(estimate_fleet(clusters, targets, a, at=at, scale={key: factor}), targets)
+            run = _scaled_totals(components, targets, {key: factor})
             winner = cheapest(run)
             row[side] = {t: round(v["monthly"], 2) for t, v in run.items()}
             row[f"cheapest_{side}"] = winner

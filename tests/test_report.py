@@ -416,3 +416,17 @@ def test_cli_report_with_the_real_engine_and_catalog(tmp_path: Path) -> None:
     doc = _parse(html)
     rows = [a for t, a in doc.tags if t == "tr" and a.get("data-cluster") == "prod-1"]
     assert len(rows) == len(load_catalog().constraints)
+
+
+def test_html_cost_section_has_a_stacked_bar_per_option_gaps_and_prices(tmp_path: Path) -> None:
+    html = render_report(_full_context(), "html", tmp_path / "r.html").read_text(encoding="utf-8")
+    section = html[html.index('<section id="costs"') : html.index("</section>", html.index('<section id="costs"'))]
+    svg = section[section.index('<svg class="costs"') : section.index("</svg>")]
+    # one bar per option, stacked by category: each priced category of an option is its own rect with a title
+    assert svg.count("<title>workers:") == 3  # self-hosted, EKS and GKE have worker machines; Autopilot has a gap
+    assert svg.count("<title>people:") == 4
+    assert "+ gaps" in svg and "control plane" in svg  # incomplete options are marked; the legend names categories
+    assert 'class="gap"' in section and "no price for nat_gateway_hour" in section
+    assert "EKS is the cheapest complete option" in section
+    assert "Prices used, with sources" in section and "compute.m5.4xlarge" in section
+    assert "Sensitivity (each input ±25 %)" in section and "GCE machine prices" in section

@@ -372,13 +372,12 @@ def cost_assumptions_from_data(
             raise CatalogError(f'{where}: eks_versions.versions.{minor}: not a minor version like "1.29"')
     tables = dict(shipped_tables())
     folder = Path(base) if base is not None else None
-    for index, entry in enumerate(a.price_tables):
+    for entry in a.price_tables:
         path = Path(entry)
         if not path.is_absolute() and folder is not None:
             path = folder / path
         table = load_price_table(path)
         tables[(table.provider, table.region)] = table
-        del index
     resolved: dict[str, PriceTable] = {}
     for provider in PROVIDERS:
         region = getattr(a.regions, provider)
@@ -921,13 +920,6 @@ def _people(b: _Builder) -> None:
         a.people.loaded_annual_cost,
         tags=("people.loaded_annual_cost", f"people.fte.{b.target}"),
     )
-
-
-def self_hosted_machines(snapshot: Snapshot, a: CostAssumptions) -> tuple[list[CostLine], list[str]]:
-    """The self-hosted control-plane and etcd machine lines, and notes on where the counts came from."""
-    b = _Builder(a, "self-hosted", {})
-    _control_plane(b, snapshot, date.today(), True)
-    return b.lines, b.notes
 
 
 def estimate_costs(

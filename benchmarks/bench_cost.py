@@ -1,7 +1,7 @@
 """Cost-model benchmark: estimates, break-even and the +/-25 % sensitivity for a fleet of clusters.
 
-Builds N synthetic snapshots (nodes by instance type, LoadBalancer Services) and times ``estimate_fleet`` for
-every target, then ``cost_analysis`` (which re-estimates the fleet twice per sensitivity input).
+Builds N synthetic snapshots (nodes by instance type, LoadBalancer Services) and times ``estimate_fleet_with_parts``
+for every target, ``break_even``, then ``cost_analysis`` (the +/-25 % sensitivity as arithmetic over the parts).
 
     python benchmarks/bench_cost.py                     # 300 clusters, priced in us-east-1 / us-central1
     python benchmarks/bench_cost.py --clusters 50 --clusters 1000
@@ -21,7 +21,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from evaluator.findings import TARGETS  # noqa: E402
 from evaluator.inventory import ClusterInfo, NodeInventory, ServiceInventory, Snapshot  # noqa: E402
-from evaluator.scoring.cost import break_even, cost_analysis, cost_assumptions_from_data, estimate_fleet  # noqa: E402
+from evaluator.scoring.cost import (  # noqa: E402
+    break_even,
+    cost_analysis,
+    cost_assumptions_from_data,
+    estimate_fleet_with_parts,
+)
 
 SHIPPED = Path(__file__).resolve().parents[1] / "evaluator" / "scoring" / "cost_assumptions.yaml"
 
@@ -55,11 +60,11 @@ def main() -> None:
     for n in args.clusters or [300]:
         clusters = fleet(n)
         t0 = time.perf_counter()
-        estimates = estimate_fleet(clusters, TARGETS, a, at="2026-12-01T00:00:00Z")
+        estimates, parts = estimate_fleet_with_parts(clusters, TARGETS, a, at="2026-12-01T00:00:00Z")
         t1 = time.perf_counter()
         break_even(clusters, a, estimates=estimates)
         t2 = time.perf_counter()
-        result = cost_analysis(clusters, a, list(TARGETS), at="2026-12-01T00:00:00Z", estimates=estimates)
+        result = cost_analysis(clusters, a, list(TARGETS), estimates=estimates, components=parts)
         t3 = time.perf_counter()
         print(
             f"{n:5d} clusters: {len(estimates):6d} estimates in {t1 - t0:6.2f} s, break-even {t2 - t1:5.2f} s, "

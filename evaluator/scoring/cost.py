@@ -944,28 +944,26 @@ def estimate_costs(
     name = cluster or snapshot.cluster.name
     on = parse_time(at or snapshot.collected_at).date()
     carries_minimum = free_tier if first is None else first
-    out: list[CostEstimate] = []
-    for target in targets:
-        b = _build(snapshot, target, a, on, free_tier, carries_minimum, scale or {})
-        gaps = [f"{line.item}: {line.gap}" for line in b.lines if line.gap]
-        total = round(sum(line.monthly_usd or 0.0 for line in b.lines), 2)
-        if gaps:
-            b.notes.append(f"{len(gaps)} line(s) have no price: the total is a lower bound")
-        out.append(
-            CostEstimate(
-                cluster=name,
-                target=target,
-                monthly_usd=total,
-                lines=b.lines,
-                notes=b.notes,
-                region=b.where,
-                yearly_usd=round(total * 12, 2),
-                complete=not gaps,
-                gaps=gaps,
-                mapping=b.mapping,
-            )
-        )
-    return out
+    return [_estimate(_build(snapshot, t, a, on, free_tier, carries_minimum, scale or {}), name) for t in targets]
+
+
+def _estimate(b: _Builder, cluster: str) -> CostEstimate:
+    gaps = [f"{line.item}: {line.gap}" for line in b.lines if line.gap]
+    total = round(sum(line.monthly_usd or 0.0 for line in b.lines), 2)
+    if gaps:
+        b.notes.append(f"{len(gaps)} line(s) have no price: the total is a lower bound")
+    return CostEstimate(
+        cluster=cluster,
+        target=b.target,
+        monthly_usd=total,
+        lines=b.lines,
+        notes=b.notes,
+        region=b.where,
+        yearly_usd=round(total * 12, 2),
+        complete=not gaps,
+        gaps=gaps,
+        mapping=b.mapping,
+    )
 
 
 def _build(
@@ -996,15 +994,29 @@ def estimate_fleet(
     scale: Mapping[str, float] | None = None,
 ) -> list[CostEstimate]:
     """Estimates for every (label, latest snapshot); the GKE free-tier credit goes to the first clusters only."""
+    return estimate_fleet_with_parts(clusters, targets, assumptions, at=at, scale=scale)[0]
+
+
+def estimate_fleet_with_parts(
+    clusters: Sequence[tuple[str, Snapshot]],
+    targets: Sequence[str],
+    assumptions: CostAssumptions,
+    *,
+    at: str | None = None,
+    scale: Mapping[str, float] | None = None,
+) -> tuple[list[CostEstimate], list[_Components]]:
+    """:func:`estimate_fleet` plus each estimate's parts, which :func:`cost_analysis` can reuse (``components=``)."""
+    a = assumptions
     out: list[CostEstimate] = []
+    parts: list[_Components] = []
     for index, (label, snap) in enumerate(clusters):
-        free = index < assumptions.gke.free_tier_clusters
-        out.extend(
-            estimate_costs(
-                snap, targets, assumptions, at=at, free_tier=free, cluster=label, first=index == 0, scale=scale
-            )
-        )
-    return out
+        free = index < a.gke.free_tier_clusters
+        on = parse_time(at or snap.collected_at).date()
+        for target in targets:
+            b = _build(snap, target, a, on, free, index == 0, scale or {})
+            out.append(_estimate(b, label))
+            parts.append(_Components(target, b.parts, b.support_plan, out[-1].complete))
+    return out, parts
 
 
 def _not_people(est: CostEstimate) -> float:
@@ -1163,7 +1175,9 @@ def _scaled_totals(
             support = tiered(plan, charges) * scale.get("support", 1.0)
             if first:
                 support = max(support, plan.minimum_usd)
-        row = out[c.target]
+        row = out.get(c.target)
+        if row is None:
+            continue
         row["monthly"] += charges + people + support
         row["complete"] = row["complete"] and c.complete
     return out
@@ -1176,8 +1190,12 @@ def cost_analysis(
     *,
     at: str | None = None,
     estimates: Sequence[CostEstimate] | None = None,
+    components: Sequence[_Components] | None = None,
 ) -> dict[str, Any]:
     """Totals per target (month, year), the cheapest complete option, the sensitivity and every price used.
+
+    ``estimates`` / ``components``: what :func:`estimate_fleet_with_parts` made for these clusters, when the caller
+    has them (else they are made here).
 
     The sensitivity re-estimates the fleet with each input in :data:`SENSITIVITY_INPUTS` at -p % and +p %
     (p = ``sensitivity_pct``) and ranks the inputs first by whether they change the cheapest option (``flips``),
@@ -1188,8 +1206,8 @@ def cost_analysis(
     a = assumptions
     if not clusters:
         return {}
-    if estimates is None:
-        estimates = estimate_fleet(clusters, targets, a, at=at)
+    if estimates is None or components is None:
+        estimates, components = estimate_fleet_with_parts(clusters, targets, a, at=at)
     base = _totals(estimates, targets)
     best = cheapest(base)
     incomplete = [t for t, v in base.items() if not v["complete"]]
@@ -1202,7 +1220,6 @@ def cost_analysis(
 
     base_margin = margin(base, best)
     pct = a.sensitivity_pct
-    components = _components(clusters, targets, a, at)
     rows: list[dict[str, Any]] = []
     providers = {PROVIDER_OF.get(t) for t in targets}
     for key, label in SENSITIVITY_INPUTS:

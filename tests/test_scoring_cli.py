@@ -204,6 +204,29 @@ def test_bad_policy_exit_2(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "p.yaml: constraints.no_such" in result.output
 
 
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda t: t.replace("  aws: eu-west-2\n", "  aws: ap-south-1\n"),
+            "regions.aws: no price table for aws 'ap-south-1'",
+        ),
+        (lambda t: t.replace("traffic:\n", "traffic:\n  egress_tb: 4\n"), "traffic.egress_tb: unknown key"),
+        (lambda t: t.replace("    minimum_usd: 100\n", "    minimum_usd: -100\n"), "support_plans.aws-business.value"),
+    ],
+)
+def test_bad_cost_file_exit_2_names_file_and_key(tmp_path: Path, edit, message: str) -> None:
+    paths = _save(tmp_path, _bank())
+    shipped = Path(__file__).resolve().parent.parent / "evaluator" / "scoring" / "cost_assumptions.yaml"
+    costs = tmp_path / "costs.yaml"
+    text = shipped.read_text(encoding="utf-8")
+    assert edit(text) != text
+    costs.write_text(edit(text), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["score", *paths, "--costs", str(costs)], catch_exceptions=False)
+    assert result.exit_code == 2, result.output
+    assert f"{costs}: {message}" in result.output and "Traceback" not in result.output
+
+
 def test_missing_snapshot_file_exit_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["score", str(tmp_path / "none.json")], catch_exceptions=False)
     assert result.exit_code == 2 and "none.json: file not found" in result.output

@@ -893,6 +893,8 @@ def _support(b: _Builder, first: bool) -> None:
     pct = tiered(plan, charges) * b.k("support")
     monthly = max(pct, plan.minimum_usd) if first else pct
     basis = f"tiered % of {_money(charges)}/month of charges"
+    if any(line.gap for line in b.lines if line.category not in ("people", "support")):
+        basis += " (priced lines only, so a lower bound)"
     basis += (
         f", at least {_money(plan.minimum_usd)}/month (first cluster)"
         if first

@@ -302,7 +302,7 @@ def recommendation(
     # What a vendor does not publish is asked of the vendor; what was not measured is measured, not asked.
     unmeasured = list(dict.fromkeys(f.title for f in open_findings if f.limit_kind != "not-published"))
     if unmeasured:
-        sentences.append(f"Not measured yet (collect it before deciding): {_join(unmeasured, 4)}.")
+        sentences.append(f"Not known yet (measure it, or a date is missing from the catalog): {_join(unmeasured, 4)}.")
     for vendor in dict.fromkeys(vendor_name(t) for t in shown if t != "self-hosted"):
         titles = list(
             dict.fromkeys(

@@ -164,7 +164,8 @@ class NetworkingInventory:
     """CNI, proxy mode and address space."""
 
     cni: str | None = None  # "calico", "cilium", "aws-vpc-cni", "gke-dataplane-v2", "flannel", ...
-    cni_version: str | None = None
+    cni_version: str | None = None  # without a leading "v": "1.18.1-eksbuild.1"
+    cni_addons: dict[str, str] = field(default_factory=dict)  # components beside the CNI, e.g. aws-network-policy-agent
     kube_proxy_mode: str | None = None  # "iptables", "ipvs", "nftables", "none" (eBPF replacement)
     pod_cidrs: list[str] = field(default_factory=list)
     service_cidrs: list[str] = field(default_factory=list)

@@ -42,6 +42,7 @@ from .kube_client import (
     load_connection,
 )
 from .kube_parse import (
+    LIVE_PHASE_SELECTOR,
     DaemonSetTally,
     NodeTally,
     PodTally,
@@ -50,6 +51,7 @@ from .kube_parse import (
     ServiceTally,
     SliceTally,
     WebhookTally,
+    cni_addons,
     component_of,
     counts_from_metrics,
     db_size_from_metrics,
@@ -61,11 +63,13 @@ from .kube_parse import (
     parse_feature_gates,
     parse_flags,
     parse_metrics,
+    plain_version,
     pod_argv,
     resources_from_aggregated,
     resources_from_legacy,
     stats,
     summarise_cidrs,
+    unique_resources,
 )
 
 SOURCE = "kube"
@@ -239,7 +243,8 @@ class _Run:
         return self.guarded("metrics", read)
 
     def _discover(self, pool: ThreadPoolExecutor) -> dict[str, Resource]:
-        """Listable resources at preferred versions: aggregated discovery (2 requests) where served, else legacy."""
+        """Listable resources of every served version (the first, most preferred, occurrence of each wins):
+        aggregated discovery (2 requests) where served, else legacy documents, one per group-version."""
         found: list[Resource] = []
         try:
             core = self.reader.get_json("/api", None, AGGREGATED_DISCOVERY)
@@ -251,30 +256,27 @@ class _Run:
                     hint="The credentials need get on the nonResourceURLs /api and /apis",
                 ) from None
             raise EndpointError(f"API discovery failed: {exc.short()}") from None
-        if is_aggregated_discovery(core) and is_aggregated_discovery(groups):
-            for doc in (core, groups):
+        targets: list[tuple[str, str, str]] = []
+        for doc in (core, groups):
+            if is_aggregated_discovery(doc):
                 res, stale = resources_from_aggregated(doc)
                 found.extend(res)
                 for group in stale:
                     self.gap(f"objects.{group}", "API group not answering (discovery marks it Stale)")
-        else:
-            versions = core.get("versions") or ["v1"]
-            targets = [("", versions[0], f"/api/{versions[0]}")]
-            for group in groups.get("groups") or []:
-                preferred = (group.get("preferredVersion") or {}).get("version")
-                if not preferred and group.get("versions"):
-                    preferred = group["versions"][0].get("version")
-                if preferred:
-                    targets.append((group["name"], preferred, f"/apis/{group['name']}/{preferred}"))
+            elif doc is core:
+                versions = core.get("versions") or ["v1"]
+                targets.extend(("", v, f"/api/{v}") for v in versions)
+            else:
+                targets.extend(_legacy_targets(groups))
 
-            def legacy(target: tuple[str, str, str]) -> list[Resource]:
-                group, version, path = target
-                doc = self.guarded(f"objects.{group or 'core'}", lambda: self.reader.get_json(path))
-                return resources_from_legacy(group, version, doc) if doc else []
+        def legacy(target: tuple[str, str, str]) -> list[Resource]:
+            group, version, path = target
+            doc = self.guarded(f"objects.{group or 'core'}", lambda: self.reader.get_json(path))
+            return resources_from_legacy(group, version, doc) if doc else []
 
-            for res in pool.map(legacy, targets):
-                found.extend(res)
-        return {r.key: r for r in found}
+        for res in pool.map(legacy, targets):  # map keeps the order: preferred versions first
+            found.extend(res)
+        return unique_resources(found)
 
     def _sections(self, pool: ThreadPoolExecutor, facts: _Facts, managed: bool) -> list[Future[Any]]:
         """Start the full-list sections; each stores its tally on ``facts`` or leaves a gap."""
@@ -315,7 +317,13 @@ class _Run:
     def _lister(self, facts: _Facts, resource: Resource, attr: str, tally: Callable[[], Any]) -> Callable[[], None]:
         def run() -> None:
             if resource.key == PODS:
-                setattr(facts, attr, self.walk(resource, tally, TABLE, includeObject="None"))
+                pods = self.walk(resource, tally, TABLE, includeObject="None")
+                if pods.needs_phase_selector:
+                    # No Completed row conditions from this server: let it leave finished pods out instead.
+                    live = self.walk(resource, tally, TABLE, includeObject="None", fieldSelector=LIVE_PHASE_SELECTOR)
+                    live.terminal, live.total = pods.total - live.total, pods.total
+                    pods = live
+                setattr(facts, attr, pods)
             else:
                 setattr(facts, attr, self.walk(resource, tally))
 
@@ -616,9 +624,11 @@ class _Run:
 
     def _networking(self, facts: _Facts, cp: ControlPlaneInventory) -> NetworkingInventory:
         cni = version = None
+        addons: dict[str, str] = {}
         proxy: str | None = None
         if facts.daemonsets is not None:
             cni, version = detect_cni(facts.daemonsets.found)
+            addons = cni_addons(facts.daemonsets.found)
             if cni is None:
                 self.gap("networking.cni", "no known CNI DaemonSet in the system namespaces")
             has_proxy = any(ds.name == "kube-proxy" for ds in facts.daemonsets.found)
@@ -647,7 +657,8 @@ class _Run:
                 pass
         return NetworkingInventory(
             cni=cni,
-            cni_version=version,
+            cni_version=plain_version(version),
+            cni_addons=addons,
             kube_proxy_mode=proxy,
             pod_cidrs=pod_cidrs,
             service_cidrs=service_cidrs,
@@ -655,6 +666,22 @@ class _Run:
             pod_ip_capacity=capacity,
             node_capacity_by_pod_range=nodes_capacity,
         )
+
+
+def _legacy_targets(groups: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(group, version, path) of every version in an APIGroupList, each group's preferred version first."""
+    targets = []
+    for group in groups.get("groups") or []:
+        name = group.get("name") or ""
+        versions = [v.get("version") for v in group.get("versions") or [] if v.get("version")]
+        preferred = (group.get("preferredVersion") or {}).get("version")
+        if preferred in versions:
+            versions.remove(preferred)
+            versions.insert(0, preferred)
+        elif preferred:
+            versions.insert(0, preferred)
+        targets.extend((name, v, f"/apis/{name}/{v}") for v in versions)
+    return targets
 
 
 def _platform(

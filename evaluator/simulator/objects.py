@@ -342,20 +342,36 @@ class Builders:
         }
         ready = phase == "Running"
         state: dict[str, Any]
-        if phase == "Running":
+        variant = mix(self.seed, _T_POD, ns, j, 6) % 4
+        if phase == "Running" and restarts and variant == 0:
+            # Between restarts: the container's last run ended; the printer shows its reason ("Error"),
+            # the pod is still Running and holds its node.
+            ready = False
+            state = {
+                "terminated": {
+                    "exitCode": 1,
+                    "reason": "Error",
+                    "startedAt": created,
+                    "finishedAt": offset_time(created, 60),
+                }
+            }
+        elif phase == "Running":
             state = {"running": {"startedAt": created}}
         elif phase == "Pending":
             state = {"waiting": {"reason": "ContainerCreating"}}
         else:
-            code = 0 if phase == "Succeeded" else 137
-            state = {
-                "terminated": {
-                    "exitCode": code,
-                    "reason": "Completed" if code == 0 else "OOMKilled",
-                    "startedAt": created,
-                    "finishedAt": offset_time(created, 600),
-                }
+            code = 0 if phase == "Succeeded" else (137 if variant < 2 else 1)
+            terminated: dict[str, Any] = {
+                "exitCode": code,
+                "startedAt": created,
+                "finishedAt": offset_time(created, 600),
             }
+            if code == 0:
+                terminated["reason"] = "Completed"
+            elif code == 137:
+                terminated["reason"] = "OOMKilled"
+            # exit code 1 without a reason: the printer writes "ExitCode:1"
+            state = {"terminated": terminated}
         status: dict[str, Any] = {
             "phase": phase,
             "conditions": [

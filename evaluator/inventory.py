@@ -152,6 +152,9 @@ class EtcdInventory:
     db_size_in_use_bytes: int | None = None
     quota_backend_bytes: int | None = None
     version: str | None = None
+    quota_basis: str | None = None  # where the quota came from: Status.dbSizeQuota, a flag, etcd's default...
+    db_size_basis: str | None = None  # which metric series the size is (apiserver metrics)
+    events_db_size_bytes: int | None = None  # a separate events etcd (--etcd-servers-overrides=/events#...)
     members: list[EtcdMember] = field(default_factory=list)
     leader: str | None = None
     keys: dict[str, int] = field(default_factory=dict)  # "/registry/pods/" -> N

@@ -16,6 +16,7 @@ from evaluator.collectors.kube_parse import (
     counts_from_metrics,
     db_size_from_metrics,
     detect_cni,
+    etcd_sizes_from_metrics,
     parse_metrics,
     plain_version,
     resources_from_aggregated,
@@ -209,3 +210,31 @@ def test_cni_version_has_one_format() -> None:
     # EKS DescribeAddon says "v1.18.1-eksbuild.1"; the aws-node image tag says the same without the v.
     assert plain_version("v1.18.1-eksbuild.1") == plain_version("1.18.1-eksbuild.1") == "1.18.1-eksbuild.1"
     assert plain_version(None) is None and plain_version("latest") == "latest"
+
+
+# -- etcd size stores ---------------------------------------------------------------------------------
+
+# The apiserver's per-endpoint DB size metric has one series per etcd endpoint. Kubernetes' own GCE cluster
+# scripts (cluster/gce/gci/configure-helper.sh) run the events store as a second etcd on port 4002:
+# --etcd-servers=http://127.0.0.1:2379 --etcd-servers-overrides=/events#http://127.0.0.1:4002.
+TWO_STORES = """\
+# HELP etcd_db_total_size_in_bytes [ALPHA] Total size of the etcd database file physically allocated in bytes.
+# TYPE etcd_db_total_size_in_bytes gauge
+etcd_db_total_size_in_bytes{endpoint="http://127.0.0.1:2379"} 1.2582912e+09
+etcd_db_total_size_in_bytes{endpoint="http://127.0.0.1:4002"} 3.221225472e+09
+"""
+
+
+def test_etcd_size_takes_the_main_store_and_keeps_the_events_store() -> None:
+    samples = parse_metrics(TWO_STORES)
+    sizes = etcd_sizes_from_metrics(samples, "http://127.0.0.1:2379", "/events#http://127.0.0.1:4002")
+    assert (sizes.size, sizes.events_size) == (1258291200, 3221225472)
+    assert sizes.metric == "etcd_db_total_size_in_bytes" and "--etcd-servers" in (sizes.basis or "")
+    blind = etcd_sizes_from_metrics(samples)  # managed control plane: no flags to sort the series by
+    assert blind.size == 3221225472 and blind.events_size is None
+    assert "largest of 2 series" in (blind.basis or "") and "events store" in (blind.basis or "")
+
+
+def test_etcd_size_of_the_1_36_scrape_says_which_series() -> None:
+    sizes = etcd_sizes_from_metrics(parse_metrics((REAL / "metrics" / "apiserver_1.36_storage.txt").read_text()))
+    assert sizes.size == 2224128 and sizes.basis == 'storage_cluster_id="etcd-0"'

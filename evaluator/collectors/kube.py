@@ -44,6 +44,7 @@ from .kube_client import (
 from .kube_parse import (
     LIVE_PHASE_SELECTOR,
     DaemonSetTally,
+    EtcdSizes,
     NodeTally,
     PodTally,
     PolicyTally,
@@ -54,8 +55,8 @@ from .kube_parse import (
     cni_addons,
     component_of,
     counts_from_metrics,
-    db_size_from_metrics,
     detect_cni,
+    etcd_sizes_from_metrics,
     image_tag,
     ip_family,
     is_aggregated_discovery,
@@ -606,20 +607,34 @@ class _Run:
         )
 
     def _etcd(self, facts: _Facts, cp: ControlPlaneInventory) -> EtcdInventory:
-        size, metric = (None, None)
+        sizes = EtcdSizes()
+        api = cp.apiserver_flags
         if facts.metric_samples is not None:
-            size, metric = db_size_from_metrics(facts.metric_samples)
-            if size is None:
+            sizes = etcd_sizes_from_metrics(
+                facts.metric_samples, api.get("etcd-servers", ""), api.get("etcd-servers-overrides", "")
+            )
+            if sizes.size is None:
                 self.gap("etcd.db_size_bytes", "apiserver /metrics has no etcd DB size metric")
         else:
             self.gap("etcd.db_size_bytes", "apiserver /metrics not readable (see the metrics gap)")
-        quota = cp.etcd_flags.get("quota-backend-bytes")
+        self.gap("etcd.db_size_in_use_bytes", "the apiserver reports the DB file size only; collect etcd reads it")
+        self.gap("etcd.leader", "needs etcd itself: collect etcd")
+        self.gap("etcd.total_keys", "needs etcd itself: collect etcd (objects has the counts per resource)")
+        quota, basis = _etcd_quota(cp, bool(facts.control_plane.get("etcd")))
+        if quota is None:
+            self.gap("etcd.quota_backend_bytes", basis)
+            basis = None
         version = facts.etcd_image_tag.split("-", 1)[0] if facts.etcd_image_tag else None
+        if version is None:
+            self.gap("etcd.version", "no etcd static Pod image readable (managed control plane or external etcd)")
         return EtcdInventory(
-            db_size_bytes=size,
-            quota_backend_bytes=int(quota) if quota and quota.isdigit() else None,
+            db_size_bytes=sizes.size,
+            quota_backend_bytes=quota,
             version=version,
-            source=f"apiserver-metrics:{metric}" if metric else None,
+            quota_basis=basis,
+            db_size_basis=sizes.basis,
+            events_db_size_bytes=sizes.events_size,
+            source=f"apiserver-metrics:{sizes.metric}" if sizes.metric else None,
         )
 
     def _networking(self, facts: _Facts, cp: ControlPlaneInventory) -> NetworkingInventory:
@@ -640,6 +655,9 @@ class _Run:
             proxy = facts.proxy_config
         if proxy is None and not any(g.item == "networking.kube_proxy_mode" for g in self.gaps):
             self.gap("networking.kube_proxy_mode", "no kube-proxy ConfigMap with a mode in kube-system")
+        self.gap(
+            "networking.pod_ips_in_use", "not measured from the Kubernetes API (pod IPs per range need the cloud view)"
+        )
         cm = cp.controller_manager_flags
         node_cidrs = sorted(facts.nodes.pod_cidrs) if facts.nodes else []
         cluster_cidrs = [c for c in cm.get("cluster-cidr", "").split(",") if c]
@@ -654,7 +672,20 @@ class _Run:
                     capacity = net.num_addresses
                     nodes_capacity = 2 ** (mask - net.prefixlen)
             except ValueError:
-                pass
+                self.gap("networking.pod_ip_capacity", f"--cluster-cidr={cluster_cidrs[0]!r} does not parse")
+        if capacity is None and not cluster_cidrs:
+            self.gap(
+                "networking.pod_ip_capacity",
+                "no --cluster-cidr visible (controller-manager flags not read; a cloud CNI or managed control plane "
+                "assigns pod IPs: the cloud collector measures the ranges)",
+            )
+        if nodes_capacity is None:
+            self.gap("networking.node_capacity_by_pod_range", "needs --cluster-cidr and the per-node mask size")
+        family = ip_family(pod_cidrs + service_cidrs)
+        if family is None:
+            self.gap(
+                "networking.ip_family", "no pod or Service CIDR visible (nodes carry no podCIDR, no apiserver flags)"
+            )
         return NetworkingInventory(
             cni=cni,
             cni_version=plain_version(version),
@@ -662,10 +693,33 @@ class _Run:
             kube_proxy_mode=proxy,
             pod_cidrs=pod_cidrs,
             service_cidrs=service_cidrs,
-            ip_family=ip_family(pod_cidrs + service_cidrs),
+            ip_family=family,
             pod_ip_capacity=capacity,
             node_capacity_by_pod_range=nodes_capacity,
         )
+
+
+# Gaps every kube snapshot has: facts only etcd itself or a cloud API can give.
+NOT_FROM_KUBE = ("etcd.db_size_in_use_bytes", "etcd.leader", "etcd.total_keys", "networking.pod_ips_in_use")
+
+# etcd's quota when no --quota-backend-bytes flag sets it (etcd DefaultQuotaBytes; https://etcd.io/docs/latest/dev-guide/limit/:
+# "The default storage size limit is 2 GiB"); kubeadm does not set the flag (cmd/kubeadm/app/phases/etcd/local.go).
+ETCD_DEFAULT_QUOTA = 2 * 1024**3
+
+
+def _etcd_quota(cp: ControlPlaneInventory, etcd_pod_read: bool) -> tuple[int | None, str]:
+    """(quota, basis) from the etcd static Pod's flags, etcd's default when the Pod sets none; (None, why) when
+    the Pod was not read."""
+    if not etcd_pod_read:
+        return None, "etcd flags not visible (managed control plane, external etcd, or no etcd static Pod readable)"
+    flag = cp.etcd_flags.get("quota-backend-bytes")
+    if flag is None:
+        return ETCD_DEFAULT_QUOTA, "derived: etcd's 2 GiB default, the etcd static Pod sets no --quota-backend-bytes"
+    if flag.isdigit() and int(flag) > 0:
+        return int(flag), "--quota-backend-bytes of the etcd static Pod"
+    if flag.isdigit():  # 0 means the default too (etcd: "0 defaults to low space quota")
+        return ETCD_DEFAULT_QUOTA, "derived: etcd's 2 GiB default, --quota-backend-bytes=0"
+    return None, f"--quota-backend-bytes={flag!r} is not a byte count"
 
 
 def _legacy_targets(groups: dict[str, Any]) -> list[tuple[str, str, str]]:

@@ -186,25 +186,78 @@ def counts_from_metrics(samples: Iterable[Sample]) -> tuple[dict[str, int], dict
     return counts, source
 
 
-def db_size_from_metrics(samples: Iterable[Sample]) -> tuple[int | None, str | None]:
-    """The etcd DB file size the apiserver reports, under whichever name this version uses.
+@dataclass(frozen=True)
+class EtcdSizes:
+    """The etcd DB file sizes the apiserver reports: the main store, a separate events store, and how the
+    main one was chosen."""
 
-    For ``apiserver_storage_size_bytes`` the main etcd is ``storage_cluster_id="etcd-0"`` (``cluster`` in early
-    1.28/1.29 patches); ``etcd-1``... are ``--etcd-servers-overrides`` (kubernetes#118812). Otherwise the max
-    across endpoints.
+    size: int | None = None
+    metric: str | None = None
+    basis: str | None = None
+    events_size: int | None = None
+
+
+def _override_urls(overrides: str, resource: str) -> list[str]:
+    """URLs of ``resource`` in ``--etcd-servers-overrides`` (``group/resource#url;url,...``; ``/events`` is core)."""
+    urls: list[str] = []
+    for part in overrides.split(","):
+        target, _, servers = part.partition("#")
+        if target.strip() == resource:
+            urls.extend(u.strip().rstrip("/") for u in servers.split(";") if u.strip())
+    return urls
+
+
+def etcd_sizes_from_metrics(samples: Iterable[Sample], etcd_servers: str = "", overrides: str = "") -> EtcdSizes:
+    """The main etcd's DB file size under whichever metric name this version uses, and the events store's.
+
+    Per-endpoint metrics (``etcd_db_total_size_in_bytes``, ``apiserver_storage_db_total_size_in_bytes``) have one
+    series per etcd endpoint, main store and ``--etcd-servers-overrides`` stores alike: with the apiserver's
+    ``--etcd-servers`` / overrides flags the series are sorted by store; without them the largest series is
+    taken and ``basis`` says so. For ``apiserver_storage_size_bytes`` the main etcd is ``storage_cluster_id="etcd-0"``
+    (``cluster`` in early 1.28/1.29 patches); ``etcd-1``... are overrides (kubernetes#118812).
     """
     found: dict[str, list[Sample]] = {name: [] for name in DB_SIZE_METRICS}
     for s in samples:
         if s.name in found and s.value >= 0 and not math.isnan(s.value):
             found[s.name].append(s)
+    main_urls = {u.strip().rstrip("/") for u in etcd_servers.split(",") if u.strip()}
+    event_urls = set(_override_urls(overrides, "/events"))
     for name in DB_SIZE_METRICS:
         series = found[name]
         if not series:
             continue
-        main = [s for s in series if (s.labels.get("storage_cluster_id") or s.labels.get("cluster")) == "etcd-0"]
-        pick = main or series
-        return int(max(s.value for s in pick)), name
-    return None, None
+        if name == "apiserver_storage_size_bytes":
+            main = [s for s in series if (s.labels.get("storage_cluster_id") or s.labels.get("cluster")) == "etcd-0"]
+            others = [s for s in series if s not in main]
+            events = int(max(s.value for s in others)) if others and event_urls and len(others) == 1 else None
+            if main:
+                return EtcdSizes(int(max(s.value for s in main)), name, 'storage_cluster_id="etcd-0"', events)
+            pick = max(series, key=lambda s: s.value)
+            return EtcdSizes(int(pick.value), name, f"largest of {len(series)} series (no etcd-0 series)")
+        endpoint = {id(s): str(s.labels.get("endpoint", "")).rstrip("/") for s in series}
+        main = [s for s in series if endpoint[id(s)] in main_urls]
+        events_series = [s for s in series if endpoint[id(s)] in event_urls]
+        events = int(max(s.value for s in events_series)) if events_series else None
+        if main:
+            return EtcdSizes(
+                int(max(s.value for s in main)), name, "largest series of the --etcd-servers endpoints", events
+            )
+        pick = max(series, key=lambda s: s.value)
+        if len(series) == 1:
+            basis = f"the only series (endpoint={endpoint[id(pick)] or '?'})"
+        else:
+            basis = (
+                f"largest of {len(series)} series (endpoint={endpoint[id(pick)] or '?'}); the apiserver flags were not "
+                "read, so a separate events store (--etcd-servers-overrides) cannot be told apart"
+            )
+        return EtcdSizes(int(pick.value), name, basis, events)
+    return EtcdSizes()
+
+
+def db_size_from_metrics(samples: Iterable[Sample]) -> tuple[int | None, str | None]:
+    """``(size, metric)`` of the main etcd as :func:`etcd_sizes_from_metrics` finds it without apiserver flags."""
+    sizes = etcd_sizes_from_metrics(samples)
+    return sizes.size, sizes.metric
 
 
 # -- small helpers --------------------------------------------------------------------------------------

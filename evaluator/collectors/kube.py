@@ -484,6 +484,7 @@ class _Run:
         node_inventory = self._nodes(facts)
         if facts.pods is not None and facts.pods.containers is None:
             self.gap("containers", "the pods Table has no Ready column (ready/total containers) to count from")
+        policies, services, webhooks = self._policies(facts), self._services(facts), self._webhooks(facts)
         # Sorted last: the section builders above add gaps of their own.
         gaps = sorted(self.gaps, key=lambda g: (g.item, g.reason))
         return Snapshot(
@@ -494,9 +495,9 @@ class _Run:
             crds=objects.get(CRDS),
             containers=facts.pods.containers if facts.pods is not None else None,
             nodes=node_inventory,
-            network_policies=self._policies(facts),
-            services=self._services(facts),
-            webhooks=self._webhooks(facts),
+            network_policies=policies,
+            services=services,
+            webhooks=webhooks,
             etcd=etcd,
             networking=networking,
             control_plane=cp,
@@ -526,6 +527,10 @@ class _Run:
                 self.gap("nodes.pods_per_node", "the pods Table has no Status column: terminal pods were counted too")
         if n is None:
             return NodeInventory(pods_per_node=per_node)
+        if not n.allocatable:
+            self.gap(
+                "nodes.allocatable_pods", "no Node reports status.allocatable.pods" if n.names else "no Node objects"
+            )
         return NodeInventory(
             count=len(n.names),
             control_plane_count=n.control_plane,
@@ -575,6 +580,8 @@ class _Run:
         if m is None and v is None:
             return WebhookInventory()
         timeouts = [t.max_timeout for t in (m, v) if t is not None and t.max_timeout is not None]
+        if not timeouts:
+            self.gap("webhooks.max_timeout_seconds", "no admission webhooks configured")
         return WebhookInventory(
             count=(m.webhooks if m else 0) + (v.webhooks if v else 0) if m and v else None,
             mutating=m.webhooks if m else None,

@@ -26,6 +26,7 @@ from .spec import (
 )
 
 WRITE_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
+NAMESPACE_VERBS = ("create", "delete", "get", "list", "patch", "update", "watch")
 
 
 @dataclass(frozen=True)
@@ -597,7 +598,8 @@ class Cluster:
         b = o.Builders(self)
         self.builders = b
         add(
-            Resource("", "v1", "namespaces", "Namespace", False, ("ns",)),
+            # Namespaces have no deletecollection (kubernetes api/discovery/api__v1.json)
+            Resource("", "v1", "namespaces", "Namespace", False, ("ns",), verbs=NAMESPACE_VERBS),
             [n_ns],
             lambda _ns, j: self.namespaces[j],
             lambda _ns, j: b.namespace(j),
@@ -675,6 +677,7 @@ class Cluster:
                 "CustomResourceDefinition",
                 False,
                 ("crd", "crds"),
+                ("api-extensions",),
             ),
             [len(self.crd_names)],
             lambda _ns, j: self.crd_names[j],
@@ -690,7 +693,14 @@ class Cluster:
         ):
             names = self.webhooks[kind_word]
             add(
-                Resource("admissionregistration.k8s.io", "v1", f"{kind_word}webhookconfigurations", kind, False),
+                Resource(
+                    "admissionregistration.k8s.io",
+                    "v1",
+                    f"{kind_word}webhookconfigurations",
+                    kind,
+                    False,
+                    categories=("api-extensions",),
+                ),
                 [len(names)],
                 lambda _ns, j, names=names: names[j],
                 lambda _ns, j, kw=kind_word: b.webhook_config(kw, j),

@@ -122,9 +122,11 @@ def api_group(cluster: Cluster, group: str) -> dict[str, Any] | None:
 
 
 def _aggregated_resource(r: Resource) -> dict[str, Any]:
+    # Real aggregated documents leave responseKind's group and version empty for a resource's own kind
+    # (kubernetes api/discovery/aggregated_v2.json); only a subresource of another group (scale) names them.
     doc: dict[str, Any] = {
         "resource": r.plural,
-        "responseKind": {"group": r.group, "version": r.version, "kind": r.kind},
+        "responseKind": {"group": "", "version": "", "kind": r.kind},
         "scope": "Namespaced" if r.namespaced else "Cluster",
         "singularResource": r.singular,
         "verbs": list(r.verbs),

@@ -72,7 +72,12 @@ def render_metrics(cluster: Cluster, requests: int) -> str:
         for key, value in counts.items():
             lines.append(f'etcd_object_counts{{resource="{key}"}} {value}')
     if names["apiserver_storage_objects"]:
-        stability = "(Deprecated since 1.34.0) " if cluster.minor >= 34 else ""
+        # The HELP text a 1.36 apiserver sends (elastic/beats metricbeat apiserver _meta/test/metrics.1.36).
+        stability = (
+            "(Deprecated since 1.34.0) [DEPRECATED, consider using apiserver_resource_objects instead] "
+            if cluster.minor >= 34
+            else ""
+        )
         _gauge(
             lines,
             "apiserver_storage_objects",
@@ -109,6 +114,7 @@ def render_metrics(cluster: Cluster, requests: int) -> str:
         'apiserver_flowcontrol_rejected_requests_total{flow_schema="global-default",'
         'priority_level="global-default",reason="queue-full"} 0'
     )
+    _request_histograms(lines, cluster, requests)
     _gauge(lines, "go_goroutines", "Number of goroutines that currently exist.")
     lines.append("go_goroutines 1874")
     _gauge(lines, "process_start_time_seconds", "Start time of the process since unix epoch in seconds.")
@@ -120,3 +126,47 @@ def _etcd_endpoints(cluster: Cluster) -> list[str]:
     if cluster.spec.platform == "self-hosted":
         return ["https://127.0.0.1:2379"]
     return ["https://10.0.0.10:2379", "https://10.0.0.11:2379", "https://10.0.0.12:2379"]
+
+
+# Bucket edges of apiserver_request_sli_duration_seconds and apiserver_response_sizes as a 1.36 apiserver sends them
+# (elastic/beats metricbeat apiserver _meta/test/metrics.1.36).
+SLI_BUCKETS = ("0.05", "0.1", "0.2", "0.4", "0.6", "0.8", "1", "1.25", "1.5", "2", "3", "4", "5", "6", "8", "10",
+               "15", "20", "30", "45", "60", "+Inf")  # fmt: skip
+SIZE_BUCKETS = ("1000", "10000", "100000", "1e+06", "1e+07", "1e+08", "1e+09", "+Inf")
+
+
+def _request_histograms(lines: list[str], cluster: Cluster, requests: int) -> None:
+    """The per-resource request histograms that make most of a real scrape's size (megabytes on a busy cluster)."""
+    _gauge(
+        lines,
+        "apiserver_request_sli_duration_seconds",
+        "[STABLE] Response latency distribution (not counting webhook duration and priority & fairness queue wait "
+        "times) in seconds for each verb, group, version, resource, subresource, scope and component.",
+        "histogram",
+    )
+    sized: list[tuple[str, int]] = []
+    for key, collection in sorted(cluster.collections.items()):
+        r = collection.resource
+        for verb, scope in (("LIST", "cluster"), ("WATCH", "cluster"), ("GET", "resource")):
+            labels = (
+                f'component="apiserver",group="{r.group}",resource="{r.plural}",scope="{scope}",subresource="",'
+                f'verb="{verb}",version="{r.version}"'
+            )
+            calls = 1 + (collection.count + len(key)) % 97
+            for le in SLI_BUCKETS:
+                lines.append(f'apiserver_request_sli_duration_seconds_bucket{{{labels},le="{le}"}} {calls}')
+            lines.append(f"apiserver_request_sli_duration_seconds_sum{{{labels}}} {calls * 0.0021:.6f}")
+            lines.append(f"apiserver_request_sli_duration_seconds_count{{{labels}}} {calls}")
+            sized.append((labels, calls))
+    _gauge(
+        lines,
+        "apiserver_response_sizes",
+        "[STABLE] Response size distribution in bytes for each group, version, verb, resource, subresource, scope "
+        "and component.",
+        "histogram",
+    )
+    for labels, calls in sized:
+        for le in SIZE_BUCKETS:
+            lines.append(f'apiserver_response_sizes_bucket{{{labels},le="{le}"}} {calls}')
+        lines.append(f"apiserver_response_sizes_sum{{{labels}}} {calls * 4096}")
+        lines.append(f"apiserver_response_sizes_count{{{labels}}} {calls}")

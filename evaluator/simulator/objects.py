@@ -878,7 +878,8 @@ class Builders:
                 generateName=f"{svc}-",
             ),
             "addressType": "IPv4",
-            "endpoints": endpoints,
+            # discovery/v1 EndpointSlice.endpoints has no omitempty: a slice without endpoints is sent as null
+            "endpoints": endpoints or None,
             "ports": [{"name": "", "port": port, "protocol": "TCP"}],
         }
 

@@ -288,7 +288,7 @@ PRINTERS: dict[str, Printer] = {
             o["metadata"]["name"],
             o["addressType"],
             ",".join(str(p["port"]) for p in o["ports"]),
-            ",".join(e["addresses"][0] for e in o["endpoints"][:3]) or "<unset>",
+            ",".join(e["addresses"][0] for e in (o["endpoints"] or [])[:3]) or "<unset>",
             age(o["metadata"]["creationTimestamp"], now),
         ],
     ),

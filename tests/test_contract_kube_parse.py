@@ -13,6 +13,7 @@ from evaluator.collectors.kube_parse import (
     DaemonSetTally,
     PodTally,
     cni_addons,
+    counts_are_computed,
     counts_from_metrics,
     db_size_from_metrics,
     detect_cni,
@@ -238,3 +239,20 @@ def test_etcd_size_takes_the_main_store_and_keeps_the_events_store() -> None:
 def test_etcd_size_of_the_1_36_scrape_says_which_series() -> None:
     sizes = etcd_sizes_from_metrics(parse_metrics((REAL / "metrics" / "apiserver_1.36_storage.txt").read_text()))
     assert sizes.size == 2224128 and sizes.basis == 'storage_cluster_id="etcd-0"'
+
+
+def test_metrics_1_30_scraped_before_the_first_count() -> None:
+    """elastic/beats metrics.1.30: right after start the apiserver reports 0 namespaces, 0 nodes, 0 pods, while
+    a LIST returned 8 nodes: the counts have not been computed, and the collector must count by lists."""
+    text = (REAL / "metrics" / "apiserver_1.30_storage.txt").read_text()
+    counts, _ = counts_from_metrics(parse_metrics(text))
+    assert (
+        counts["namespaces"] == 0
+        and counts["nodes"] == 0
+        and counts["clusterrolebindings.rbac.authorization.k8s.io"] == 56
+    )
+    assert not counts_are_computed(counts)
+    assert counts_are_computed(
+        counts_from_metrics(parse_metrics((REAL / "metrics" / "apiserver_1.36_storage.txt").read_text()))[0]
+    )
+    assert etcd_sizes_from_metrics(parse_metrics(text)).size == 1212416

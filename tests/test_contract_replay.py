@@ -87,7 +87,7 @@ def listable(doc: dict[str, Any], legacy: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def answer(method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes):
+def answer(method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes, metrics: str = "1.36"):
     accept = headers.get("accept", "")
     if path == "/version":
         return _json(200, VERSION)
@@ -101,7 +101,7 @@ def answer(method: str, path: str, query: dict[str, str], headers: dict[str, str
             return _json(200, doc, AGGREGATED)
         return _json(406, {"kind": "Status", "code": 406, "message": "only aggregated discovery is recorded"})
     if path == "/metrics":
-        data = (REAL / "metrics" / "apiserver_1.36_storage.txt").read_bytes()
+        data = (REAL / "metrics" / f"apiserver_{metrics}_storage.txt").read_bytes()
         return 200, {"Content-Type": "text/plain; version=0.0.4; charset=utf-8"}, data
     if path == "/api/v1/pods" and "as=Table" in accept:
         return _json(200, PRINTED_PODS, TABLE)
@@ -122,6 +122,36 @@ def answer(method: str, path: str, query: dict[str, str], headers: dict[str, str
             )
         return _json(200, {"kind": "List", "apiVersion": "v1", "metadata": {"resourceVersion": "1"}, "items": []})
     return _not_found(path)
+
+
+def _kubeconfig(path: Path, url: str) -> Path:
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "replay", "cluster": {"server": url}}],
+                "users": [{"name": "reader", "user": {"token": "replay"}}],
+                "contexts": [{"name": "replay", "context": {"cluster": "replay", "user": "reader"}}],
+                "current-context": "replay",
+            }
+        )
+    )
+    return path
+
+
+def test_metrics_not_yet_computed_are_not_trusted(tmp_path: Path) -> None:
+    """The 1.30 scrape taken before the apiserver's first count (0 namespaces): every count comes from lists."""
+    from evaluator.collectors.kube import collect_kube
+
+    def replay_1_30(method: str, path: str, query: dict, headers: dict, body: bytes):
+        return answer(method, path, query, headers, body, metrics="1.30")
+
+    with replaying(replay_1_30) as server:
+        snap = collect_kube(str(_kubeconfig(tmp_path / "kubeconfig", server.url)))
+    assert "metrics" not in set(snap.collection.count_methods.values())
+    assert snap.objects["horizontalpodautoscalers.autoscaling"] == 0  # the (empty) list, not the metric's 1
+    assert snap.etcd.db_size_bytes == 1212416
 
 
 def test_collect_kube_against_the_replay(tmp_path: Path) -> None:

@@ -54,6 +54,7 @@ from .kube_parse import (
     WebhookTally,
     cni_addons,
     component_of,
+    counts_are_computed,
     counts_from_metrics,
     detect_cni,
     etcd_sizes_from_metrics,
@@ -422,6 +423,9 @@ class _Run:
         metric_counts: dict[str, int] = {}
         if facts.metric_samples is not None:
             metric_counts, _ = counts_from_metrics(facts.metric_samples)
+            if metric_counts and not counts_are_computed(metric_counts):
+                self.progress("the apiserver has not counted its objects yet (0 namespaces): counting by lists")
+                metric_counts = {}
         aggregated = facts.aggregated_groups | set(NOT_STORED_GROUPS)
         todo: list[Resource] = []
         for key, resource in sorted(facts.resources.items()):

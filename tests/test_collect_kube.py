@@ -281,7 +281,7 @@ def test_tls_failure_exits_3_with_one_line(small: tuple[Simulator, Path], tmp_pa
     ("version", "count_metric"),
     [
         ("1.22.17", "apiserver_storage_objects"),
-        ("1.24.9", "etcd_object_counts"),
+        ("1.20.15", "etcd_object_counts"),
         ("1.35.0", "apiserver_resource_objects"),
     ],
 )

@@ -129,6 +129,24 @@ def _families(text: str) -> dict[str, dict[str, Any]]:
     return out
 
 
+# The count and size families of each recorded scrape (the 1.30 file also keeps one other series).
+COUNT_SIZE = ("apiserver_storage_objects", "apiserver_storage_size_bytes", "etcd_db_total_size_in_bytes")
+
+
+@pytest.mark.parametrize("version", ["1.23", "1.30"])
+def test_metrics_names_help_and_labels_per_version(version: str) -> None:
+    real = _families((REAL / "metrics" / f"apiserver_{version}_storage.txt").read_text())
+    with Simulator(dataclasses.replace(profile("small"), version=f"{version}.0")) as other:
+        ours = _families(_get(other, "/metrics", "text/plain;version=0.0.4,*/*;q=0.1").text)
+    for name in COUNT_SIZE:
+        assert (name in ours) == (name in real), name
+        if name in real:
+            assert ours[name]["help"] == real[name]["help"] and ours[name]["type"] == real[name]["type"], name
+            assert ours[name]["labels"] == real[name]["labels"], name
+    # a real 1.23.0 scrape has no etcd_object_counts (deprecated in 1.22): neither has the simulator
+    assert ("etcd_object_counts" in ours) == (version == "1.22")
+
+
 def test_metrics_1_36_names_help_and_labels(sim: Simulator) -> None:
     real = _families((REAL / "metrics" / "apiserver_1.36_storage.txt").read_text())
     resp = _get(sim, "/metrics", "text/plain;version=0.0.4,*/*;q=0.1")

@@ -166,3 +166,22 @@ def test_endpointslice_without_endpoints_is_null(sim: Simulator) -> None:
     slices = _get(sim, "/apis/discovery.k8s.io/v1/endpointslices", limit=500).json()["items"]
     empty = [s for s in slices if not s["endpoints"]]
     assert all(s["endpoints"] is None for s in empty)
+
+
+def _only_at_later_versions(doc: dict[str, Any]) -> set[str]:
+    out = set()
+    for item in doc["items"]:
+        first = {r["resource"] for r in item["versions"][0]["resources"]}
+        for version in item["versions"][1:]:
+            out |= {f"{r['resource']}.{item['metadata']['name']}" for r in version["resources"]} - first
+    return out
+
+
+def test_a_group_serves_a_resource_only_at_a_non_preferred_version(sim: Simulator) -> None:
+    """As the recording does (servicecidrs only at networking.k8s.io/v1beta1), the simulator serves one:
+    AlertmanagerConfig at monitoring.coreos.com/v1alpha1 beside the group's v1."""
+    assert "servicecidrs.networking.k8s.io" in _only_at_later_versions(_real("discovery", "aggregated_v2_apis.json"))
+    ours = _get(sim, "/apis", AGGREGATED).json()
+    assert "alertmanagerconfigs.monitoring.coreos.com" in _only_at_later_versions(ours)
+    legacy = _get(sim, "/apis/monitoring.coreos.com").json()
+    assert legacy["preferredVersion"]["version"] == "v1" and len(legacy["versions"]) == 2

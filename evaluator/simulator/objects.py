@@ -1066,7 +1066,7 @@ class Builders:
         name = self.c.crd_names[j]
         plural, group = name.split(".", 1)
         kind, namespaced = self.c.crd_kind(name)
-        version = self.c.crd_version(group)
+        version = self.c.crd_version(group, plural)
         schema = {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}
         return {
             "metadata": self._meta(_T_CRD, None, name, j, generation=1),
@@ -1139,7 +1139,8 @@ class Builders:
         name = self.cr_name(crd, ns, j)
         h = mix(self.seed, _T_CR, tag(crd), ns, j)
         meta = self._meta(_T_CR, ns if namespaced else None, name, tag(crd), j, generation=1)
-        body: dict[str, Any] = {"apiVersion": f"{group}/{self.c.crd_version(group)}", "kind": kind, "metadata": meta}
+        version = self.c.crd_version(group, plural)
+        body: dict[str, Any] = {"apiVersion": f"{group}/{version}", "kind": kind, "metadata": meta}
         if group == "crd.projectcalico.org":
             rule = {"action": "Allow", "protocol": "TCP", "destination": {"ports": [443, 8443][: 1 + h % 2]}}
             body["spec"] = {

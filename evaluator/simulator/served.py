@@ -115,7 +115,7 @@ class Cluster(ClusterModel):
             plural, group = crd.split(".", 1)
             kind, namespaced = self.crd_kind(crd)
             add(
-                Resource(group, self.crd_version(group), plural, kind, namespaced, categories=()),
+                Resource(group, self.crd_version(group, plural), plural, kind, namespaced, categories=()),
                 self.cr_counts[crd],
                 lambda ns, j, c=crd: b.cr_name(c, ns, j),
                 lambda ns, j, c=crd: b.custom_resource(c, ns, j),

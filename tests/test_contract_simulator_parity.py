@@ -185,3 +185,18 @@ def test_a_group_serves_a_resource_only_at_a_non_preferred_version(sim: Simulato
     assert "alertmanagerconfigs.monitoring.coreos.com" in _only_at_later_versions(ours)
     legacy = _get(sim, "/apis/monitoring.coreos.com").json()
     assert legacy["preferredVersion"]["version"] == "v1" and len(legacy["versions"]) == 2
+
+
+def test_apiservices_and_an_aggregated_api(sim: Simulator) -> None:
+    """apiregistration.k8s.io is in the recording; the simulator serves APIServices for its group-versions and
+    metrics-server's v1beta1.metrics.k8s.io, backed by a Service, whose resources are listed but not stored."""
+    items = _get(sim, "/apis/apiregistration.k8s.io/v1/apiservices", limit=500).json()["items"]
+    by_name = {i["metadata"]["name"]: i for i in items}
+    assert "v1.apps" in by_name and "v1." in by_name and "v1.apiregistration.k8s.io" in by_name
+    metrics = by_name["v1beta1.metrics.k8s.io"]
+    assert metrics["spec"]["service"] == {"namespace": "kube-system", "name": "metrics-server", "port": 443}
+    assert all(i["spec"].get("service") is None for n, i in by_name.items() if n != "v1beta1.metrics.k8s.io")
+    served = {i["metadata"]["name"]: i for i in _get(sim, "/apis", AGGREGATED).json()["items"]}
+    resources = {r["resource"]: r for r in served["metrics.k8s.io"]["versions"][0]["resources"]}
+    assert set(resources) == {"nodes", "pods"} and resources["pods"]["verbs"] == ["get", "list"]
+    assert "pods.metrics.k8s.io" not in sim.expected_counts()

@@ -436,6 +436,8 @@ class _Run:
             elif key in metric_counts:
                 facts.objects[key] = metric_counts[key]
                 facts.methods[key] = "metrics"
+            elif resource.group in NOT_STORED_GROUPS:
+                continue  # metrics computed on request, nothing stored to count
             elif resource.group in aggregated and key not in CNI_POLICY_KEYS:
                 self.gap(f"objects.{key}", f"served by an aggregated API server ({resource.group}); not counted")
             else:

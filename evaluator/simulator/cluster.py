@@ -74,6 +74,7 @@ class Collection:
         self.count = sum(counts)
         self._name_of = name_of
         self._build = build
+        self.stored = True  # False for an aggregated API's resources (metrics.k8s.io): not in etcd, not counted
 
     def locate(self, index: int) -> tuple[int, int]:
         """Global index -> (namespace index, index within the namespace)."""

@@ -4,6 +4,7 @@ whose objects the builders of :mod:`.objects` make when a page asks for them."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from .cluster import NAMESPACE_VERBS, ClusterModel, Collection, Resource
 from .objects import Builders
@@ -121,6 +122,63 @@ class Cluster(ClusterModel):
                 lambda ns, j, c=crd: b.custom_resource(c, ns, j),
             )
 
+        self._add_aggregation()
+
+    def _add_aggregation(self) -> None:
+        """apiregistration.k8s.io: one APIService per served group-version, local ones and metrics-server's
+        ``v1beta1.metrics.k8s.io`` (backed by a Service), whose PodMetrics and NodeMetrics discovery lists; the
+        aggregated API holds nothing in etcd, so its resources are not counted."""
+        n_ns = len(self.namespaces)
+        for plural, kind, counts in (("nodes", "NodeMetrics", [0]), ("pods", "PodMetrics", [0] * n_ns)):
+            resource = Resource("metrics.k8s.io", "v1beta1", plural, kind, plural == "pods", verbs=("get", "list"))
+            self._add(resource, counts, lambda _ns, _j: "", lambda _ns, _j: {})
+            self.collections[resource.key].stored = False
+        versions = {(c.resource.group, c.resource.version) for c in self.collections.values()}
+        versions.add(("apiregistration.k8s.io", "v1"))
+        names = sorted(f"{v}.{g}" for g, v in versions)
+        self.apiservice_names = names
+        self._add(
+            Resource(
+                "apiregistration.k8s.io", "v1", "apiservices", "APIService", False, categories=("api-extensions",)
+            ),
+            [len(names)],
+            lambda _ns, j: names[j],
+            lambda _ns, j: self._apiservice(j),
+        )
+
+    def _apiservice(self, j: int) -> dict[str, Any]:
+        name = self.apiservice_names[j]
+        version, _, group = name.partition(".")
+        spec: dict[str, Any] = {"group": group, "version": version, "groupPriorityMinimum": 1000, "versionPriority": 15}
+        condition = {
+            "type": "Available",
+            "status": "True",
+            "reason": "Local",
+            "message": "Local APIServices are always available",
+        }
+        if group == "metrics.k8s.io":
+            spec.update(
+                service={"namespace": "kube-system", "name": "metrics-server", "port": 443},
+                insecureSkipTLSVerify=True,
+                groupPriorityMinimum=100,
+                versionPriority=100,
+            )
+            condition = {"type": "Available", "status": "True", "reason": "Passed", "message": "all checks passed"}
+        created = self.created_at(0, 0, j)
+        meta: dict[str, Any] = {
+            "name": name,
+            "uid": self.uid(900, j),
+            "resourceVersion": str(10 + j),
+            "creationTimestamp": created,
+        }
+        if group != "metrics.k8s.io":
+            meta["labels"] = {"kube-aggregator.kubernetes.io/automanaged": "onstart"}
+        return {
+            "metadata": meta,
+            "spec": spec,
+            "status": {"conditions": [{**condition, "lastTransitionTime": created}]},
+        }
+
     def counts(self) -> dict[str, int]:
-        """resource[.group] -> number of objects, for every served collection."""
-        return {key: c.count for key, c in sorted(self.collections.items())}
+        """resource[.group] -> number of stored objects, for every served collection held in etcd."""
+        return {key: c.count for key, c in sorted(self.collections.items()) if c.stored}

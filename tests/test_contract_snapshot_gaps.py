@@ -92,3 +92,19 @@ def test_collect_etcd_snapshot_has_a_gap_for_every_null(etcd_server: EtcdServer)
     # an etcd snapshot holds the etcd section only; the rest is for collect kube / the cloud collectors
     outside = {p for p in null_paths(snap) if not p.startswith("etcd.") and p != "etcd"}
     assert unexplained_nulls(snap, NOT_FACTS | outside) == []
+
+
+@pytest.mark.parametrize("version", ["1.24.17", "1.30.2"])
+def test_a_separate_events_etcd_is_its_own_fact(version: str, tmp_path: Path) -> None:
+    """A spec with an events etcd (--etcd-servers-overrides=/events#https://127.0.0.1:4002) three times the main
+    store's size: the main store's size is reported, the events store's beside it, before and after 1.28's
+    metric rename."""
+    spec = dataclasses.replace(
+        profile("small"), version=version, etcd_db_size_bytes=1024**3, events_etcd_db_size_bytes=3 * 1024**3
+    )
+    with Simulator(spec) as sim:
+        snap = collect_kube(str(sim.write_kubeconfig(tmp_path / "kubeconfig")))
+        assert sim.truth["etcd"]["events_db_size_bytes"] == 3 * 1024**3
+    assert snap.etcd.db_size_bytes == 1024**3 and snap.etcd.events_db_size_bytes == 3 * 1024**3
+    assert snap.control_plane.apiserver_flags["etcd-servers-overrides"] == "/events#https://127.0.0.1:4002"
+    assert unexplained_nulls(snap) == []

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .objects import EVENTS_ETCD_URL
+
 if TYPE_CHECKING:
     from .served import Cluster
 
@@ -99,13 +101,18 @@ def render_metrics(cluster: Cluster, requests: int) -> str:
             resource, _, group = key.partition(".")
             lines.append(f'apiserver_resource_objects{{group="{group}",resource="{resource}"}} {value}')
     size = names["db_size"]
+    events = spec.events_etcd_db_size_bytes
     if size == "apiserver_storage_size_bytes":
         _gauge(lines, size, "[STABLE] Size of the storage database file physically allocated in bytes.")
         lines.append(f'{size}{{storage_cluster_id="etcd-0"}} {spec.etcd_db_size_bytes}')
+        if events is not None:  # an --etcd-servers-overrides store is etcd-1 (kubernetes#118812)
+            lines.append(f'{size}{{storage_cluster_id="etcd-1"}} {events}')
     elif size:
         _gauge(lines, size, "[ALPHA] Total size of the etcd database file physically allocated in bytes.")
         for endpoint in _etcd_endpoints(cluster):
             lines.append(f'{size}{{endpoint="{endpoint}"}} {spec.etcd_db_size_bytes}')
+        if events is not None:
+            lines.append(f'{size}{{endpoint="{_events_endpoint(cluster)}"}} {events}')
     _gauge(
         lines,
         "apiserver_flowcontrol_rejected_requests_total",
@@ -122,6 +129,10 @@ def render_metrics(cluster: Cluster, requests: int) -> str:
     _gauge(lines, "process_start_time_seconds", "Start time of the process since unix epoch in seconds.")
     lines.append("process_start_time_seconds 1.71e+09")
     return "\n".join(lines) + "\n"
+
+
+def _events_endpoint(cluster: Cluster) -> str:
+    return EVENTS_ETCD_URL if cluster.spec.platform == "self-hosted" else "https://10.0.0.20:2379"
 
 
 def _etcd_endpoints(cluster: Cluster) -> list[str]:

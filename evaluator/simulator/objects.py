@@ -29,6 +29,7 @@ _OS_IMAGES = {
     ("eks", "linux"): ("Amazon Linux 2023.4.20240528", "6.1.91-99.172.amzn2023.x86_64"),
     ("gke", "linux"): ("Container-Optimized OS from Google", "6.1.75+"),
 }
+EVENTS_ETCD_URL = "https://127.0.0.1:4002"  # the events etcd of a spec with events_etcd_db_size_bytes
 _DEFAULT_APISERVER_FLAGS = {
     "advertise-address": "{ip}",
     "allow-privileged": "true",
@@ -456,7 +457,10 @@ class Builders:
         ip = self.c.node_ip(node)
         name = self.c.nodes[node].name
         if component == "kube-apiserver":
-            return ["kube-apiserver", *self._flags(_DEFAULT_APISERVER_FLAGS, self.spec.apiserver_flags, ip=ip)]
+            defaults = dict(_DEFAULT_APISERVER_FLAGS)
+            if self.spec.events_etcd_db_size_bytes is not None:
+                defaults["etcd-servers-overrides"] = f"/events#{EVENTS_ETCD_URL}"
+            return ["kube-apiserver", *self._flags(defaults, self.spec.apiserver_flags, ip=ip)]
         if component == "etcd":
             members = [i for i, n in enumerate(self.c.nodes) if n.control_plane]
             cluster = ",".join(f"{self.c.nodes[i].name}=https://{self.c.node_ip(i)}:2380" for i in members)

@@ -142,6 +142,7 @@ def compute_truth(cluster: Cluster) -> dict[str, Any]:
             "db_size_bytes": spec.etcd_db_size_bytes,
             "db_size_in_use_bytes": spec.etcd_db_size_in_use_bytes,
             "size_metric": names["db_size"],
+            "events_db_size_bytes": spec.events_etcd_db_size_bytes,
             "quota_backend_bytes": _quota(spec.etcd_flags) if spec.platform == "self-hosted" else None,
         },
         "metrics": names,

@@ -86,6 +86,8 @@ def test_aggregated_discovery_headers_and_etag(sim: Simulator) -> None:
 def test_core_group_resources_match_the_recording(sim: Simulator) -> None:
     real = {r["name"]: r for r in _real("discovery", "api__v1.json")["resources"]}
     ours = _get(sim, "/api/v1").json()
+    listable = {r["name"] for r in ours["resources"] if "/" not in r["name"] and "list" in r["verbs"]}
+    assert listable == {n for n, r in real.items() if "/" not in n and "list" in r["verbs"]}  # the real set
     assert ours["kind"] == "APIResourceList" and ours["groupVersion"] == "v1"
     for res in ours["resources"]:
         if "/" in res["name"] and res["name"] not in real:
@@ -200,3 +202,15 @@ def test_apiservices_and_an_aggregated_api(sim: Simulator) -> None:
     resources = {r["resource"]: r for r in served["metrics.k8s.io"]["versions"][0]["resources"]}
     assert set(resources) == {"nodes", "pods"} and resources["pods"]["verbs"] == ["get", "list"]
     assert "pods.metrics.k8s.io" not in sim.expected_counts()
+
+
+def test_events_are_served_under_both_groups_and_counted_once(sim: Simulator) -> None:
+    """Like the recordings (core events in api__v1.json, events.k8s.io in aggregated_v2.json), the simulator
+    serves the same Events under both groups; apiserver_storage_objects has one events series."""
+    core = _get(sim, "/api/v1/events", limit=1).json()
+    newer = _get(sim, "/apis/events.k8s.io/v1/events", limit=1).json()
+    assert core["items"][0]["metadata"]["uid"] == newer["items"][0]["metadata"]["uid"]
+    assert newer["items"][0]["note"] == core["items"][0]["message"]
+    text = _get(sim, "/metrics", "text/plain").text
+    assert 'apiserver_storage_objects{resource="events"}' in text
+    assert 'resource="events.events.k8s.io"' not in text

@@ -10,6 +10,16 @@ from .cluster import NAMESPACE_VERBS, ClusterModel, Collection, Resource
 from .objects import Builders
 from .spec import ClusterSpec
 
+# The ServiceAccounts kube-controller-manager and kubeadm's add-ons create in kube-system.
+KUBE_SYSTEM_SERVICE_ACCOUNTS = (
+    "attachdetach-controller", "bootstrap-signer", "certificate-controller", "clusterrole-aggregation-controller",
+    "coredns", "cronjob-controller", "daemon-set-controller", "default", "deployment-controller",
+    "disruption-controller", "endpoint-controller", "endpointslice-controller", "generic-garbage-collector",
+    "job-controller", "kube-proxy", "namespace-controller", "node-controller", "pv-protection-controller",
+    "replicaset-controller", "service-account-controller", "statefulset-controller", "token-cleaner",
+    "ttl-controller",
+)  # fmt: skip
+
 
 class Cluster(ClusterModel):
     """One synthetic cluster as the server sees it: its layout, its object builders and its collections."""
@@ -122,7 +132,85 @@ class Cluster(ClusterModel):
                 lambda ns, j, c=crd: b.custom_resource(c, ns, j),
             )
 
+        self._add_core_rest()
+        self._add_events_v1(b)
         self._add_aggregation()
+
+    def _add_events_v1(self, b: Builders) -> None:
+        """events.k8s.io/v1: the core Events again, in the newer shape (the same storage: one
+        apiserver_storage_objects series, so not counted twice)."""
+
+        def event_v1(ns: int, j: int) -> dict[str, Any]:
+            core = b.event(ns, j)
+            return {
+                "metadata": core["metadata"],
+                "eventTime": None,
+                "reportingController": core["reportingComponent"],
+                "reportingInstance": core["reportingInstance"],
+                "regarding": core["involvedObject"],
+                "reason": core["reason"],
+                "note": core["message"],
+                "type": core["type"],
+                "deprecatedSource": core["source"],
+                "deprecatedFirstTimestamp": core["firstTimestamp"],
+                "deprecatedLastTimestamp": core["lastTimestamp"],
+                "deprecatedCount": core["count"],
+            }
+
+        resource = Resource("events.k8s.io", "v1", "events", "Event", True, ("ev",))
+        self._add(resource, self.event_counts, b.event_name, event_v1)
+        self.collections[resource.key].stored = False
+
+    def _add_core_rest(self) -> None:
+        """The rest of the core group's listable resources a real apiserver serves (kubernetes
+        api/discovery/api__v1.json): a ServiceAccount "default" per namespace plus kube-controller-manager's
+        own in kube-system, the collections a fresh cluster leaves empty, and the computed componentstatuses."""
+        n_ns = len(self.namespaces)
+        sa_names = [["default"] for _ in range(n_ns)]
+        sa_names[self.kube_system] = sorted(KUBE_SYSTEM_SERVICE_ACCOUNTS)
+        self._add(
+            Resource("", "v1", "serviceaccounts", "ServiceAccount", True, ("sa",)),
+            [len(n) for n in sa_names],
+            lambda ns, j: sa_names[ns][j],
+            lambda ns, j: self._plain(40, ns, sa_names[ns][j], j),
+        )
+        for plural, kind, namespaced, short, categories in (
+            ("limitranges", "LimitRange", True, ("limits",), ()),
+            ("resourcequotas", "ResourceQuota", True, ("quota",), ()),
+            ("podtemplates", "PodTemplate", True, (), ()),
+            ("replicationcontrollers", "ReplicationController", True, ("rc",), ("all",)),
+            ("persistentvolumeclaims", "PersistentVolumeClaim", True, ("pvc",), ()),
+            ("persistentvolumes", "PersistentVolume", False, ("pv",), ()),
+        ):
+            self._add(
+                Resource("", "v1", plural, kind, namespaced, short, categories),
+                [0] * n_ns if namespaced else [0],
+                lambda _ns, _j: "",
+                lambda _ns, _j: {},
+            )
+        names = ["controller-manager", "etcd-0", "scheduler"]
+        self._add(
+            Resource("", "v1", "componentstatuses", "ComponentStatus", False, ("cs",), verbs=("get", "list")),
+            [len(names)],
+            lambda _ns, j: names[j],
+            lambda _ns, j: {
+                "metadata": {"name": names[j]},
+                "conditions": [{"type": "Healthy", "status": "True", "message": "ok"}],
+            },
+        )
+        self.collections["componentstatuses"].stored = False  # computed on each request (deprecated in 1.19)
+
+    def _plain(self, kind_tag: int, ns: int, name: str, j: int) -> dict[str, Any]:
+        created = self.created_at(kind_tag, ns, j)
+        return {
+            "metadata": {
+                "name": name,
+                "namespace": self.namespaces[ns],
+                "uid": self.uid(kind_tag, ns, j),
+                "resourceVersion": str(100 + j),
+                "creationTimestamp": created,
+            }
+        }
 
     def _add_aggregation(self) -> None:
         """apiregistration.k8s.io: one APIService per served group-version, local ones and metrics-server's

@@ -538,7 +538,8 @@ class _Run:
 
     def _deprecated(self, facts: _Facts) -> list[DeprecatedApiUse] | None:
         if facts.metric_samples is None:
-            return None  # the "metrics" gap says why
+            self.gap("deprecated_apis", "apiserver /metrics not readable (see the metrics gap)")
+            return None
         found = deprecated_apis_from_metrics(facts.metric_samples)
         if found is None:
             self.gap("deprecated_apis", "apiserver /metrics has no apiserver_request_total")

@@ -9,7 +9,7 @@ at least one source must be listed. Relative paths are resolved against the fold
 .. code-block:: yaml
 
     title: "Platform fit: payments estate"      # report title (default: "Platform fit: <cluster>")
-    out: reports/payments                         # output folder (default: reports/<YYYY-MM-DD>; --out wins)
+    out: reports/payments                         # output folder or s3:// gs:// prefix (default: reports/<YYYY-MM-DD>)
     targets: [self-hosted, eks, gke]              # default: the policy's targets, else all four
     policy: policy.yaml                           # thresholds, overrides, exclusions (k8seval score --policy)
     costs: costs.yaml                             # cost assumptions (default: the shipped assumptions)
@@ -80,6 +80,7 @@ from .merge import merge_snapshots, short_name
 from .questionbank import QuestionBank
 from .questionnaire_facts import VENDOR_TARGETS
 from .reporting.context import ReportContext, build_report_context
+from .storage import is_remote
 
 # Report files, in the order they are written; questions.xlsx follows when EKS or GKE is among the targets.
 REPORT_FILES = (
@@ -293,7 +294,7 @@ def parse_config(data: Any, where: str) -> AuditConfig:
         targets=targets,
         policy=top.path_value("policy"),
         costs=top.path_value("costs"),
-        out=top.path_value("out"),
+        out=top.text("out") if is_remote(top.data.get("out")) else top.path_value("out"),  # s3:// gs:// kept
         fail_on=top.choice("fail_on", ALL_STATUSES),
         title=top.text("title"),
         source_file=where,

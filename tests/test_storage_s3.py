@@ -156,3 +156,88 @@ def test_snapshot_json_in_bucket_matches_local_file(s3: object, tmp_path: Path) 
     remote = s3.get_object(Bucket=bucket, Key=key)["Body"].read()  # type: ignore[attr-defined]
     local = save_snapshot(snap, tmp_path / "s.json").read_bytes()
     assert json.loads(remote) == json.loads(local)
+
+
+# ------------------------------------------------------------------------------------------------ the commands
+
+
+def test_collect_score_report_questions_through_s3(s3: object, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from evaluator.cli import cli
+    from evaluator.simulator import Simulator, profile
+
+    bucket = s3.bucket  # type: ignore[attr-defined]
+    prefix = f"s3://{bucket}/snapshots/"
+    runner = CliRunner()
+    with Simulator(profile("small")) as sim:
+        kubeconfig = sim.write_kubeconfig(tmp_path / "kc")
+        for name in ("edge-1", "edge-2"):
+            result = runner.invoke(
+                cli, ["collect", "kube", "--kubeconfig", str(kubeconfig), "--name", name, "-o", prefix],
+                catch_exceptions=False,
+            )  # fmt: skip
+            assert result.exit_code == 0, result.output
+            assert f"wrote {prefix}self-hosted-{name}-" in result.output
+    assert len(keys(s3, bucket, "snapshots/")) == 2
+
+    result = runner.invoke(cli, ["score", prefix, "--format", "json", "--latest", "1"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert sorted(document["clusters"]) == ["edge-1", "edge-2"]
+
+    out = f"s3://{bucket}/reports/fleet.md"
+    result = runner.invoke(cli, ["report", prefix, "-o", out], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    text = s3.get_object(Bucket=bucket, Key="reports/fleet.md")["Body"].read().decode()  # type: ignore[attr-defined]
+    assert "edge-1" in text and "edge-2" in text
+
+    result = runner.invoke(cli, ["questions", prefix, "-o", str(tmp_path / "q.md")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "2 clusters measured" in result.output
+
+
+def test_collect_to_a_bad_bucket_name_exits_2(s3: object, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from evaluator.cli import cli
+
+    result = CliRunner().invoke(cli, ["score", "s3://Not_A_Bucket/x/"])
+    assert result.exit_code == 2
+    assert "not a valid bucket name" in result.stderr
+    result = CliRunner().invoke(cli, ["score", f"s3://{s3.bucket}/nothing-here/"])  # type: ignore[attr-defined]
+    assert result.exit_code == 2 and "no snapshot files" in result.stderr
+
+
+def test_missing_credentials_exit_3(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, moto_url: str) -> None:
+    from click.testing import CliRunner
+
+    from evaluator.cli import cli
+
+    s3_env(monkeypatch, tmp_path, moto_url)
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    result = CliRunner().invoke(cli, ["score", "s3://some-bucket/x/"])
+    assert result.exit_code == 3, result.output
+    assert "no AWS credentials" in result.stderr and "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_audit_sample_out_to_s3(s3: object) -> None:
+    from click.testing import CliRunner
+
+    from evaluator.cli import cli
+
+    bucket = s3.bucket  # type: ignore[attr-defined]
+    result = CliRunner().invoke(cli, ["audit", "--sample", "--out", f"s3://{bucket}/audits/"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    names = keys(s3, bucket, "audits/")
+    for report in ("report.html", "report.md", "findings.json", "junit.xml", "questions.xlsx"):
+        assert f"audits/{report}" in names
+    snaps = [k for k in names if k.startswith("audits/snapshots/")]
+    assert len(snaps) == 3 and all(k.endswith("Z.json") for k in snaps)
+    assert len({k.rsplit("/", 1)[0] for k in snaps}) == 1  # one cluster folder, three times
+    assert f"wrote {len(names)} objects to s3://{bucket}/audits/" in result.stderr
+    # The uploaded snapshots are read back as the cluster's history.
+    result = CliRunner().invoke(cli, ["score", f"s3://{bucket}/audits/snapshots/", "--format", "json"])
+    assert result.exit_code == 0 and json.loads(result.stdout)["forecasts"]

@@ -6,7 +6,16 @@ from pathlib import Path
 
 import click
 
-from ..cli_support import costs_option, fail_on_option, policy_option, snapshots_argument, targets_option
+from ..cli_support import (
+    costs_option,
+    fail_on_option,
+    latest_option,
+    load_inputs,
+    policy_option,
+    snapshots_argument,
+    staged_output,
+    targets_option,
+)
 from ..errors import GateTripped
 from ..reporting.render import FORMATS
 
@@ -16,9 +25,9 @@ from ..reporting.render import FORMATS
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=str,
     default=None,
-    help="Report file. Default: report.<format> (report.html when no format is given).",
+    help="Report file or s3:// / gs:// object. Default: report.<format> (report.html when no format is given).",
 )
 @click.option(
     "--format",
@@ -46,9 +55,10 @@ from ..reporting.render import FORMATS
 @costs_option
 @fail_on_option
 @click.option("--title", default=None, help="Report title. Default: 'Platform fit: <cluster>'.")
+@latest_option
 def command(
-    snapshots: tuple[Path, ...],
-    output: Path | None,
+    snapshots: tuple[str, ...],
+    output: str | None,
     fmt: str | None,
     answers: tuple[Path, ...],
     targets: tuple[str, ...],
@@ -57,6 +67,7 @@ def command(
     costs: Path | None,
     fail_on: str | None,
     title: str | None,
+    latest: int | None,
 ) -> None:
     """Write the vendor comparison report for SNAPSHOT files (several of one cluster make its history).
 
@@ -71,15 +82,16 @@ def command(
       k8seval report prod.json -o report.md
       k8seval report prod.json --format junit -o junit.xml --fail-on blocker
       k8seval report prod.json --answers answers-eks.xlsx --answers answers-gke.xlsx -o report.html
+      k8seval report s3://bank-k8seval/snapshots/ --latest 30 -o s3://bank-k8seval/reports/fleet.html
     """
     from ..audit import build_context
     from ..reporting.render import format_for, render_report
 
     if output is None:
-        output = Path(f"report.{'xml' if fmt == 'junit' else fmt or 'html'}")
-    chosen = format_for(output, fmt)
+        output = f"report.{'xml' if fmt == 'junit' else fmt or 'html'}"
+    chosen = format_for(Path(output), fmt)
     context = build_context(
-        list(snapshots),
+        load_inputs(snapshots, latest),
         targets=list(targets) or None,
         policy=policy,
         costs=costs,
@@ -87,7 +99,9 @@ def command(
         title=title,
         fail_on=fail_on,
     )
-    path = render_report(context, chosen, output, templates=list(templates), fail_on=fail_on)
+    with staged_output(output) as local:
+        render_report(context, chosen, local, templates=list(templates), fail_on=fail_on)
+    path = output
     click.echo(f"wrote {path}", err=True)
     if context.gate and context.gate["tripped"]:
         count = context.gate["count"]

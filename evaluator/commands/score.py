@@ -11,7 +11,15 @@ from typing import Any
 
 import click
 
-from ..cli_support import costs_option, fail_on_option, policy_option, snapshots_argument, targets_option
+from ..cli_support import (
+    costs_option,
+    fail_on_option,
+    latest_option,
+    load_inputs,
+    policy_option,
+    snapshots_argument,
+    targets_option,
+)
 from ..errors import GateTripped
 from ..findings import CSV_COLUMNS, Evaluation, Finding, reaches
 from ..scoring.engine import format_value, target_label
@@ -32,14 +40,16 @@ FLEET_VIEW_ABOVE = 10
 @fail_on_option
 @policy_option
 @costs_option
+@latest_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout.")
 def command(
-    snapshots: tuple[Path, ...],
+    snapshots: tuple[str, ...],
     targets: tuple[str, ...],
     fmt: str,
     fail_on: str | None,
     policy: Path | None,
     costs: Path | None,
+    latest: int | None,
     output: Path | None,
 ) -> None:
     """Check snapshots against the documented limits of each target, with forecasts and costs.
@@ -53,15 +63,15 @@ def command(
       k8seval score snapshots/*.json
       k8seval score prod.json --target eks --target gke --format json -o findings.json
       k8seval score prod.json --policy policy.yaml --fail-on blocker
+      k8seval score s3://bank-k8seval/snapshots/ --latest 1
     """
     from ..catalog.loader import load_catalog  # the catalog is only read when scoring
     from ..fileio import write_text
-    from ..inventory import load_snapshot
     from ..scoring.cost import load_cost_assumptions
     from ..scoring.engine import evaluate, evaluation_document
     from ..scoring.policy import load_policy
 
-    loaded = [load_snapshot(path) for path in snapshots]
+    loaded = load_inputs(snapshots, latest)
     catalog = load_catalog()
     pol = load_policy(policy, catalog) if policy else None
     assumptions = load_cost_assumptions(costs)

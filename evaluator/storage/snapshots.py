@@ -128,6 +128,24 @@ def write_folder(folder: str | os.PathLike[str], destination: str) -> list[str]:
     return urls
 
 
+def publish_folder(folder: str | os.PathLike[str], destination: str, snapshots_dir: str = "snapshots") -> list[str]:
+    """Upload an output folder to a bucket prefix: the snapshots under ``snapshots_dir/`` as new objects in the
+    cluster-folder layout (never replacing one), every other file at its relative path (replacing the last run's
+    report). Returns the URLs written."""
+    from ..inventory import load_snapshot
+
+    location = parse_location(destination)
+    root = Path(folder)
+    urls = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith(f"{snapshots_dir}/") and path.suffix == ".json":
+            urls.append(write_snapshot(load_snapshot(path), location.child(snapshots_dir).url))
+        else:
+            urls.append(write_file(path, location.url_of(location.prefix + rel)))
+    return urls
+
+
 _TYPES = {".json": JSON_TYPE, ".html": "text/html; charset=utf-8", ".md": "text/markdown; charset=utf-8",
           ".csv": "text/csv; charset=utf-8", ".xml": "application/xml",
           ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}  # fmt: skip

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 from urllib.parse import urlsplit
 
+import requests
 from google.api_core import exceptions as gexc
 from google.auth.exceptions import DefaultCredentialsError, GoogleAuthError
 from google.cloud import storage
@@ -87,7 +88,8 @@ class GCSStore:
 
     def put(self, key: str, data: IO[bytes], size: int, *, content_type: str, overwrite: bool) -> bool:
         """Write one object atomically; False when ``overwrite`` is off and the key already exists."""
-        # A chunk size makes the client use a resumable upload (visible only once finalised) for large files.
+        # Above 8 MiB the client uses a resumable upload, sent in chunks of ``part_size`` and visible only once
+        # finalised; below, one multipart request.
         chunk = self.part_size if size >= self.multipart_threshold else None
         blob = self.bucket.blob(key, chunk_size=_chunk(chunk))
         with _errors(self.location.url_of(key)):
@@ -133,7 +135,6 @@ class _errors:
             raise AuthError(f"{self.url}: credentials rejected: {exc}") from None
         if isinstance(exc, gexc.GoogleAPIError):
             raise EndpointError(f"{self.url}: Cloud Storage error: {exc}") from None
-        if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError):
-            # requests' ConnectionError is an OSError: an unreachable endpoint
+        if isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.Timeout):
             raise EndpointError(f"{self.url}: cannot reach Cloud Storage: {exc}") from None
         return False

@@ -56,6 +56,12 @@ from ..reporting.render import FORMATS
 @fail_on_option
 @click.option("--title", default=None, help="Report title. Default: 'Platform fit: <cluster>'.")
 @latest_option
+@click.option(
+    "--baseline",
+    type=str,
+    default=None,
+    help="The last audit (a findings JSON, or snapshots): adds a 'since last audit' section and column.",
+)
 def command(
     snapshots: tuple[str, ...],
     output: str | None,
@@ -68,6 +74,7 @@ def command(
     fail_on: str | None,
     title: str | None,
     latest: int | None,
+    baseline: str | None,
 ) -> None:
     """Write the vendor comparison report for SNAPSHOT files (several of one cluster make its history).
 
@@ -83,6 +90,7 @@ def command(
       k8seval report prod.json --format junit -o junit.xml --fail-on blocker
       k8seval report prod.json --answers answers-eks.xlsx --answers answers-gke.xlsx -o report.html
       k8seval report s3://bank-k8seval/snapshots/ --latest 30 -o s3://bank-k8seval/reports/fleet.html
+      k8seval report today/ --baseline reports/2026-11-01/findings.json -o report.html
     """
     from ..audit import build_context
     from ..reporting.render import format_for, render_report
@@ -99,6 +107,15 @@ def command(
         title=title,
         fail_on=fail_on,
     )
+    if baseline:
+        from ..reporting.diff import since_last_audit, with_since
+        from ..scoring.diff import diff_findings, states_from_findings
+        from .diff import load_side
+
+        assert context.evaluation is not None
+        _, old_states, _ = load_side(baseline, list(targets) or None, policy)
+        changes = diff_findings(old_states, states_from_findings(context.evaluation.findings))
+        context = with_since(context, since_last_audit(changes, baseline))
     with staged_output(output) as local:
         render_report(context, chosen, local, templates=list(templates), fail_on=fail_on)
     path = output

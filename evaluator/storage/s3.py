@@ -185,6 +185,8 @@ class _errors:
             message = exc.response.get("Error", {}).get("Message", "") or code
             if code == "NoSuchBucket":
                 raise InputError(f"{self.url}: bucket does not exist") from None
+            if code in ("NoSuchKey", "404"):
+                raise InputError(f"{self.url}: object not found") from None
             if code in ("AccessDenied", "403", "AllAccessDisabled", "KMS.AccessDeniedException"):
                 raise AccessDenied(
                     f"{self.url}: access denied: {message}",

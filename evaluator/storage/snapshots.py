@@ -169,7 +169,11 @@ def iter_inputs(inputs: Sequence[str | os.PathLike[str]]) -> Iterator[tuple[Stor
         if is_remote(value):
             location = parse_location(value)
             store: Store = open_store(location)
-            entries: Iterable[Entry] = store.list(location.prefix)
+            if value.endswith(".json"):  # one object, not a prefix
+                key = location.prefix.rstrip("/")
+                entries: Iterable[Entry] = (e for e in store.list(key) if e.key == key)
+            else:
+                entries = store.list(location.prefix)
         else:
             path = Path(value)
             if path.is_dir():
@@ -186,6 +190,22 @@ def iter_inputs(inputs: Sequence[str | os.PathLike[str]]) -> Iterator[tuple[Stor
                 yield store, entry
         if not found:
             raise InputError(f"{value}: no snapshot files (*.json) under it")
+
+
+def read_document(value: str | os.PathLike[str]) -> Any:
+    """Read one JSON document from a local file or an ``s3://`` / ``gs://`` object; errors name it."""
+    from ..fileio import read_json
+
+    text = os.fspath(value)
+    if not is_remote(text):
+        return read_json(text)
+    location = parse_location(text)
+    key = location.prefix.rstrip("/")
+    data = open_store(location).get(key)
+    try:
+        return json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{text}: not valid JSON: {exc}") from None
 
 
 def _preselect(pairs: Iterable[tuple[Store, Entry]], latest: int) -> list[tuple[Store, Entry]]:

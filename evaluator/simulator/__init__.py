@@ -8,7 +8,7 @@ with Simulator(profile("small"), faults=Faults(throttle_first={"/api/v1/pods": 1
 from __future__ import annotations
 
 from .server import Faults, RequestRecord
-from .simulator import Simulator
+from .simulator import Simulator, TLSFiles
 from .spec import PROFILES, ClusterSpec, NodePool, load_spec, parse_spec, profile
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "NodePool",
     "RequestRecord",
     "Simulator",
+    "TLSFiles",
     "load_spec",
     "parse_spec",
     "profile",

@@ -11,9 +11,9 @@ from typing import Any
 
 import click
 
-from ..cli_support import fail_on_option, targets_option
 from ..errors import GateTripped, InputError
 from ..storage import is_remote, parse_location, publish_folder
+from .support import fail_on_option, targets_option
 
 
 class _PlainProgress:

@@ -6,10 +6,10 @@ import sys
 
 import click
 
-from ..cli_support import echo_gaps, write_snapshot_to
 from ..collectors.kube import collect_kube
 from ..inventory import PLATFORMS, Snapshot
 from ..units import format_count
+from .support import echo_gaps, write_snapshot_to
 
 
 def _n(value: float | int | None) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from ..cli_support import policy_option, staged_output, targets_option
+from .support import policy_option, staged_output, targets_option
 
 _CHANGE_STYLES = {
     "new": "bold red", "worse": "dark_orange", "changed": "yellow", "better": "green", "resolved": "green"
@@ -33,9 +33,10 @@ def load_side(value: str, targets: list[str] | None, policy: Path | None) -> tup
     snapshots = read_snapshots([value])
     from ..catalog.loader import load_catalog
     from ..scoring.engine import evaluate
+    from ..scoring.metrics import METRICS
     from ..scoring.policy import load_policy
 
-    catalog = load_catalog()
+    catalog = load_catalog(metrics=METRICS)
     pol = load_policy(policy, catalog) if policy else None
     evaluation = evaluate(snapshots, catalog, targets, policy=pol)
     return "snapshots", states_from_findings(evaluation.findings), snapshots

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..cli_support import (
+from ..errors import GateTripped
+from ..reporting.render import FORMATS
+from .support import (
     costs_option,
     fail_on_option,
     latest_option,
@@ -16,8 +18,6 @@ from ..cli_support import (
     staged_output,
     targets_option,
 )
-from ..errors import GateTripped
-from ..reporting.render import FORMATS
 
 
 @click.command(name="report")

@@ -11,9 +11,9 @@ from typing import Any, TypeVar
 
 import click
 
-from .errors import CollectorError
-from .findings import ALL_STATUSES, TARGETS
-from .inventory import Gap, Snapshot
+from ..errors import CollectorError
+from ..findings import ALL_STATUSES, TARGETS
+from ..inventory import Gap, Snapshot
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,7 +44,7 @@ latest_option = click.option(
 
 def load_inputs(inputs: Iterable[str], latest: int | None = None) -> list[Snapshot]:
     """Every snapshot under the SNAPSHOT arguments (files, folders, bucket prefixes), newest ``latest`` per cluster."""
-    from .storage import read_snapshots
+    from ..storage import read_snapshots
 
     return read_snapshots(list(inputs), latest=latest)
 
@@ -52,8 +52,8 @@ def load_inputs(inputs: Iterable[str], latest: int | None = None) -> list[Snapsh
 def write_snapshot_to(snap: Snapshot, output: str | None, folder: bool = False) -> str:
     """Save ``snap``: under an ``s3://`` / ``gs://`` prefix (a new object, never replacing one), to the file
     ``output``, into the folder ``output`` when ``folder``, or as ``<platform>-<name>-<time>.json`` here."""
-    from .inventory import save_snapshot, snapshot_filename
-    from .storage import is_remote, write_snapshot
+    from ..inventory import save_snapshot, snapshot_filename
+    from ..storage import is_remote, write_snapshot
 
     if output and is_remote(output):
         return write_snapshot(snap, output)
@@ -68,7 +68,7 @@ def write_snapshot_to(snap: Snapshot, output: str | None, folder: bool = False) 
 def staged_output(output: str | Path) -> Iterator[Path]:
     """A local path to write ``output`` to: the path itself, or for ``s3://`` / ``gs://`` a temporary file that
     is uploaded (atomically) when the block ends without error."""
-    from .storage import is_remote, write_file
+    from ..storage import is_remote, write_file
 
     if not is_remote(str(output)):
         yield Path(output)
@@ -131,8 +131,8 @@ def merge_with_kube(snapshots: list[Snapshot], kube_context: str, kubeconfig: st
     A collector failure is returned rather than raised, so the command still writes the cloud snapshot and
     then raises it (exit 3).
     """
-    from .collectors.kube import collect_kube
-    from .merge import merge_snapshots
+    from ..collectors.kube import collect_kube
+    from ..merge import merge_snapshots
 
     cloud = snapshots[0]
     try:

@@ -136,10 +136,11 @@ def report_json(context: ReportContext) -> dict[str, Any]:
             for c in context.clusters
         ],
         "gate": context.gate,
-        "since_last_audit": {k: v for k, v in context.since.items() if k != "by_item"} if context.since else None,
         "questions": {q["vendor"]: q["count"] for q in context.questions} if context.questions else None,
         "answers": [a.__dict__ | {"domains": [d.__dict__ for d in a.domains]} for a in context.raw_answers] or None,
     }
+    if context.since:  # report --baseline only, so reports without one keep their exact shape
+        data["report"]["since_last_audit"] = {k: v for k, v in context.since.items() if k != "by_item"}
     return data
 
 

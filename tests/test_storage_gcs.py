@@ -82,3 +82,13 @@ def test_missing_bucket_is_exit_2(bucket: str) -> None:
         read_snapshots(["gs://no-such-bucket-here/x/"])
     result = CliRunner().invoke(cli, ["score", "gs://no-such-bucket-here/x/"])
     assert result.exit_code == 2 and "not found" in result.stderr
+
+
+def test_unreachable_endpoint_exits_3(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.etcd_support import free_port
+
+    monkeypatch.setenv("K8SEVAL_GCS_ENDPOINT", f"http://127.0.0.1:{free_port()}")
+    forget_stores()
+    result = CliRunner().invoke(cli, ["score", "gs://some-bucket/x/"])
+    assert result.exit_code == 3, result.output
+    assert "cannot reach Cloud Storage" in result.stderr

@@ -241,3 +241,55 @@ def test_audit_sample_out_to_s3(s3: object) -> None:
     # The uploaded snapshots are read back as the cluster's history.
     result = CliRunner().invoke(cli, ["score", f"s3://{bucket}/audits/snapshots/", "--format", "json"])
     assert result.exit_code == 0 and json.loads(result.stdout)["forecasts"]
+
+
+def test_unreachable_endpoint_exits_3(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, moto_url: str) -> None:
+    from click.testing import CliRunner
+
+    from evaluator.cli import cli
+    from tests.etcd_support import free_port
+
+    s3_env(monkeypatch, tmp_path, moto_url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    result = CliRunner().invoke(cli, ["score", "s3://some-bucket/x/"])
+    assert result.exit_code == 3, result.output
+    assert "cannot reach S3" in result.stderr and "AWS_ENDPOINT_URL" in result.stderr
+
+
+def test_diff_and_merge_through_s3(s3: object, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from evaluator.cli import cli
+    from tests.test_diff import _grown
+
+    bucket = s3.bucket  # type: ignore[attr-defined]
+    write_snapshot(make_snapshot("prod-1"), f"s3://{bucket}/2026-11/")
+    write_snapshot(_grown(), f"s3://{bucket}/2026-12/")
+    result = CliRunner().invoke(
+        cli, ["diff", f"s3://{bucket}/2026-11/", f"s3://{bucket}/2026-12/", "--format", "json"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert {f["fact"] for f in doc["facts"]} >= {"nodes.count", "etcd.db_size_bytes"}
+    assert doc["counts"]["new"] >= 2
+    # A single object works as a side too.
+    (new_key,) = keys(s3, bucket, "2026-12/")
+    result = CliRunner().invoke(cli, ["diff", f"s3://{bucket}/2026-11/", f"s3://{bucket}/{new_key}", "--format", "md"])
+    assert result.exit_code == 0 and "nodes.count" in result.stdout
+
+    a = save_snapshot(make_snapshot("m"), tmp_path / "a.json")
+    b = save_snapshot(make_snapshot("m"), tmp_path / "b.json")
+    result = CliRunner().invoke(cli, ["collect", "merge", str(a), str(b), "-o", f"s3://{bucket}/merged/"])
+    assert result.exit_code == 0, result.output
+    assert len(keys(s3, bucket, "merged/self-hosted-m-")) == 1
+
+
+def test_audit_config_keeps_a_bucket_out(tmp_path: Path) -> None:
+    from evaluator.audit import load_config
+
+    path = tmp_path / "k8seval.yaml"
+    path.write_text("out: s3://bank-k8seval/audits/\nsources:\n  kube: [{context: prod}]\n")
+    assert load_config(path).out == "s3://bank-k8seval/audits/"
+    path.write_text("out: reports/x\nsources:\n  kube: [{context: prod}]\n")
+    assert load_config(path).out == str(tmp_path / "reports/x")

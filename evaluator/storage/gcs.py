@@ -18,12 +18,15 @@ import requests
 from google.api_core import exceptions as gexc
 from google.auth.exceptions import DefaultCredentialsError, GoogleAuthError
 from google.cloud import storage
+from google.cloud.storage.retry import DEFAULT_RETRY
 
 from ..errors import AccessDenied, AuthError, EndpointError, EvaluatorError, InputError
 from .base import MULTIPART_THRESHOLD, PART_SIZE, Entry
 from .location import Location
 
 LIST_PAGE = 1000
+# The client's default retry runs for 120 s; an unreachable endpoint should fail sooner than that.
+RETRY = DEFAULT_RETRY.with_timeout(20.0)
 
 
 def gcs_endpoint_from_env() -> str | None:
@@ -78,13 +81,15 @@ class GCSStore:
     def list(self, prefix: str) -> Iterator[Entry]:
         """Every object under ``prefix``, page by page."""
         with _errors(self.location.url_of(prefix)):
-            for blob in self.client.list_blobs(self.location.bucket, prefix=prefix, page_size=LIST_PAGE):
+            for blob in self.client.list_blobs(
+                self.location.bucket, prefix=prefix, page_size=LIST_PAGE, retry=RETRY
+            ):
                 yield Entry(blob.name, int(blob.size or 0), self.location.url_of(blob.name))
 
     def get(self, key: str) -> bytes:
         """Read one object whole."""
         with _errors(self.location.url_of(key)):
-            return bytes(self.bucket.blob(key).download_as_bytes())
+            return bytes(self.bucket.blob(key).download_as_bytes(retry=RETRY))
 
     def put(self, key: str, data: IO[bytes], size: int, *, content_type: str, overwrite: bool) -> bool:
         """Write one object atomically; False when ``overwrite`` is off and the key already exists."""
@@ -95,7 +100,11 @@ class GCSStore:
         with _errors(self.location.url_of(key)):
             try:
                 blob.upload_from_file(
-                    data, size=size, content_type=content_type, if_generation_match=None if overwrite else 0
+                    data,
+                    size=size,
+                    content_type=content_type,
+                    if_generation_match=None if overwrite else 0,
+                    retry=RETRY,  # safe to retry: the write is conditional, or replaces with the same bytes
                 )
             except gexc.PreconditionFailed:
                 return False
@@ -133,6 +142,12 @@ class _errors:
             ) from None
         if isinstance(exc, gexc.Unauthorized | GoogleAuthError):
             raise AuthError(f"{self.url}: credentials rejected: {exc}") from None
+        if isinstance(exc, gexc.RetryError):
+            cause = exc.cause if exc.cause is not None else exc
+            raise EndpointError(
+                f"{self.url}: cannot reach Cloud Storage: {type(cause).__name__}",
+                hint="Check K8SEVAL_GCS_ENDPOINT / STORAGE_EMULATOR_HOST and the network",
+            ) from None
         if isinstance(exc, gexc.GoogleAPIError):
             raise EndpointError(f"{self.url}: Cloud Storage error: {exc}") from None
         if isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.Timeout):

@@ -73,7 +73,8 @@ class S3Store:
             # moto, a VPC endpoint) is reached with path-style addressing, which every S3-compatible store serves.
             custom = bool(os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL"))
             config = Config(
-                retries={"mode": "adaptive", "max_attempts": 5},
+                retries={"mode": "adaptive"},  # 3 attempts, or AWS_MAX_ATTEMPTS
+                connect_timeout=10,
                 s3={"addressing_style": "path"} if custom else {},
                 max_pool_connections=16,
             )

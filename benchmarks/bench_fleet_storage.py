@@ -23,8 +23,8 @@ import boto3
 from bench_report import fleet  # benchmarks/ is on sys.path when run as a script
 from moto.server import ThreadedMotoServer
 
-from evaluator.inventory import Snapshot
-from evaluator.storage import forget_stores, read_snapshots, write_snapshot
+from evaluator.inventory import Snapshot, save_snapshot
+from evaluator.storage import forget_stores, read_snapshots, snapshot_key, write_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -102,6 +102,14 @@ def main() -> None:
         wall, rss, rc = run_report(["score", "s3://bench-fleet/snapshots/", "--format", "json", "-o",
                                     f"{tmp}/findings.json"], env)  # fmt: skip
         print(f"score s3://bench-fleet/snapshots/ --format json: {wall:.1f} s wall, peak RSS {rss:.0f} MiB, exit {rc}")
+
+        # The same fleet from a local folder, for comparison: what the bucket adds.
+        folder = Path(tmp) / "local"
+        for snap in snaps:
+            save_snapshot(snap, folder / snapshot_key(snap))
+        out = Path(tmp) / f"report-local.{opts.format}"
+        wall, rss, rc = run_report(["report", str(folder), "-o", str(out)], env)
+        print(f"report LOCAL_FOLDER (same 1,000 files): {wall:.1f} s wall, peak RSS {rss:.0f} MiB, exit {rc}")
 
         for label, extra in (("all snapshots", []), ("--latest 1", ["--latest", "1"])):
             out = Path(tmp) / f"report-{len(extra)}.{opts.format}"

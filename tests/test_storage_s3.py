@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluator.errors import AccessDenied, InputError
+from evaluator.errors import AccessDenied, AuthError, InputError
 from evaluator.inventory import ClusterInfo, save_snapshot
 from evaluator.storage import parse_location, read_snapshots, snapshot_key, write_snapshot
 from evaluator.storage.s3 import S3Store
@@ -293,3 +293,25 @@ def test_audit_config_keeps_a_bucket_out(tmp_path: Path) -> None:
     assert load_config(path).out == "s3://bank-k8seval/audits/"
     path.write_text("out: reports/x\nsources:\n  kube: [{context: prod}]\n")
     assert load_config(path).out == str(tmp_path / "reports/x")
+
+
+def test_a_named_profile_for_storage(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, moto_url: str) -> None:
+    from evaluator.storage import forget_stores
+
+    s3_env(monkeypatch, tmp_path, moto_url)
+    bucket = f"{BUCKET}-profile"
+    make_bucket(moto_url, bucket)
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    (tmp_path / "credentials").write_text("[storage]\naws_access_key_id = fleet\naws_secret_access_key = fleet\n")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    with pytest.raises(AuthError, match="no AWS credentials"):
+        read_snapshots([f"s3://{bucket}/"])
+    monkeypatch.setenv("K8SEVAL_S3_PROFILE", "storage")
+    forget_stores()
+    url = write_snapshot(make_snapshot("p"), f"s3://{bucket}/")
+    assert [s.cluster.name for s in read_snapshots([url])] == ["p"]
+    monkeypatch.setenv("K8SEVAL_S3_PROFILE", "nope")
+    forget_stores()
+    with pytest.raises(AuthError, match="nope"):
+        read_snapshots([f"s3://{bucket}/"])

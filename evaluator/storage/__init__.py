@@ -20,7 +20,6 @@ from .snapshots import (
     read_snapshots,
     snapshot_key,
     write_file,
-    write_folder,
     write_snapshot,
 )
 
@@ -38,6 +37,5 @@ __all__ = [
     "read_snapshots",
     "snapshot_key",
     "write_file",
-    "write_folder",
     "write_snapshot",
 ]

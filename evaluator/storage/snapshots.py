@@ -117,17 +117,6 @@ def write_file(path: str | os.PathLike[str], destination: str, *, overwrite: boo
     return location.url_of(key)
 
 
-def write_folder(folder: str | os.PathLike[str], destination: str) -> list[str]:
-    """Upload every file under ``folder`` to the prefix ``destination``, keeping relative paths; return the URLs."""
-    location = parse_location(destination)
-    root = Path(folder)
-    urls = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        rel = path.relative_to(root).as_posix()
-        urls.append(write_file(path, location.url_of(location.prefix + rel)))
-    return urls
-
-
 def publish_folder(folder: str | os.PathLike[str], destination: str, snapshots_dir: str = "snapshots") -> list[str]:
     """Upload an output folder to a bucket prefix: the snapshots under ``snapshots_dir/`` as new objects in the
     cluster-folder layout (never replacing one), every other file at its relative path (replacing the last run's

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .environment import target_label
+from .environment import quantity, target_label
 
 # The diff's data classes live in scoring/diff.py; this module reads their attributes only (no import of
 # scoring/, so the packages stay independent).
@@ -129,8 +129,8 @@ def since_last_audit(changes: list[Any], baseline: str) -> dict[str, Any]:
                 "title": c.title,
                 "old_status": c.old_status,
                 "new_status": c.new_status,
-                "old_observed": value_text(c.old_observed),
-                "new_observed": value_text(c.new_observed),
+                "old_observed": quantity(c.old_observed, c.unit),
+                "new_observed": quantity(c.new_observed, c.unit),
             }
             for c in items
         ],

@@ -118,3 +118,6 @@ def test_gke_overlay_annotates_for_workload_identity_and_writes_to_gcs() -> None
     cidrs = {peer["ipBlock"]["cidr"] for rule in docs["NetworkPolicy"]["spec"]["egress"] for peer in rule["to"]
              if "ipBlock" in peer}  # fmt: skip
     assert {"169.254.169.252/32", "169.254.169.254/32"} <= cidrs
+    ports = {(peer["ipBlock"]["cidr"], p["port"]) for rule in docs["NetworkPolicy"]["spec"]["egress"]
+             for peer in rule["to"] if "ipBlock" in peer for p in rule["ports"]}  # fmt: skip
+    assert {("169.254.169.252/32", 988), ("169.254.169.254/32", 80)} <= ports

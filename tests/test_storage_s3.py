@@ -315,3 +315,24 @@ def test_a_named_profile_for_storage(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     forget_stores()
     with pytest.raises(AuthError, match="nope"):
         read_snapshots([f"s3://{bucket}/"])
+
+
+def test_collect_eks_same_name_in_two_regions_gets_two_cluster_folders(
+    s3: object, monkeypatch: pytest.MonkeyPatch, moto_url: str
+) -> None:
+    from click.testing import CliRunner
+
+    from evaluator.cli import cli
+    from tests.eks_support import seed_cluster
+
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")  # moto answers ListServiceQuotas with 500: keep back-off short
+    bucket = s3.bucket  # type: ignore[attr-defined]
+    for region in ("eu-west-1", "us-east-1"):
+        seed_cluster(region, "shared", endpoint_url=moto_url)
+    args = ["collect", "eks", "--region", "eu-west-1", "--region", "us-east-1", "--cluster", "shared"]
+    result = CliRunner().invoke(cli, [*args, "-o", f"s3://{bucket}/eks/"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    names = keys(s3, bucket, "eks/")
+    assert len(names) == 2 and len({k.split("/")[1] for k in names}) == 2
+    regions = sorted(s.cluster.region for s in read_snapshots([f"s3://{bucket}/eks/"]))
+    assert regions == ["eu-west-1", "us-east-1"]

@@ -167,3 +167,13 @@ def test_report_since_last_audit(audits: tuple[Path, Path], tmp_path: Path) -> N
     plain = tmp_path / "p.md"
     _run("report", str(new), "-o", str(plain))
     assert "Since last audit" not in plain.read_text()
+
+
+def test_an_audit_folder_with_findings_is_refused_with_a_hint(audits: tuple[Path, Path], tmp_path: Path) -> None:
+    folder = tmp_path / "audit"
+    folder.mkdir()
+    assert _run("score", str(audits[0]), "--format", "json", "-o", str(folder / "findings.json")).exit_code == 0
+    result = CliRunner().invoke(cli, ["report", str(folder), "-o", str(tmp_path / "r.md")])
+    assert result.exit_code == 2
+    assert "findings.json: a findings file, not a snapshot" in result.stderr and "snapshots/" in result.stderr
+    assert not (tmp_path / "r.md").exists()

@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..errors import InputError
-from ..inventory import Snapshot, parse_time
+from ..inventory import SCHEMA, Snapshot, parse_time
 from .base import Entry, Store
 from .local import LocalStore
 from .location import Location, is_remote, parse_location
@@ -222,14 +222,20 @@ def _stamp_order(name: str) -> tuple[str, int]:
 
 def _parse(store: Store, entry: Entry) -> Snapshot:
     if isinstance(store, LocalStore):
-        from ..inventory import load_snapshot
+        from ..fileio import read_json
 
-        return load_snapshot(entry.url)
-    data = store.get(entry.key)
-    try:
-        document = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{entry.url}: not valid JSON: {exc}") from None
+        document = read_json(entry.url)
+    else:
+        data = store.get(entry.key)
+        try:
+            document = json.loads(data)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"{entry.url}: not valid JSON: {exc}") from None
+    if isinstance(document, dict) and "findings" in document and document.get("schema") != SCHEMA:
+        raise InputError(
+            f"{entry.url}: a findings file, not a snapshot",
+            hint="Point at the snapshots (an audit writes them under snapshots/), or give findings files to diff",
+        )
     return Snapshot.from_dict(document, where=entry.url)
 
 

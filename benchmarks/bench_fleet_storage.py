@@ -42,13 +42,16 @@ def daily(snaps: list[Snapshot], days: int) -> list[Snapshot]:
     return out
 
 
-def run_report(args: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """Run ``k8seval ARGS`` in a child process; wall seconds, peak RSS of that child in MiB, exit code."""
+def run_report(args: list[str], env: dict[str, str]) -> tuple[float, float, str, int]:
+    """Run ``k8seval ARGS`` in a child process: wall seconds, its peak RSS in MiB, its CPU seconds (on a shared
+    machine they vary less than the wall time), exit code."""
     # The child reports its own peak RSS at exit (RUSAGE_CHILDREN would give the largest child so far).
     code = (
         "import atexit, resource, sys\n"
-        "atexit.register(lambda: sys.stderr.write("
-        "f'\\nmaxrss_kib={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n'))\n"
+        "def _report():\n"
+        "    r = resource.getrusage(resource.RUSAGE_SELF)\n"
+        "    sys.stderr.write(f'\\nmaxrss_kib={r.ru_maxrss}\\ncpu_s={r.ru_utime + r.ru_stime:.2f}\\n')\n"
+        "atexit.register(_report)\n"
         "from evaluator.cli import main\nmain()\n"
     )
     start = time.perf_counter()
@@ -57,7 +60,8 @@ def run_report(args: list[str], env: dict[str, str]) -> tuple[float, float, int]
     if proc.returncode not in (0, 1):
         print(proc.stderr, file=sys.stderr)
     peak = next((int(line.split("=", 1)[1]) for line in proc.stderr.splitlines() if line.startswith("maxrss_kib=")), 0)
-    return wall, peak / 1024, proc.returncode
+    cpu = next((line.split("=", 1)[1] for line in proc.stderr.splitlines() if line.startswith("cpu_s=")), "?")
+    return wall, peak / 1024, cpu, proc.returncode
 
 
 def main() -> None:
@@ -99,27 +103,30 @@ def main() -> None:
         start = time.perf_counter()
         latest = read_snapshots(["s3://bench-fleet/snapshots/"], latest=1)
         print(f"read_snapshots --latest 1: {len(latest):,} snapshots read in {time.perf_counter() - start:.1f} s")
-        wall, rss, rc = run_report(["score", "s3://bench-fleet/snapshots/", "--format", "json", "-o",
-                                    f"{tmp}/findings.json"], env)  # fmt: skip
-        print(f"score s3://bench-fleet/snapshots/ --format json: {wall:.1f} s wall, peak RSS {rss:.0f} MiB, exit {rc}")
+        wall, rss, cpu, rc = run_report(["score", "s3://bench-fleet/snapshots/", "--format", "json", "-o",
+                                         f"{tmp}/findings.json"], env)  # fmt: skip
+        print(f"score s3://bench-fleet/snapshots/ --format json: {wall:.1f} s wall ({cpu} s CPU), "
+              f"peak RSS {rss:.0f} MiB, exit {rc}")  # fmt: skip
 
         # The same fleet from a local folder, for comparison: what the bucket adds.
         folder = Path(tmp) / "local"
         for snap in snaps:
             save_snapshot(snap, folder / snapshot_key(snap))
         out = Path(tmp) / f"report-local.{opts.format}"
-        wall, rss, rc = run_report(["report", str(folder), "-o", str(out)], env)
-        print(f"report LOCAL_FOLDER (same 1,000 files): {wall:.1f} s wall, peak RSS {rss:.0f} MiB, exit {rc}")
+        wall, rss, cpu, rc = run_report(["report", str(folder), "-o", str(out)], env)
+        print(f"report LOCAL_FOLDER (the same {len(snaps):,} files): {wall:.1f} s wall ({cpu} s CPU), "
+              f"peak RSS {rss:.0f} MiB, exit {rc}")  # fmt: skip
 
         for label, extra in (("all snapshots", []), ("--latest 1", ["--latest", "1"])):
             out = Path(tmp) / f"report-{len(extra)}.{opts.format}"
-            wall, rss, rc = run_report(["report", "s3://bench-fleet/snapshots/", *extra, "-o", str(out)], env)
+            wall, rss, cpu, rc = run_report(["report", "s3://bench-fleet/snapshots/", *extra, "-o", str(out)], env)
             size = out.stat().st_size / 2**20 if out.exists() else 0.0
             print(
-                f"report s3://bench-fleet/snapshots/ {' '.join(extra)} ({label}): {wall:.1f} s wall, "
+                f"report s3://bench-fleet/snapshots/ {' '.join(extra)} ({label}): {wall:.1f} s wall ({cpu} s CPU), "
                 f"peak RSS {rss:.0f} MiB, {opts.format} {size:.1f} MiB, exit {rc}"
             )
     server.stop()
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

@@ -75,9 +75,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from .commands import audit, catalog, collect, diff, questions, report, score, simulate
+    from .commands import audit, catalog, collect, diff, prices, questions, report, score, simulate
 
-    for module in (collect, simulate, score, report, questions, diff, audit, catalog):
+    for module in (collect, simulate, score, report, questions, diff, audit, catalog, prices):
         cli.add_command(module.command)
 
 

@@ -18,8 +18,8 @@ import yaml
 
 from evaluator.simulator import Simulator, TLSFiles, profile
 from tests.etcd_support import make_pki
+from tests.in_cluster_support import TOKEN, service_account_dir
 from tests.storage_support import keys, make_bucket, s3_env
-from tests.test_in_cluster import TOKEN, service_account_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 CLUSTERS = ("payments-eu", "cards-eu", "ledger-uk")

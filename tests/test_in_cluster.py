@@ -15,10 +15,10 @@ import pytest
 
 from evaluator.simulator import Simulator, TLSFiles, profile
 from tests.etcd_support import make_pki
+from tests.in_cluster_support import TOKEN, service_account_dir
 from tests.simulator_support import KUBECTL, kubectl, needs_kubectl
 
 ROOT = Path(__file__).resolve().parents[1]
-TOKEN = "eyJhbGciOiJSUzI1NiJ9.k8seval-collector.sig"  # what a projected service-account token looks like
 
 
 @pytest.fixture(scope="module")
@@ -31,15 +31,6 @@ def sim(pki) -> Iterator[Simulator]:  # noqa: ANN001
     tls = TLSFiles(cert_file=pki.server_cert, key_file=pki.server_key, ca_file=pki.ca)
     with Simulator(profile("small"), token=TOKEN, tls=tls) as server:
         yield server
-
-
-def service_account_dir(folder: Path, ca: Path, token: str = TOKEN) -> Path:
-    """What the kubelet mounts at /var/run/secrets/kubernetes.io/serviceaccount."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "token").write_text(token)
-    (folder / "ca.crt").write_bytes(ca.read_bytes())
-    (folder / "namespace").write_text("k8seval")
-    return folder
 
 
 def in_cluster_env(sim: Simulator, sa: Path, home: Path) -> dict[str, str]:

@@ -518,6 +518,7 @@ def pod_loads(model: ClusterModel) -> tuple[list[tuple[PodRecord, PodLoad]], dic
         else:
             ns_labels = tuple(sorted(model.namespace_labels(g.namespace).items()))
             identity_of[g.gid] = repr((g.namespace, ns_labels, identity_labels(g.labels)))
+    ready = {g.gid for g in index.groups if any(p.ip for p in g.pods)}  # groups with an endpoint
     entries_cache: dict[tuple[int, str], list[Entry]] = {}
 
     def entries(pid: int, d: str) -> list[Entry]:
@@ -543,7 +544,8 @@ def pod_loads(model: ClusterModel) -> tuple[list[tuple[PodRecord, PodLoad]], dic
                         if peer.cidr is not None:
                             ids |= cidr_identities(peer.cidr, peer.excepts)
                         else:
-                            ids.update(identity_of[g] for g in resolver.peer_groups(policy.namespace, peer))
+                            gids = resolver.peer_groups(policy.namespace, peer)
+                            ids.update(identity_of[g] for g in gids if g in ready)
                 for port in _cilium_ports(rule.ports):
                     by_port[port] |= ids
         return sum(len(v) for v in by_port.values())

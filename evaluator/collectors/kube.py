@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from .. import __version__
+from ..dataplane import ClusterModel, NodeRecord, analyse
 from ..errors import AccessDenied, EndpointError
 from ..inventory import (
     ClusterInfo,
@@ -36,6 +37,7 @@ from ..inventory import (
 from .kube_client import (
     AGGREGATED_DISCOVERY,
     METRICS_TEXT,
+    POML,
     TABLE,
     KubeHTTPError,
     KubeReader,
@@ -43,6 +45,7 @@ from .kube_client import (
 )
 from .kube_parse import (
     DaemonSetTally,
+    NamespaceTally,
     NodeTally,
     PodTally,
     PolicyTally,
@@ -157,6 +160,7 @@ class _Facts:
     nodes: NodeTally | None = None
     pods: PodTally | None = None
     policies: PolicyTally | None = None
+    namespace_labels: NamespaceTally | None = None
     services: ServiceTally | None = None
     slices: SliceTally | None = None
     mutating: WebhookTally | None = None
@@ -288,8 +292,8 @@ class _Run:
             return None
 
         # (snapshot key, gap item, attribute on _Facts, tally); the pods list is the longest chain of
-        # dependent pages, so it goes first. Pods come as Tables: the Node and Status columns without the
-        # pod objects (includeObject=None).
+        # dependent pages, so it goes first. Pods come as Tables: the Node, Status and IP columns plus each
+        # pod's metadata (includeObject=Metadata: labels, ownerReferences), never the full pod objects.
         full_lists: list[tuple[str, str, str, Callable[[], Any]]] = [
             (PODS, "nodes.pods_per_node", "pods", PodTally),
             (NODES, "nodes", "nodes", NodeTally),
@@ -304,6 +308,9 @@ class _Run:
             resource = need(key, item)
             if resource is not None:
                 jobs.append((item, self._lister(facts, resource, attr, tally)))
+        if NAMESPACES in res:  # labels for namespaceSelector (metadata only)
+            ns_res = res[NAMESPACES]
+            jobs.append(("network_policies.dataplane", lambda: self._namespace_labels(facts, ns_res)))
         jobs.append(("networking.kube_proxy_mode", lambda: self._kube_proxy_config(facts)))
         jobs.append(("control_plane.apiserver_count", lambda: self._apiserver_endpoints(facts)))
         if APISERVICES in res:
@@ -312,10 +319,15 @@ class _Run:
             jobs.append(("control_plane", lambda: self._control_plane_pods(facts)))
         return [pool.submit(self.guarded, item, job) for item, job in jobs]
 
+    def _namespace_labels(self, facts: _Facts, resource: Resource) -> None:
+        facts.namespace_labels = self.walk(resource, NamespaceTally, POML)
+
     def _lister(self, facts: _Facts, resource: Resource, attr: str, tally: Callable[[], Any]) -> Callable[[], None]:
         def run() -> None:
             if resource.key == PODS:
-                setattr(facts, attr, self.walk(resource, tally, TABLE, includeObject="None"))
+                # includeObject=Metadata: labels and ownerReferences ride on the rows (the NetworkPolicy analysis)
+                pods = self.walk(resource, lambda: PodTally(records=[]), TABLE, includeObject="Metadata")
+                setattr(facts, attr, pods)
             else:
                 setattr(facts, attr, self.walk(resource, tally))
 
@@ -539,6 +551,7 @@ class _Run:
         if p is None:
             return NetworkPolicyInventory(cni_policies=cni)
         return NetworkPolicyInventory(
+            dataplane=self._dataplane(facts),
             count=p.count,
             max_per_namespace=max(p.per_namespace.values(), default=0),
             namespaces_with_policies=len(p.per_namespace),
@@ -550,6 +563,38 @@ class _Run:
             max_ports_per_rule=p.max_ports_per_rule,
             cni_policies=cni,
         )
+
+    def _dataplane(self, facts: _Facts) -> dict[str, Any] | None:
+        """The per-pod NetworkPolicy load from the pod Table rows, namespace labels, nodes and policy specs."""
+        item = "network_policies.dataplane"
+        pods, nodes, policies = facts.pods, facts.nodes, facts.policies
+        if pods is None or nodes is None or policies is None or pods.records is None:
+            self.gap(item, "needs the pods Table, nodes and NetworkPolicies (see their gaps)")
+            return None
+        if pods.format != "table" or not pods.ip_column:
+            self.gap(item, "the pods Table has no IP column: peer pod IPs unknown")
+            return None
+        if facts.namespace_labels is None:
+            self.gap(item, "namespace labels not readable: namespaceSelector peers matched on the name label only")
+        if policies.unparsed_count:
+            self.gap(item, f"{policies.unparsed_count} NetworkPolicies not analysed: {policies.unparsed[0]}")
+        records = pods.records
+        for rec in records:  # a hostNetwork pod shows as a pod whose IP is its node's address
+            if rec.ip and rec.ip == nodes.internal_ips.get(rec.node):
+                rec.host_network = True
+        model = ClusterModel(
+            pods=records,
+            namespaces=dict(facts.namespace_labels.labels) if facts.namespace_labels else {},
+            nodes={
+                name: NodeRecord(
+                    name, nodes.internal_ips.get(name), nodes.os_of.get(name, "linux"), name in nodes.fargate
+                )
+                for name in nodes.names
+            },
+            policies=policies.specs,
+            named_ports_known=False,
+        )
+        return analyse(model)
 
     def _services(self, facts: _Facts) -> ServiceInventory:
         s, e = facts.services, facts.slices

@@ -35,8 +35,10 @@ On the ``large`` profile (150,000 pods, 20,000 policies) this runs in seconds (b
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
+import socket
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -229,6 +231,7 @@ _EMPTY = Selector()
 # -- EKS: one ruleset ----------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=65536)
 def _net(cidr: str) -> tuple[int, int, int, int]:
     """(version, network int, mask int, prefix length)."""
     n = ipaddress.ip_network(cidr)
@@ -247,6 +250,14 @@ class EksResult:
     node_keys: dict[str, int] = field(default_factory=dict)  # key ip -> entries, for keys that are node IPs
     over: int = 0  # keys above 24 entries
 
+    def offer_many(self, entries: int, count: int, key: str, policies: frozenset[int] | set[int]) -> None:
+        """Count ``count`` keys of ``entries`` each (``key`` names one of them)."""
+        self.keys += count - 1
+        self.total += entries * (count - 1)
+        if entries > EKS_MAX_ENTRIES:
+            self.over += count - 1
+        self.offer(entries, key, policies)
+
     def offer(self, entries: int, key: str, policies: frozenset[int] | set[int]) -> None:
         """Count one key."""
         self.keys += 1
@@ -259,24 +270,78 @@ class EksResult:
             del self.best[2:]
 
 
+@dataclass
+class _Block:
+    """The non-special peer groups of one pod entry: their IP count and the range their IPs span."""
+
+    normal: frozenset[int]
+    special: tuple[int, ...]
+    n: int
+    lo: int
+    hi: int
+
+
 class EksEvaluator:
-    """Evaluates the agent's merge for a set of entries (fast path; see the module docstring)."""
+    """Evaluates the agent's merge for a set of entries (fast path; see the module docstring).
+
+    Peer pods are handled in blocks (all normal groups of one entry): when no CIDR or ``except`` boundary cuts
+    through the range a block's IPs span, every IP of the block has the same containing CIDRs, so the block
+    counts as ``n`` keys with one merged port set. hostNetwork and shared IPs go one by one.
+    """
 
     def __init__(self, index: PodIndex, ipv6: bool, node_ips: set[str]) -> None:
         self.index = index
         self.version = 6 if ipv6 else 4
+        self.full = (1 << (128 if ipv6 else 32)) - 1
         self.node_ips = node_ips
         ip_count: Counter[str] = Counter(p.ip for p in index.model.pods if p.ip)
-        self.shared = {ip for ip, n in ip_count.items() if n > 1}  # hostNetwork pods share their node's IP
-        self.shared_groups = {g.gid for g in index.groups if any(p.ip in self.shared for p in g.pods)}
+        shared = {ip for ip, n in ip_count.items() if n > 1}  # hostNetwork pods share their node's IP
+        self.special_groups = {
+            g.gid for g in index.groups if g.host_network or any(p.ip in shared for p in g.pods)
+        }  # fmt: skip
         self._ints: dict[int, list[tuple[int, str]]] = {}
+        self._range: dict[int, tuple[int, int, int]] = {}
+        self._blocks: dict[int, _Block] = {}
+        self._keep: list[tuple[int, ...]] = []
 
     def _group_ips(self, gid: int) -> list[tuple[int, str]]:
         got = self._ints.get(gid)
         if got is None:
-            got = self._ints[gid] = [
-                (int(ipaddress.ip_address(p.ip)), p.ip) for p in self.index.groups[gid].pods if p.ip
-            ]
+            got = []
+            family = socket.AF_INET6 if self.version == 6 else socket.AF_INET
+            for p in self.index.groups[gid].pods:
+                if p.ip:
+                    try:
+                        got.append((int.from_bytes(socket.inet_pton(family, p.ip), "big"), p.ip))
+                    except OSError:
+                        continue  # the other family (dual-stack) or not an address
+            self._ints[gid] = got
+        return got
+
+    def _group_range(self, gid: int) -> tuple[int, int, int]:
+        got = self._range.get(gid)
+        if got is None:
+            ips = self._group_ips(gid)
+            got = self._range[gid] = (len(ips), min(a for a, _ in ips), max(a for a, _ in ips)) if ips else (0, 0, 0)
+        return got
+
+    def _block(self, gids: frozenset[int] | tuple[int, ...]) -> _Block:
+        normal = [g for g in gids if g not in self.special_groups and self._group_range(g)[0]]
+        ranges = [self._group_range(g) for g in normal]
+        return _Block(
+            frozenset(normal),
+            tuple(g for g in gids if g in self.special_groups),
+            sum(r[0] for r in ranges),
+            min((r[1] for r in ranges), default=0),
+            max((r[2] for r in ranges), default=0),
+        )
+
+    def block_of(self, entry: PodsEntry) -> _Block:
+        """The cached block of a pod entry (entries of one peer share the resolver's gids tuple)."""
+        got = self._blocks.get(id(entry.gids))
+        if got is None:
+            got = self._blocks[id(entry.gids)] = self._block(entry.gids)
+            self._keep.append(entry.gids)  # keeps the id unique while cached
         return got
 
     def evaluate(self, tagged: list[tuple[int, Entry]]) -> EksResult:
@@ -287,20 +352,17 @@ class EksEvaluator:
         cidr_pols: dict[str, set[int]] = defaultdict(set)
         cidr_except: dict[str, set[str]] = defaultdict(set)
         all_excepts: set[str] = set()
-        pod_ports: dict[int, set[PortKey]] = defaultdict(set)
-        pod_pols: dict[int, set[int]] = defaultdict(set)
+        pod_entries: list[tuple[int, PodsEntry]] = []
         for pid, entry in tagged:
             if isinstance(entry, CidrEntry):
                 all_excepts.update(entry.excepts)  # the agent records excepts before skipping a rule
-                if ipaddress.ip_network(entry.cidr).version != self.version:
+                if _net(entry.cidr)[0] != self.version:
                     continue
                 cidr_ports[entry.cidr] |= entry.ports
                 cidr_pols[entry.cidr].add(pid)
                 cidr_except[entry.cidr].update(entry.excepts)
             else:
-                for gid in entry.gids:
-                    pod_ports[gid] |= entry.ports
-                    pod_pols[gid].add(pid)
+                pod_entries.append((pid, entry))
         # Non-host CIDRs, broadest first: each inherits the merged ports of every containing one that does not
         # except it.
         parsed = {c: _net(c) for c in cidr_ports}
@@ -309,6 +371,7 @@ class EksEvaluator:
         total: dict[str, set[PortKey]] = {}
         total_pols: dict[str, set[int]] = {}
         done: list[str] = []
+        full = self.full
 
         def containing(addr: int) -> list[str]:
             out = []
@@ -317,6 +380,30 @@ class EksEvaluator:
                 if addr & mask == net and not any(v == self.version and addr & m == n for v, n, m, _ in except_nets[c]):
                     out.append(c)
             return out
+
+        def uniform(lo: int, hi: int) -> tuple[str, ...] | None:
+            """The CIDRs containing every address in [lo, hi], or None when a boundary cuts the range."""
+            out = []
+            for c in done:
+                _, net, mask, _ = parsed[c]
+                top = net | (full ^ mask)
+                if hi < net or lo > top:
+                    continue
+                if lo < net or hi > top:
+                    return None
+                excluded = False
+                for v, n, m, _ in except_nets[c]:
+                    if v != self.version:
+                        continue
+                    etop = n | (full ^ m)
+                    if hi < n or lo > etop:
+                        continue
+                    if lo < n or hi > etop:
+                        return None
+                    excluded = True
+                if not excluded:
+                    out.append(c)
+            return tuple(out)
 
         for c in nonhost:
             ports = set(cidr_ports[c])
@@ -327,58 +414,76 @@ class EksEvaluator:
             total[c], total_pols[c] = ports, pols
             done.append(c)
             res.offer(len(ports), c, pols)
-        # Host keys: ipBlock /32s and pod IPs, merged when equal.
+        # Host keys: ipBlock /32s, hostNetwork and shared pod IPs, merged when equal.
         host: dict[int, tuple[set[PortKey], set[int], str]] = {}
         for c in cidr_ports:
             if parsed[c][3] == host_bits:
                 host[parsed[c][1]] = (set(cidr_ports[c]), set(cidr_pols[c]), c.split("/")[0])
         special = set(host)
-        host_excepts = {}
         for e in all_excepts:
             v, n, _, plen = _net(e)
             if plen == (128 if v == 6 else 32) and v == self.version:
-                host_excepts[n] = e
-        special |= set(host_excepts)
-        for gid, ports in pod_ports.items():
-            pols = pod_pols[gid]
-            if not done and not special and gid not in self.shared_groups:
-                ips = self._group_ips(gid)
-                if ips:
-                    n = len(ips)
-                    res.keys += n - 1
-                    res.total += len(ports) * (n - 1)
-                    if len(ports) > EKS_MAX_ENTRIES:
-                        res.over += n - 1
-                    res.offer(len(ports), ips[0][1], pols)
-                    for _, ip in ips:
-                        if ip in self.node_ips:
-                            res.node_keys[ip] = len(ports)
-                continue
-            by_sig: dict[tuple[str, ...], list[str]] = defaultdict(list)
-            for addr, ip in self._group_ips(gid):
-                if addr in special or ip in self.shared:
-                    slot = host.get(addr)
-                    if slot is None:
-                        slot = host[addr] = (set(), set(), ip)
-                    slot[0].update(ports)
-                    slot[1].update(pols)
-                    continue
-                by_sig[tuple(containing(addr))].append(ip)
-            for sig, ips in by_sig.items():
-                merged = set(ports)
-                merged_pols = set(pols)
+                special.add(n)
+
+        def to_host(addr: int, ip: str, ports: frozenset[PortKey] | set[PortKey], pols: set[int]) -> None:
+            slot = host.get(addr)
+            if slot is None:
+                slot = host[addr] = (set(), set(), ip)
+            slot[0].update(ports)
+            slot[1].update(pols)
+
+        def block(gids: frozenset[int] | list[int], ports: frozenset[PortKey] | set[PortKey], pols: set[int],
+                  n: int, lo: int, hi: int) -> None:  # fmt: skip
+            if not n:
+                return
+            sig = uniform(lo, hi)
+            if sig is not None and not any(lo <= a <= hi for a in special):
+                merged, merged_pols = set(ports), set(pols)
                 for c in sig:
                     merged |= total[c]
                     merged_pols |= total_pols[c]
-                n = len(ips)
-                res.keys += n - 1
-                res.total += len(merged) * (n - 1)
-                if len(merged) > EKS_MAX_ENTRIES:
-                    res.over += n - 1
-                res.offer(len(merged), ips[0], merged_pols)
-                for ip in ips:
-                    if ip in self.node_ips:
-                        res.node_keys[ip] = len(merged)
+                first = next(ip for g in sorted(gids) for _, ip in self._group_ips(g))
+                res.offer_many(len(merged), n, first, merged_pols)
+                return
+            by_sig: dict[tuple[str, ...], list[str]] = defaultdict(list)
+            for g in gids:
+                for addr, ip in self._group_ips(g):
+                    if addr in special:
+                        to_host(addr, ip, ports, pols)
+                    else:
+                        by_sig[tuple(containing(addr))].append(ip)
+            for key_sig, ips in by_sig.items():
+                merged, merged_pols = set(ports), set(pols)
+                for c in key_sig:
+                    merged |= total[c]
+                    merged_pols |= total_pols[c]
+                res.offer_many(len(merged), len(ips), ips[0], merged_pols)
+
+        # Groups named by more than one entry merge their ports first; the rest go entry by entry.
+        seen: set[int] = set()
+        dup: set[int] = set()
+        for _, entry in pod_entries:
+            b = self.block_of(entry)
+            dup |= seen & b.normal
+            seen |= b.normal
+        dup_ports: dict[int, set[PortKey]] = defaultdict(set)
+        dup_pols: dict[int, set[int]] = defaultdict(set)
+        for pid, entry in pod_entries:
+            b = self.block_of(entry)
+            for g in b.special:
+                for addr, ip in self._group_ips(g):
+                    to_host(addr, ip, entry.ports, {pid})
+            if dup and not dup.isdisjoint(b.normal):
+                for g in b.normal & dup:
+                    dup_ports[g] |= entry.ports
+                    dup_pols[g].add(pid)
+                rest = self._block(tuple(b.normal - dup))
+                block(rest.normal, entry.ports, {pid}, rest.n, rest.lo, rest.hi)
+            else:
+                block(b.normal, entry.ports, {pid}, b.n, b.lo, b.hi)
+        for g, ports in dup_ports.items():
+            n, lo, hi = self._group_range(g)
+            block([g], ports, dup_pols[g], n, lo, hi)
         for addr, (ports, pols, ip) in host.items():
             merged = set(ports)
             merged_pols = set(pols)
@@ -423,7 +528,8 @@ def _cilium_ports(rule_ports: tuple[PortSpec, ...]) -> list[tuple[str, Any, int]
     return out
 
 
-def cidr_identities(cidr: str, excepts: tuple[str, ...]) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def cidr_identities(cidr: str, excepts: tuple[str, ...]) -> frozenset[str]:
     """The prefixes left of ``cidr`` after removing ``excepts`` (one CIDR identity each)."""
     nets = [ipaddress.ip_network(cidr)]
     for e in excepts:
@@ -437,7 +543,7 @@ def cidr_identities(cidr: str, excepts: tuple[str, ...]) -> set[str]:
             else:
                 nxt.append(n)
         nets = nxt
-    return {f"cidr:{n}" for n in nets}
+    return frozenset(f"cidr:{n}" for n in nets)
 
 
 # -- the analysis --------------------------------------------------------------------------------------------
@@ -483,6 +589,7 @@ class PodLoad:
     cilium: int = 0  # policy-map entries, both directions
     policies: int = 0  # distinct policies selecting the pod
     eks_policies: frozenset[int] = frozenset()
+    gid: int = -1  # the pod's label group
 
 
 def build_index(model: ClusterModel) -> tuple[PodIndex, list[list[int]]]:
@@ -531,6 +638,16 @@ def pod_loads(model: ClusterModel) -> tuple[list[tuple[PodRecord, PodLoad]], dic
     eks_cache: dict[tuple[str, tuple[int, ...]], EksResult] = {}
     cil_cache: dict[tuple[str, tuple[int, ...]], int] = {}
 
+    peer_ids: dict[tuple[str, Peer], frozenset[str]] = {}
+
+    def identities(namespace: str, peer: Peer) -> frozenset[str]:
+        key = (namespace if peer.namespaces is None else "", peer)
+        got = peer_ids.get(key)
+        if got is None:
+            gids = resolver.peer_groups(namespace, peer)
+            got = peer_ids[key] = frozenset(identity_of[g] for g in gids if g in ready)
+        return got
+
     def cilium(d: str, pids: tuple[int, ...]) -> int:
         by_port: dict[tuple[str, Any, int], set[str]] = defaultdict(set)
         for pid in pids:
@@ -544,8 +661,7 @@ def pod_loads(model: ClusterModel) -> tuple[list[tuple[PodRecord, PodLoad]], dic
                         if peer.cidr is not None:
                             ids |= cidr_identities(peer.cidr, peer.excepts)
                         else:
-                            gids = resolver.peer_groups(policy.namespace, peer)
-                            ids.update(identity_of[g] for g in gids if g in ready)
+                            ids |= identities(policy.namespace, peer)
                 for port in _cilium_ports(rule.ports):
                     by_port[port] |= ids
         return sum(len(v) for v in by_port.values())
@@ -570,7 +686,7 @@ def pod_loads(model: ClusterModel) -> tuple[list[tuple[PodRecord, PodLoad]], dic
         for pod in g.pods:
             if not pod.ip:
                 continue
-            load = PodLoad(policies=n_policies)
+            load = PodLoad(policies=n_policies, gid=g.gid)
             node_ip = model.nodes[pod.node].ip if pod.node in model.nodes else None
             for d in DIRECTIONS:
                 _, res, cil = per_dir[d]
@@ -660,6 +776,7 @@ def analyse(model: ClusterModel, top: int = TOP) -> dict[str, Any]:
     busiest = sorted(node_names, key=lambda n: (-node_eks[n], -node_cil[n], n))[:10]
 
     # Calico: the largest selector IP set.
+    ips_of = [sum(1 for p in g.pods if p.ip) for g in index.groups]
     ipset = 0
     ipset_peer = ""
     resolver: Resolver = shared["resolver"]
@@ -668,15 +785,14 @@ def analyse(model: ClusterModel, top: int = TOP) -> dict[str, Any]:
             for rule in policy.rules(d) or ():
                 for peer in rule.peers or ():
                     if peer.cidr is None:
-                        size = sum(1 for gid in resolver.peer_groups(policy.namespace, peer)
-                                   for p in index.groups[gid].pods if p.ip)  # fmt: skip
+                        size = sum(ips_of[g] for g in resolver.peer_groups(policy.namespace, peer))
                         if size > ipset:
                             ipset, ipset_peer = size, f"{policy.ref} ({d})"
         del pid
 
     identities = {identity_of[g.gid] for g in index.groups if not g.host_network and any(p.ip for p in g.pods)}
-    chunks = sum(max(1, math.ceil(sum(1 for gid in gids for p in index.groups[gid].pods if p.ip and not p.host_network)
-                                 / POLICY_ENDPOINT_CHUNK)) for gids in targets)  # fmt: skip
+    endpoints = [sum(1 for p in g.pods if p.ip and not p.host_network) for g in index.groups]
+    chunks = sum(max(1, math.ceil(sum(endpoints[g] for g in gids) / POLICY_ENDPOINT_CHUNK)) for gids in targets)
 
     def offenders(metric: str) -> list[dict[str, Any]]:
         rows: dict[tuple[str, str], dict[str, Any]] = {}
@@ -690,10 +806,7 @@ def analyse(model: ClusterModel, top: int = TOP) -> dict[str, Any]:
                 pol_ids = (
                     load.eks_policies
                     if metric == "eks"
-                    else frozenset(
-                        selecting["ingress"].get(_gid_of(index, pod), [])
-                        + selecting["egress"].get(_gid_of(index, pod), [])
-                    )
+                    else frozenset(selecting["ingress"].get(load.gid, []) + selecting["egress"].get(load.gid, []))
                 )
                 rows[key] = {
                     "namespace": pod.namespace,
@@ -762,20 +875,6 @@ def analyse(model: ClusterModel, top: int = TOP) -> dict[str, Any]:
             ],  # fmt: skip
         },
     }
-
-
-def _gid_of(index: PodIndex, pod: PodRecord) -> int:
-    ports = tuple(sorted(pod.named_ports.items())) if pod.named_ports else ()
-    key = (pod.namespace, tuple(sorted(pod.labels.items())), ports, pod.host_network)
-    cache = getattr(index, "_gid_cache", None)
-    if cache is None:
-        cache = {}
-        for g in index.groups:
-            p = g.pods[0]
-            gp = tuple(sorted(p.named_ports.items())) if p.named_ports else ()
-            cache[(g.namespace, tuple(sorted(g.labels.items())), gp, g.host_network)] = g.gid
-        index._gid_cache = cache  # type: ignore[attr-defined]
-    return cache[key]
 
 
 __all__ = ["EKS_MAX_ENTRIES", "CILIUM_POLICY_MAP", "Group", "PodLoad", "analyse", "pod_loads", "identity_labels"]

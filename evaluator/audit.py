@@ -110,6 +110,7 @@ class KubeSource:
     kubeconfig: str | None = None
     name: str | None = None
     platform: str | None = None
+    policy_model: bool = False  # keep the NetworkPolicy model (set by audit --with-policies)
 
     @property
     def label(self) -> str:
@@ -397,7 +398,13 @@ def _collect_one(source: Any) -> tuple[list[Snapshot], list[Gap]]:
     if isinstance(source, KubeSource):
         from .collectors.kube import collect_kube
 
-        snap = collect_kube(source.kubeconfig, source.context, name=source.name, platform=source.platform)
+        snap = collect_kube(
+            source.kubeconfig,
+            source.context,
+            name=source.name,
+            platform=source.platform,
+            policy_model=source.policy_model,
+        )
         return [snap], []
     if isinstance(source, EtcdSource):
         from .collectors.etcd import collect_etcd
@@ -560,12 +567,20 @@ def run_audit(
     fail_on: str | None = None,
     targets: list[str] | None = None,
     progress: Progress | None = None,
+    with_policies: str | os.PathLike[str] | None = None,
 ) -> AuditResult:
-    """Collect, score and write everything for ``config``; command-line values win over the file's."""
+    """Collect, score and write everything for ``config``; command-line values win over the file's.
+
+    ``with_policies``: planned NetworkPolicies (file or folder) scored as a what-if beside each cluster."""
+    if with_policies is not None:
+        from .dataplane.whatif import load_planned
+
+        load_planned(with_policies)  # a bad planned file fails before anything is collected
+        config = dataclasses.replace(config, kube=[dataclasses.replace(k, policy_model=True) for k in config.kube])
     collected = collect_sources(config, progress=progress)
     notices = [f"Not collected or partly collected: {w}" for w in collected.warnings]
     return _finish(
-        collected.snapshots,
+        _with_policies(collected.snapshots, with_policies),
         out=Path(out or config.out or default_out_dir()),
         fail_on=fail_on or config.fail_on,
         targets=targets or config.targets,
@@ -576,6 +591,14 @@ def run_audit(
         warnings=collected.warnings,
         progress=progress,
     )
+
+
+def _with_policies(snapshots: list[Snapshot], path: str | os.PathLike[str] | None) -> list[Snapshot]:
+    if path is None:
+        return snapshots
+    from .dataplane.whatif import whatif_snapshots
+
+    return whatif_snapshots(snapshots, path)
 
 
 def _finish(
@@ -652,7 +675,9 @@ def scale_spec(spec: Any, factor: float) -> Any:
     return validate(scaled, f"sample history at {factor:.0%}")
 
 
-def collect_sample(*, progress: Progress | None = None, now: datetime | None = None) -> list[Snapshot]:
+def collect_sample(
+    *, progress: Progress | None = None, now: datetime | None = None, policy_model: bool = False
+) -> list[Snapshot]:
     """Serve the ``bank`` profile (and two scaled-down pasts) on loopback and collect each over HTTP."""
     from .collectors.kube import collect_kube
     from .simulator import Simulator, profile
@@ -670,7 +695,9 @@ def collect_sample(*, progress: Progress | None = None, now: datetime | None = N
         with Simulator(spec, port=0) as sim:
             sim.write_kubeconfig(kubeconfig)
             # The QPS cap protects production apiservers; this one is our own simulator on loopback.
-            snap = collect_kube(str(kubeconfig), name=base.name, qps=SAMPLE_QPS, concurrency=8)
+            snap = collect_kube(
+                str(kubeconfig), name=base.name, qps=SAMPLE_QPS, concurrency=8, policy_model=policy_model and not days
+            )
         stamp = (at - timedelta(days=days)).isoformat().replace("+00:00", "Z")
         say("done", label, f"{spec.nodes:,} nodes, {spec.pods:,} pods ({time.monotonic() - start:.1f} s)")
         return dataclasses.replace(snap, collected_at=stamp)
@@ -687,9 +714,15 @@ def run_sample(
     fail_on: str | None = None,
     targets: list[str] | None = None,
     progress: Progress | None = None,
+    with_policies: str | os.PathLike[str] | None = None,
 ) -> AuditResult:
-    """The ``--sample`` audit: the simulated bank cluster with simulated history, full report set."""
-    snapshots = collect_sample(progress=progress)
+    """The ``--sample`` audit: the simulated bank cluster with simulated history, full report set
+    (``with_policies``: a what-if of planned NetworkPolicies on the latest snapshot)."""
+    if with_policies is not None:
+        from .dataplane.whatif import load_planned
+
+        load_planned(with_policies)
+    snapshots = _with_policies(collect_sample(progress=progress, policy_model=with_policies is not None), with_policies)
     (early_days, early), (mid_days, mid) = SAMPLE_HISTORY[0], SAMPLE_HISTORY[1]
     notice = SAMPLE_NOTICE.format(early=f"{early:.0%}", mid=f"{mid:.0%}", early_days=early_days, mid_days=mid_days)
     return _finish(

@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 
 from .. import __version__
 from ..dataplane import ClusterModel, NodeRecord, analyse
+from ..dataplane.whatif import model_data
 from ..errors import AccessDenied, EndpointError
 from ..inventory import (
     ClusterInfo,
@@ -114,6 +115,7 @@ def collect_kube(
     page_size: int = 500,
     timeout: float = 30.0,
     progress: Callable[[str], None] | None = None,
+    policy_model: bool = False,
 ) -> Snapshot:
     """Measure the cluster of ``context`` in ``kubeconfig`` (default loading rules when None, in-cluster
     config when running in a Pod) into a snapshot.
@@ -121,6 +123,7 @@ def collect_kube(
     ``name`` overrides the cluster name (default: the kubeconfig's cluster name, else the server host);
     ``platform`` overrides the detected platform. ``qps`` caps requests a second across all threads,
     ``concurrency`` bounds parallel requests, ``page_size`` is the list ``limit``, ``timeout`` is per request.
+    ``policy_model`` keeps the compact NetworkPolicy model a ``--with-policies`` what-if needs in the snapshot.
 
     Raises :class:`~evaluator.errors.InputError` for a bad kubeconfig or unknown context, and
     :class:`~evaluator.errors.CollectorError` subclasses when the server cannot be reached or rejects the
@@ -134,6 +137,7 @@ def collect_kube(
     reader = KubeReader(connection, qps=qps, concurrency=concurrency, timeout=timeout)
     try:
         run = _Run(reader, page_size=page_size, concurrency=concurrency, progress=progress or (lambda _m: None))
+        run.keep_policy_model = policy_model
         facts = run.collect()
     finally:
         reader.close()
@@ -183,6 +187,8 @@ class _Run:
         self.progress = progress
         self.gaps: list[Gap] = []
         self._lock = threading.Lock()
+        self.keep_policy_model = False
+        self.policy_model: dict[str, Any] | None = None
 
     # -- plumbing -------------------------------------------------------------------------------------
 
@@ -552,6 +558,7 @@ class _Run:
             return NetworkPolicyInventory(cni_policies=cni)
         return NetworkPolicyInventory(
             dataplane=self._dataplane(facts),
+            policy_model=self.policy_model,
             count=p.count,
             max_per_namespace=max(p.per_namespace.values(), default=0),
             namespaces_with_policies=len(p.per_namespace),
@@ -594,7 +601,11 @@ class _Run:
             policies=policies.specs,
             named_ports_known=False,
         )
-        return analyse(model)
+        self.progress(f"analysing {len(policies.specs):,} NetworkPolicies over {len(records):,} pods")
+        result = analyse(model)
+        if self.keep_policy_model:
+            self.policy_model = model_data(model)
+        return result
 
     def _services(self, facts: _Facts) -> ServiceInventory:
         s, e = facts.services, facts.slices

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from ..cli_support import fail_on_option, targets_option
+from ..cli_support import fail_on_option, targets_option, with_policies_option
 from ..errors import GateTripped, InputError
 
 
@@ -82,8 +82,14 @@ class _RichProgress:
 @targets_option(
     "Compare only these targets (repeatable). Default: the configuration's, else all.", "--targets", "--target"
 )
+@with_policies_option
 def command(
-    config_path: Path | None, sample: bool, out: Path | None, fail_on: str | None, targets: tuple[str, ...]
+    config_path: Path | None,
+    sample: bool,
+    out: Path | None,
+    fail_on: str | None,
+    targets: tuple[str, ...],
+    with_policies: Path | None,
 ) -> None:
     """Collect every configured source, score it, and write the full report set and vendor question lists.
 
@@ -113,6 +119,7 @@ def command(
     Example:
       k8seval audit --sample --out reports/sample
       k8seval audit --config k8seval.yaml --fail-on blocker
+      k8seval audit --sample --with-policies planned/ --out reports/rollout
     """
     from ..audit import load_config, run_audit, run_sample
 
@@ -122,9 +129,22 @@ def command(
     progress: Any = _RichProgress() if sys.stderr.isatty() else _PlainProgress()
     try:
         if config is not None:
-            result = run_audit(config, out=out, fail_on=fail_on, targets=list(targets) or None, progress=progress)
+            result = run_audit(
+                config,
+                out=out,
+                fail_on=fail_on,
+                targets=list(targets) or None,
+                progress=progress,
+                with_policies=with_policies,
+            )
         else:
-            result = run_sample(out=out, fail_on=fail_on, targets=list(targets) or None, progress=progress)
+            result = run_sample(
+                out=out,
+                fail_on=fail_on,
+                targets=list(targets) or None,
+                progress=progress,
+                with_policies=with_policies,
+            )
     finally:
         progress.close()
     for warning in result.warnings:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..cli_support import snapshots_argument
+from ..cli_support import apply_with_policies, snapshots_argument, with_policies_option
 from ..findings import Evaluation
 from ..inventory import Snapshot, load_snapshot, utc_now
 from ..questionnaire_facts import VENDOR_NAMES, VENDOR_TARGETS, VENDORS
@@ -49,7 +49,14 @@ def _evaluate(snapshots: list[Snapshot], vendors: list[str]) -> tuple[Evaluation
     type=click.Path(exists=True, path_type=Path),
     help="Question bank file or folder to use instead of the shipped one (repeatable).",
 )
-def command(snapshots: tuple[Path, ...], vendors: tuple[str, ...], output: Path, banks: tuple[Path, ...]) -> None:
+@with_policies_option
+def command(
+    snapshots: tuple[Path, ...],
+    vendors: tuple[str, ...],
+    output: Path,
+    banks: tuple[Path, ...],
+    with_policies: Path | None,
+) -> None:
     """Write a procurement question list per vendor from measured snapshots.
 
     Questions whose triggers fire on the measured facts (etcd size, NetworkPolicy count, custom apiserver
@@ -62,6 +69,7 @@ def command(snapshots: tuple[Path, ...], vendors: tuple[str, ...], output: Path,
     Example:
       k8seval questions snapshots/prod-*.json --vendor eks --vendor gke -o questions.xlsx
       k8seval questions snap.json --vendor self-hosted -o baseline.md
+      k8seval questions snap.json --with-policies planned/ -o questions.md   # facts after the rollout too
     """
     from ..questionnaire import generate_questions, load_bank, write_questions
 
@@ -69,7 +77,7 @@ def command(snapshots: tuple[Path, ...], vendors: tuple[str, ...], output: Path,
     if suffix not in (".xlsx", ".md", ".csv"):
         raise click.BadParameter(f"{output}: use a .xlsx, .md or .csv file name", param_hint="-o/--output")
     chosen = list(dict.fromkeys(vendors)) or ["eks", "gke"]
-    loaded = [load_snapshot(path) for path in snapshots]
+    loaded = apply_with_policies([load_snapshot(path) for path in snapshots], with_policies)
     evaluation, constraint_ids = _evaluate(loaded, chosen)
     bank = load_bank(list(banks) if banks else None, constraint_ids=constraint_ids)
     lists = {vendor: generate_questions(loaded, evaluation, vendor, bank) for vendor in chosen}

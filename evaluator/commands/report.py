@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from ..cli_support import costs_option, fail_on_option, policy_option, snapshots_argument, targets_option
+from ..cli_support import (
+    apply_with_policies,
+    costs_option,
+    fail_on_option,
+    policy_option,
+    snapshots_argument,
+    targets_option,
+    with_policies_option,
+)
 from ..errors import GateTripped
 from ..reporting.render import FORMATS
 
@@ -46,6 +54,7 @@ from ..reporting.render import FORMATS
 @costs_option
 @fail_on_option
 @click.option("--title", default=None, help="Report title. Default: 'Platform fit: <cluster>'.")
+@with_policies_option
 def command(
     snapshots: tuple[Path, ...],
     output: Path | None,
@@ -57,6 +66,7 @@ def command(
     costs: Path | None,
     fail_on: str | None,
     title: str | None,
+    with_policies: Path | None,
 ) -> None:
     """Write the vendor comparison report for SNAPSHOT files (several of one cluster make its history).
 
@@ -71,6 +81,7 @@ def command(
       k8seval report prod.json -o report.md
       k8seval report prod.json --format junit -o junit.xml --fail-on blocker
       k8seval report prod.json --answers answers-eks.xlsx --answers answers-gke.xlsx -o report.html
+      k8seval report prod.json --with-policies planned/ -o rollout.html
     """
     from ..audit import build_context
     from ..reporting.render import format_for, render_report
@@ -78,8 +89,13 @@ def command(
     if output is None:
         output = Path(f"report.{'xml' if fmt == 'junit' else fmt or 'html'}")
     chosen = format_for(output, fmt)
+    sources: list = list(snapshots)
+    if with_policies is not None:
+        from ..inventory import load_snapshot
+
+        sources = apply_with_policies([load_snapshot(p) for p in snapshots], with_policies)
     context = build_context(
-        list(snapshots),
+        sources,
         targets=list(targets) or None,
         policy=policy,
         costs=costs,

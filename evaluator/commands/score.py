@@ -11,7 +11,15 @@ from typing import Any
 
 import click
 
-from ..cli_support import costs_option, fail_on_option, policy_option, snapshots_argument, targets_option
+from ..cli_support import (
+    apply_with_policies,
+    costs_option,
+    fail_on_option,
+    policy_option,
+    snapshots_argument,
+    targets_option,
+    with_policies_option,
+)
 from ..errors import GateTripped
 from ..findings import CSV_COLUMNS, Evaluation, Finding, reaches
 from ..scoring.engine import format_value, target_label
@@ -33,6 +41,7 @@ FLEET_VIEW_ABOVE = 10
 @policy_option
 @costs_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout.")
+@with_policies_option
 def command(
     snapshots: tuple[Path, ...],
     targets: tuple[str, ...],
@@ -41,6 +50,7 @@ def command(
     policy: Path | None,
     costs: Path | None,
     output: Path | None,
+    with_policies: Path | None,
 ) -> None:
     """Check snapshots against the documented limits of each target, with forecasts and costs.
 
@@ -53,6 +63,7 @@ def command(
       k8seval score snapshots/*.json
       k8seval score prod.json --target eks --target gke --format json -o findings.json
       k8seval score prod.json --policy policy.yaml --fail-on blocker
+      k8seval score prod.json --with-policies planned/   # today and after the planned NetworkPolicies
     """
     from ..catalog.loader import load_catalog  # the catalog is only read when scoring
     from ..fileio import write_text
@@ -61,7 +72,7 @@ def command(
     from ..scoring.engine import evaluate, evaluation_document
     from ..scoring.policy import load_policy
 
-    loaded = [load_snapshot(path) for path in snapshots]
+    loaded = apply_with_policies([load_snapshot(path) for path in snapshots], with_policies)
     catalog = load_catalog()
     pol = load_policy(policy, catalog) if policy else None
     assumptions = load_cost_assumptions(costs)
@@ -73,7 +84,7 @@ def command(
         text = findings_csv(evaluation.findings)
     else:
         color = output is None and sys.stdout.isatty()
-        text = render_table(evaluation, color=color)
+        text = render_table(evaluation, color=color) + whatif_lines(loaded)
     if output is not None:
         write_text(output, text)
         click.echo(f"wrote {output}", err=True)
@@ -214,3 +225,29 @@ def render_table(evaluation: Evaluation, *, color: bool = False, width: int = 14
             highlight=False,
         )
     return buffer.getvalue()
+
+
+def whatif_lines(snapshots: list[Any]) -> str:
+    """Before/after lines of each --with-policies what-if (empty without one)."""
+    lines = []
+    for snap in snapshots:
+        what = (snap.network_policies.dataplane or {}).get("what_if")
+        if not what:
+            continue
+        before, after = what.get("before") or {}, what.get("after") or {}
+        lines.append(f"What-if {snap.cluster.name}: {what['policies_added']} policies added, "
+                     f"{what['policies_replaced']} replaced")  # fmt: skip
+        for label, key in (
+            ("EKS port entries per pod and peer (limit 24)", "eks_entries_per_peer_max"),
+            ("EKS pods over 24 entries", "eks_pods_over_entry_limit"),
+            ("EKS peer keys per pod (limit 65,536)", "eks_peer_keys_max"),
+            ("Cilium policy-map entries per pod (default 16,384)", "cilium_policy_map_entries_max"),
+            ("policies selecting one pod", "policies_per_pod_max"),
+        ):
+            lines.append(f"  {label}: {before.get(key)} -> {after.get(key)}")
+        for top in after.get("eks_top") or []:
+            lines.append(
+                f"  busiest on EKS after: {top['namespace']}/{top['workload']} needs {top['value']} entries for peer "
+                f"{top.get('peer')} ({top.get('direction')}); policies: {', '.join(top.get('policies') or [])}"
+            )
+    return "\n".join(lines) + ("\n" if lines else "")

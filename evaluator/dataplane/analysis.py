@@ -347,6 +347,19 @@ class EksEvaluator:
     def evaluate(self, tagged: list[tuple[int, Entry]]) -> EksResult:
         """``tagged``: (policy id, entry) pairs from every policy selecting the pod in one direction."""
         res = EksResult()
+        if all(type(e) is PodsEntry for _, e in tagged):
+            # Pod peers only: without CIDRs nothing is inherited, so each entry is a block of keys unless a
+            # group appears twice or is special (hostNetwork, shared IPs).
+            blocks = [(pid, e, self.block_of(e)) for pid, e in tagged]  # type: ignore[arg-type]
+            total_groups = sum(len(b.normal) for _, _, b in blocks)
+            if not any(b.special for _, _, b in blocks) and (
+                len(blocks) < 2 or len(frozenset().union(*(b.normal for _, _, b in blocks))) == total_groups
+            ):
+                for pid, e, b in blocks:
+                    if b.n:
+                        first = next(ip for g in sorted(b.normal) for _, ip in self._group_ips(g))
+                        res.offer_many(len(e.ports), b.n, first, {pid})
+                return res
         host_bits = 128 if self.version == 6 else 32
         cidr_ports: dict[str, set[PortKey]] = defaultdict(set)
         cidr_pols: dict[str, set[int]] = defaultdict(set)
@@ -672,7 +685,7 @@ def pod_loads(model: ClusterModel) -> tuple[list[tuple[PodRecord, PodLoad]], dic
             continue
         per_dir: dict[str, tuple[tuple[int, ...], EksResult | None, int]] = {}
         for d in DIRECTIONS:
-            pids = tuple(sorted(selecting[d].get(g.gid, ())))
+            pids = tuple(selecting[d].get(g.gid, ()))  # in policy order already
             if not pids:
                 per_dir[d] = (pids, None, 0)
                 continue
@@ -683,11 +696,18 @@ def pod_loads(model: ClusterModel) -> tuple[list[tuple[PodRecord, PodLoad]], dic
                 cil_cache[key] = cilium(d, pids)
             per_dir[d] = (pids, res, cil_cache[key])
         n_policies = len(set(per_dir["ingress"][0]) | set(per_dir["egress"][0]))
+        plain = all(res is None or not res.node_keys for _, res, _ in per_dir.values())
+        shared_load: PodLoad | None = None  # no peer key equals a node IP: every pod of the group is alike
         for pod in g.pods:
             if not pod.ip:
                 continue
+            if plain and shared_load is not None:
+                out.append((pod, shared_load))
+                continue
             load = PodLoad(policies=n_policies, gid=g.gid)
             node_ip = model.nodes[pod.node].ip if pod.node in model.nodes else None
+            if plain:
+                node_ip, shared_load = None, load
             for d in DIRECTIONS:
                 _, res, cil = per_dir[d]
                 if res is None:
@@ -699,9 +719,9 @@ def pod_loads(model: ClusterModel) -> tuple[list[tuple[PodRecord, PodLoad]], dic
                     keys -= 1
                     total -= res.node_keys[node_ip]
                     best = [b for b in best if b[1] != node_ip]
-                top = best[0] if best else (1, f"{node_ip}/32" if node_ip else "node", frozenset())
-                if top[0] < 1:
-                    top = (1, f"{node_ip}/32" if node_ip else "node", frozenset())
+                if not best or best[0][0] < 1:
+                    best = [(1, "node IP", frozenset())]
+                top = best[0]
                 load.eks_total += total
                 load.eks_keys = max(load.eks_keys, keys)
                 if top[0] > load.eks_max:
@@ -777,6 +797,7 @@ def analyse(model: ClusterModel, top: int = TOP) -> dict[str, Any]:
 
     # Calico: the largest selector IP set.
     ips_of = [sum(1 for p in g.pods if p.ip) for g in index.groups]
+    sizes: dict[int, int] = {}  # by the resolver's cached gids tuple
     ipset = 0
     ipset_peer = ""
     resolver: Resolver = shared["resolver"]
@@ -785,7 +806,10 @@ def analyse(model: ClusterModel, top: int = TOP) -> dict[str, Any]:
             for rule in policy.rules(d) or ():
                 for peer in rule.peers or ():
                     if peer.cidr is None:
-                        size = sum(ips_of[g] for g in resolver.peer_groups(policy.namespace, peer))
+                        gids = resolver.peer_groups(policy.namespace, peer)
+                        size = sizes.get(id(gids))
+                        if size is None:
+                            size = sizes[id(gids)] = sum(ips_of[g] for g in gids)
                         if size > ipset:
                             ipset, ipset_peer = size, f"{policy.ref} ({d})"
         del pid
@@ -794,13 +818,22 @@ def analyse(model: ClusterModel, top: int = TOP) -> dict[str, Any]:
     endpoints = [sum(1 for p in g.pods if p.ip and not p.host_network) for g in index.groups]
     chunks = sum(max(1, math.ceil(sum(endpoints[g] for g in gids) / POLICY_ENDPOINT_CHUNK)) for gids in targets)
 
+    workloads: dict[tuple[str | None, str | None, str], str] = {}
+
+    def workload(pod: PodRecord) -> str:
+        key = (pod.owner, pod.labels.get("pod-template-hash"), pod.name if pod.owner is None else "")
+        got = workloads.get(key)
+        if got is None:
+            got = workloads[key] = pod.workload
+        return got
+
     def offenders(metric: str) -> list[dict[str, Any]]:
         rows: dict[tuple[str, str], dict[str, Any]] = {}
         for pod, load in loads:
             value = load.eks_max if metric == "eks" else load.cilium
             if not value:
                 continue
-            key = (pod.namespace, pod.workload)
+            key = (pod.namespace, workload(pod))
             row = rows.get(key)
             if row is None or value > row["value"]:
                 pol_ids = (
@@ -810,7 +843,7 @@ def analyse(model: ClusterModel, top: int = TOP) -> dict[str, Any]:
                 )
                 rows[key] = {
                     "namespace": pod.namespace,
-                    "workload": pod.workload,
+                    "workload": key[1],
                     "pod": pod.name,
                     "node": pod.node,
                     "value": value,

@@ -36,9 +36,15 @@ class PodIndex:
         self.model = model
         self.groups: list[Group] = []
         by_key: dict[tuple, Group] = {}
+        sorted_labels: dict[int, tuple[tuple[str, str], ...]] = {}  # replicas share one labels dict
+        keep: list[dict[str, str]] = []
         for pod in model.pods:
             ports = tuple(sorted(pod.named_ports.items())) if pod.named_ports else ()
-            key = (pod.namespace, tuple(sorted(pod.labels.items())), ports, pod.host_network)
+            labels = sorted_labels.get(id(pod.labels))
+            if labels is None:
+                labels = sorted_labels[id(pod.labels)] = tuple(sorted(pod.labels.items()))
+                keep.append(pod.labels)  # keeps the id unique while cached
+            key = (pod.namespace, labels, ports, pod.host_network)
             group = by_key.get(key)
             if group is None:
                 group = by_key[key] = Group(len(self.groups), pod.namespace, pod.labels, pod.host_network)
@@ -52,8 +58,8 @@ class PodIndex:
             for k, v in g.labels.items():
                 self.by_pair[(g.namespace, k, v)].add(g.gid)
                 self.by_key[(g.namespace, k)].add(g.gid)
-        for pod in model.pods:
-            model.namespace_labels(pod.namespace)
+        for ns in self.by_namespace:
+            model.namespace_labels(ns)
         self.ns_by_pair: dict[tuple[str, str], set[str]] = defaultdict(set)
         for ns, labels in model.namespaces.items():
             for k, v in labels.items():

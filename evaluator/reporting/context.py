@@ -28,6 +28,7 @@ from ..findings import (
 from ..inventory import Snapshot, parse_time
 from ..questionnaire_facts import VENDOR_TARGETS
 from .charts import cost_bars, sparkline
+from .dataplane import dataplane_sections
 from .environment import anchor, date, num, quantity, target_label, usd
 
 REPORT_SCHEMA = "k8seval/report/v1"
@@ -145,6 +146,7 @@ class ReportContext:
     evaluation: Evaluation | None = None  # for the JSON, CSV, XLSX and JUnit writers
     raw_questions: dict[str, list[GeneratedQuestion]] = field(default_factory=dict)
     raw_answers: list[VendorAnswers] = field(default_factory=list)
+    dataplane: list[dict[str, Any]] = field(default_factory=list)  # NetworkPolicy load per cluster (dataplane.py)
 
     @property
     def single(self) -> bool:
@@ -226,6 +228,7 @@ def build_report_context(
         evaluation=evaluation,
         raw_questions={k: list(v) for k, v in (questions or {}).items()},
         raw_answers=list(answers or ()),
+        dataplane=dataplane_sections(latest, evaluation.findings, cluster_names, anchors, targets),
     )
 
 

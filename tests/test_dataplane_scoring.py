@@ -73,3 +73,19 @@ def test_unmeasured_dataplane_is_unknown_with_the_gap() -> None:
     assert f.status == "unknown" and "no IP column" in f.message
     empty = replace(make_snapshot(), network_policies=NetworkPolicyInventory(count=0))
     assert _finding(empty, "eks_netpol_entries_per_peer", "eks").status == "ok"
+
+
+def test_report_shows_the_dataplane_section(tmp_path) -> None:
+    from evaluator.audit import build_context
+    from evaluator.reporting.render import render_report
+
+    snap = make_snapshot(network_policies=NetworkPolicyInventory(count=800, dataplane=_dataplane(31, 2, 9000)))
+    snap.network_policies.dataplane["eks"]["histogram"] = [[0, 10], [24, 50], [32, 3]]
+    snap.network_policies.dataplane["cilium"]["histogram"] = [[8192, 60], [16384, 3]]
+    path = render_report(build_context([snap], targets=["eks", "gke"]), "html", tmp_path / "r.html")
+    html = path.read_text(encoding="utf-8")
+    assert 'id="dataplane"' in html and html.count('<svg class="histogram"') == 2
+    assert "limit 24" in html and "pay/p1, pay/p2" in html and "no owner references 2" in html
+    # Without a dataplane section the report has no such part (older snapshots, other collectors).
+    plain = render_report(build_context([make_snapshot()], targets=["eks"]), "html", tmp_path / "p.html")
+    assert 'id="dataplane"' not in plain.read_text(encoding="utf-8")

@@ -84,6 +84,62 @@ def histogram_svg(
     return Markup("").join(out)
 
 
+STAT_KEYS = ("max", "p99", "p95", "mean")
+ROW_KEYS = ("namespace", "workload", "pod", "node", "value", "pods", "direction", "peer", "policy_count")
+NODE_KEYS = ("node", "pods", "eks_entries", "cilium_entries", "policies", "rules")
+
+
+def _d(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _stats(value: Any) -> dict[str, Any]:
+    data = _d(value)
+    return {k: data.get(k) for k in STAT_KEYS}
+
+
+def _rows(value: Any, keys: Sequence[str]) -> list[dict[str, Any]]:
+    rows = []
+    for row in value if isinstance(value, list) else []:
+        row = _d(row)
+        rows.append({**{k: row.get(k) for k in keys}, "policies": list(row.get("policies") or [])})
+    return rows
+
+
+def _section(data: dict[str, Any]) -> dict[str, Any]:
+    """The snapshot's section with every key the template reads (hand-made or older snapshots may lack some)."""
+    eks, cil, calico = _d(data.get("eks")), _d(data.get("cilium")), _d(data.get("calico"))
+    return {
+        "eks": {
+            "entries_per_peer": _stats(eks.get("entries_per_peer")),
+            "peer_keys": _stats(eks.get("peer_keys")),
+            "pods_over_entry_limit": eks.get("pods_over_entry_limit"),
+            "uncovered_pods": eks.get("uncovered_pods"),
+            "uncovered_by_reason": dict(_d(eks.get("uncovered_by_reason"))),
+            "uncovered_examples": {
+                k: _d(eks.get("uncovered_examples")).get(k, "") for k in _d(eks.get("uncovered_by_reason"))
+            },  # fmt: skip
+            "top": [
+                dict(r, policy_count=r["policy_count"] or len(r["policies"])) for r in _rows(eks.get("top"), ROW_KEYS)
+            ],
+            "histogram": eks.get("histogram") or [],
+            "entry_limit": eks.get("entry_limit") or 24,
+        },
+        "cilium": {
+            "policy_map_entries": _stats(cil.get("policy_map_entries")),
+            "identities": cil.get("identities"),
+            "top": _rows(cil.get("top"), ROW_KEYS),
+            "histogram": cil.get("histogram") or [],
+            "policy_map_limit": cil.get("policy_map_limit") or 16384,
+        },
+        "calico": {
+            "max_ipset_members": calico.get("max_ipset_members"),
+            "max_ipset_peer": calico.get("max_ipset_peer"),
+        },
+        "busiest": [{k: _d(n).get(k) for k in NODE_KEYS} for n in _d(data.get("nodes")).get("busiest") or []],
+    }
+
+
 def dataplane_sections(
     latest: Mapping[str, Snapshot],
     findings: Sequence[Finding],
@@ -99,7 +155,8 @@ def dataplane_sections(
         data = snap.network_policies.dataplane if snap is not None else None
         if not data:
             continue
-        eks, cil, calico, nodes = (data.get(k) or {} for k in ("eks", "cilium", "calico", "nodes"))
+        norm = _section(data)
+        eks, cil, calico = norm["eks"], norm["cilium"], norm["calico"]
         verdicts = []
         for constraint in CONSTRAINTS:
             cells = []
@@ -126,7 +183,7 @@ def dataplane_sections(
                     {"label": label, "measured": measured.get(key), "before": before.get(key), "after": after.get(key)}
                     for label, key in WHATIF_ROWS
                 ],
-                "top": after.get("eks_top") or [],
+                "top": _rows(after.get("eks_top"), ROW_KEYS),
             }
         out.append(
             {
@@ -137,12 +194,12 @@ def dataplane_sections(
                 "policies": data.get("policies_analysed"),
                 "groups": data.get("label_groups"),
                 "named_ports": data.get("named_ports"),
-                "policies_per_pod": data.get("policies_per_pod") or {},
+                "policies_per_pod": _stats(data.get("policies_per_pod")),
                 "verdicts": verdicts,
                 "eks": eks,
                 "cilium": cil,
                 "calico": calico,
-                "busiest": nodes.get("busiest") or [],
+                "busiest": norm["busiest"],
                 "eks_chart": histogram_svg(
                     eks.get("histogram") or [], int(eks.get("entry_limit") or 24), "EKS entries per peer"
                 ),

@@ -35,6 +35,7 @@ On the ``large`` profile (150,000 pods, 20,000 policies) this runs in seconds (b
 
 from __future__ import annotations
 
+import bisect
 import functools
 import ipaddress
 import math
@@ -581,12 +582,10 @@ HISTOGRAM_EDGES = (0, 1, 4, 8, 16, 24, 32, 64, 128, 512, 2048, 8192, 16384, 6553
 def histogram(values: list[int]) -> list[list[int]]:
     """``[[upper bound, pods], ...]``: pods with value <= bound and above the previous bound; the last row is
     ``[-1, pods]`` for values above the last edge."""
-    rows = [[edge, 0] for edge in HISTOGRAM_EDGES] + [[-1, 0]]
-    for v in values:
-        for row in rows:
-            if row[0] == -1 or v <= row[0]:
-                row[1] += 1
-                break
+    counts = [0] * (len(HISTOGRAM_EDGES) + 1)
+    for v, n in Counter(values).items():
+        counts[bisect.bisect_left(HISTOGRAM_EDGES, v)] += n
+    rows = [[edge, c] for edge, c in zip((*HISTOGRAM_EDGES, -1), counts, strict=True)]
     return [r for r in rows if r[1]]
 
 
@@ -632,12 +631,19 @@ def pod_loads(model: ClusterModel) -> tuple[list[tuple[PodRecord, PodLoad]], dic
     node_ips = {n.ip for n in model.nodes.values() if n.ip}
     eks = EksEvaluator(index, _is_ipv6(model), node_ips)
     identity_of: dict[int, str] = {}
+    ns_key: dict[str, str] = {}
+    label_key: dict[int, str] = {}  # by id of the (shared) labels dict
     for g in index.groups:
         if g.host_network:
             identity_of[g.gid] = "reserved:host"
-        else:
-            ns_labels = tuple(sorted(model.namespace_labels(g.namespace).items()))
-            identity_of[g.gid] = repr((g.namespace, ns_labels, identity_labels(g.labels)))
+            continue
+        nk = ns_key.get(g.namespace)
+        if nk is None:
+            nk = ns_key[g.namespace] = repr((g.namespace, sorted(model.namespace_labels(g.namespace).items())))
+        lk = label_key.get(id(g.labels))
+        if lk is None:
+            lk = label_key[id(g.labels)] = repr(identity_labels(g.labels))
+        identity_of[g.gid] = nk + lk
     ready = {g.gid for g in index.groups if any(p.ip for p in g.pods)}  # groups with an endpoint
     entries_cache: dict[tuple[int, str], list[Entry]] = {}
 
@@ -661,23 +667,36 @@ def pod_loads(model: ClusterModel) -> tuple[list[tuple[PodRecord, PodLoad]], dic
             got = peer_ids[key] = frozenset(identity_of[g] for g in gids if g in ready)
         return got
 
+    rule_ids: dict[tuple[int, str, int], list[frozenset[str]]] = {}
+
+    def ids_of_rule(pid: int, d: str, r: int, rule: Rule) -> list[frozenset[str]]:
+        key = (pid, d, r)
+        got = rule_ids.get(key)
+        if got is None:
+            namespace = model.policies[pid].namespace
+            got = []
+            if rule.peers is None:
+                got.append(frozenset({"*"}))
+            else:
+                for peer in rule.peers:
+                    got.append(cidr_identities(peer.cidr, peer.excepts) if peer.cidr is not None
+                               else identities(namespace, peer))  # fmt: skip
+            rule_ids[key] = got
+        return got
+
     def cilium(d: str, pids: tuple[int, ...]) -> int:
-        by_port: dict[tuple[str, Any, int], set[str]] = defaultdict(set)
+        # Distinct (identity, port) pairs: per port, the union of the identity sets of the rules allowing it
+        # (a single set is counted without copying it).
+        by_port: dict[tuple[str, Any, int], list[frozenset[str]]] = defaultdict(list)
         for pid in pids:
-            policy = model.policies[pid]
-            for rule in policy.rules(d) or ():
-                ids: set[str] = set()
-                if rule.peers is None:
-                    ids.add("*")
-                else:
-                    for peer in rule.peers:
-                        if peer.cidr is not None:
-                            ids |= cidr_identities(peer.cidr, peer.excepts)
-                        else:
-                            ids |= identities(policy.namespace, peer)
+            for r, rule in enumerate(model.policies[pid].rules(d) or ()):
+                sets = ids_of_rule(pid, d, r, rule)
                 for port in _cilium_ports(rule.ports):
-                    by_port[port] |= ids
-        return sum(len(v) for v in by_port.values())
+                    by_port[port].extend(sets)
+        total = 0
+        for sets in by_port.values():
+            total += len(sets[0]) if len(sets) == 1 else len(frozenset().union(*sets))
+        return total
 
     out: list[tuple[PodRecord, PodLoad]] = []
     for g in index.groups:
@@ -827,33 +846,47 @@ def analyse(model: ClusterModel, top: int = TOP) -> dict[str, Any]:
             got = workloads[key] = pod.workload
         return got
 
+    # Pods that share one load object (a label group without node-IP adjustments) are handled together.
+    units: dict[int, tuple[PodLoad, list[PodRecord]]] = {}
+    for pod, load in loads:
+        unit = units.get(id(load))
+        if unit is None:
+            units[id(load)] = (load, [pod])
+        else:
+            unit[1].append(pod)
+
     def offenders(metric: str) -> list[dict[str, Any]]:
         rows: dict[tuple[str, str], dict[str, Any]] = {}
-        for pod, load in loads:
+        for load, pods in units.values():
             value = load.eks_max if metric == "eks" else load.cilium
             if not value:
                 continue
-            key = (pod.namespace, workload(pod))
-            row = rows.get(key)
-            if row is None or value > row["value"]:
-                pol_ids = (
-                    load.eks_policies
-                    if metric == "eks"
-                    else frozenset(selecting["ingress"].get(load.gid, []) + selecting["egress"].get(load.gid, []))
-                )
-                rows[key] = {
-                    "namespace": pod.namespace,
-                    "workload": key[1],
-                    "pod": pod.name,
-                    "node": pod.node,
-                    "value": value,
-                    "pods": 1,
-                    **({"direction": load.eks_direction, "peer": load.eks_key} if metric == "eks" else {}),
-                    "policies": sorted(policies[i].ref for i in pol_ids)[:8],
-                    "policy_count": len(pol_ids),
-                }
-            elif value == row["value"]:
-                row["pods"] += 1
+            by_workload: dict[str, list[PodRecord]] = {}
+            for pod in pods:
+                by_workload.setdefault(workload(pod), []).append(pod)
+            for name, members in by_workload.items():
+                pod = members[0]
+                key = (pod.namespace, name)
+                row = rows.get(key)
+                if row is None or value > row["value"]:
+                    pol_ids = (
+                        load.eks_policies
+                        if metric == "eks"
+                        else frozenset(selecting["ingress"].get(load.gid, []) + selecting["egress"].get(load.gid, []))
+                    )
+                    rows[key] = {
+                        "namespace": pod.namespace,
+                        "workload": name,
+                        "pod": pod.name,
+                        "node": pod.node,
+                        "value": value,
+                        "pods": len(members),
+                        **({"direction": load.eks_direction, "peer": load.eks_key} if metric == "eks" else {}),
+                        "policies": sorted(policies[i].ref for i in pol_ids)[:8],
+                        "policy_count": len(pol_ids),
+                    }
+                elif value == row["value"]:
+                    row["pods"] += len(members)
         return sorted(rows.values(), key=lambda r: (-r["value"], r["namespace"], r["workload"]))[:top]
 
     return {

@@ -572,15 +572,16 @@ def run_audit(
     """Collect, score and write everything for ``config``; command-line values win over the file's.
 
     ``with_policies``: planned NetworkPolicies (file or folder) scored as a what-if beside each cluster."""
+    planned = None
     if with_policies is not None:
         from .dataplane.whatif import load_planned
 
-        load_planned(with_policies)  # a bad planned file fails before anything is collected
+        planned = load_planned(with_policies)  # a bad planned file fails before anything is collected
         config = dataclasses.replace(config, kube=[dataclasses.replace(k, policy_model=True) for k in config.kube])
     collected = collect_sources(config, progress=progress)
     notices = [f"Not collected or partly collected: {w}" for w in collected.warnings]
     return _finish(
-        _with_policies(collected.snapshots, with_policies),
+        _with_policies(collected.snapshots, with_policies, planned),
         out=Path(out or config.out or default_out_dir()),
         fail_on=fail_on or config.fail_on,
         targets=targets or config.targets,
@@ -593,12 +594,14 @@ def run_audit(
     )
 
 
-def _with_policies(snapshots: list[Snapshot], path: str | os.PathLike[str] | None) -> list[Snapshot]:
+def _with_policies(
+    snapshots: list[Snapshot], path: str | os.PathLike[str] | None, planned: list[Any] | None
+) -> list[Snapshot]:
     if path is None:
         return snapshots
     from .dataplane.whatif import whatif_snapshots
 
-    return whatif_snapshots(snapshots, path)
+    return whatif_snapshots(snapshots, path, planned)
 
 
 def _finish(
@@ -718,11 +721,14 @@ def run_sample(
 ) -> AuditResult:
     """The ``--sample`` audit: the simulated bank cluster with simulated history, full report set
     (``with_policies``: a what-if of planned NetworkPolicies on the latest snapshot)."""
+    planned = None
     if with_policies is not None:
         from .dataplane.whatif import load_planned
 
-        load_planned(with_policies)
-    snapshots = _with_policies(collect_sample(progress=progress, policy_model=with_policies is not None), with_policies)
+        planned = load_planned(with_policies)  # a bad planned file fails before the simulator starts
+    snapshots = _with_policies(
+        collect_sample(progress=progress, policy_model=with_policies is not None), with_policies, planned
+    )
     (early_days, early), (mid_days, mid) = SAMPLE_HISTORY[0], SAMPLE_HISTORY[1]
     notice = SAMPLE_NOTICE.format(early=f"{early:.0%}", mid=f"{mid:.0%}", early_days=early_days, mid_days=mid_days)
     return _finish(

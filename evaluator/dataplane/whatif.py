@@ -20,6 +20,7 @@ from .model import ClusterModel, PodRecord, Policy, PortSpec, Rule, Selector, pa
 from .selection import PodIndex
 
 MODEL_VERSION = 1
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: a rollout can be 20,000 documents
 PLANNED_SUFFIXES = (".yaml", ".yml", ".json")
 
 
@@ -47,7 +48,7 @@ def load_planned(path: str | os.PathLike[str]) -> list[Policy]:
     out: list[Policy] = []
     for file in planned_files(path):
         try:
-            docs = list(yaml.safe_load_all(file.read_text(encoding="utf-8")))
+            docs = list(yaml.load_all(file.read_text(encoding="utf-8"), Loader=_LOADER))
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"{file}: cannot read: {exc}") from None
         except yaml.YAMLError as exc:
@@ -225,10 +226,13 @@ def _summary(data: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def whatif_snapshots(snapshots: list[Any], path: str | os.PathLike[str]) -> list[Any]:
+def whatif_snapshots(
+    snapshots: list[Any], path: str | os.PathLike[str], planned: list[Policy] | None = None
+) -> list[Any]:
     """``snapshots`` plus, for the latest snapshot of each cluster that carries a policy model, a copy named
     ``<cluster> + <file>`` whose dataplane section is the analysis after the planned policies in ``path``
-    (with ``what_if``: before on the model, after, and the measured figures).
+    (with ``what_if``: before on the model, after, and the measured figures). ``planned``: the policies of
+    ``path`` when already loaded.
 
     Raises :class:`InputError` for a planned file that is not NetworkPolicy YAML, or when no snapshot has a
     policy model.
@@ -237,7 +241,8 @@ def whatif_snapshots(snapshots: list[Any], path: str | os.PathLike[str]) -> list
 
     from .analysis import analyse
 
-    planned = load_planned(path)
+    if planned is None:
+        planned = load_planned(path)
     label = Path(path).name
     latest: dict[str, Any] = {}
     for snap in snapshots:

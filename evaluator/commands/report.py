@@ -6,7 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..cli_support import (
+from ..errors import GateTripped
+from ..reporting.render import FORMATS
+from .support import (
     apply_with_policies,
     costs_option,
     fail_on_option,
@@ -15,8 +17,6 @@ from ..cli_support import (
     targets_option,
     with_policies_option,
 )
-from ..errors import GateTripped
-from ..reporting.render import FORMATS
 
 
 @click.command(name="report")

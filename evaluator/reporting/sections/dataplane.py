@@ -12,9 +12,9 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..findings import Finding
-from ..inventory import Snapshot
-from .charts import STATUS_COLOURS
+from ...findings import Finding
+from ...inventory import Snapshot
+from ..charts import STATUS_COLOURS
 
 CONSTRAINTS = (
     "eks_netpol_entries_per_peer",

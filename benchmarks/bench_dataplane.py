@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from evaluator.collectors.kube_parse import pod_record  # noqa: E402
 from evaluator.dataplane import ClusterModel, NodeRecord, analyse, parse_policy  # noqa: E402
 from evaluator.simulator import profile  # noqa: E402
-from evaluator.simulator.cluster import Cluster  # noqa: E402
+from evaluator.simulator.served import Cluster  # noqa: E402
 
 
 def build_model(name: str) -> ClusterModel:

@@ -17,7 +17,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from evaluator.simulator import profile  # noqa: E402
-from evaluator.simulator.cluster import Cluster  # noqa: E402
+from evaluator.simulator.served import Cluster  # noqa: E402
 
 
 def rollout(name: str) -> dict[str, list[dict]]:

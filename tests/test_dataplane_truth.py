@@ -8,7 +8,7 @@ import pytest
 from evaluator.collectors.kube_parse import pod_record_from_object
 from evaluator.dataplane import ClusterModel, NodeRecord, parse_policy, pod_loads
 from evaluator.simulator import parse_spec
-from evaluator.simulator.cluster import Cluster
+from evaluator.simulator.served import Cluster
 from evaluator.simulator.truth import dataplane_truth
 
 

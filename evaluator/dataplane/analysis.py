@@ -242,7 +242,7 @@ def _net(cidr: str) -> tuple[int, int, int, int]:
     return n.version, int(n.network_address), mask, n.prefixlen
 
 
-@dataclass
+@dataclass(slots=True)  # one per pod or group: no per-instance dict
 class EksResult:
     """The merged trie of one ruleset: key count, entry sum, the largest keys and the keys equal to node IPs."""
 
@@ -272,7 +272,7 @@ class EksResult:
             del self.best[2:]
 
 
-@dataclass
+@dataclass(slots=True)  # one per pod or group: no per-instance dict
 class _Block:
     """The non-special peer groups of one pod entry: their IP count and the range their IPs span."""
 
@@ -590,7 +590,7 @@ def histogram(values: list[int]) -> list[list[int]]:
     return [r for r in rows if r[1]]
 
 
-@dataclass
+@dataclass(slots=True)  # one per pod or group: no per-instance dict
 class PodLoad:
     """The load of one pod (the brute-force reference computes the same fields)."""
 

@@ -106,7 +106,7 @@ class Policy:
         return self.ingress if direction == "ingress" else self.egress
 
 
-@dataclass
+@dataclass(slots=True)  # one per pod or group: no per-instance dict
 class PodRecord:
     """One pod as the analysis needs it (non-terminal pods only).
 

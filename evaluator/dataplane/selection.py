@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from .model import ClusterModel, PodRecord, Selector
 
 
-@dataclass
+@dataclass(slots=True)  # one per pod or group: no per-instance dict
 class Group:
     """Pods that share a namespace, a label set, a named-port map and hostNetwork."""
 

@@ -65,7 +65,7 @@ import dataclasses
 import os
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -338,7 +338,7 @@ def build_context(
     evaluation = evaluate(loaded, catalog, targets, policy=pol, costs=assumptions, now=now)
     bank = load_bank()
     questions = generate_vendor_questions(loaded, evaluation, bank)
-    scored = score_answer_files(answers, bank)
+    scored = score_answer_files(answers, bank, sent={v: [q.id for q in qs] for v, qs in questions.items()})
     return build_report_context(
         evaluation,
         loaded,
@@ -366,9 +366,16 @@ def generate_vendor_questions(
 
 
 def score_answer_files(
-    paths: Sequence[str | os.PathLike[str]], bank: QuestionBank | None = None
+    paths: Sequence[str | os.PathLike[str]],
+    bank: QuestionBank | None = None,
+    *,
+    sent: Mapping[str, Sequence[str]] | None = None,
 ) -> list[VendorAnswers]:
-    """Import and score filled question workbooks; a bad file is an InputError naming the file and cell."""
+    """Import and score filled question workbooks; a bad file is an InputError naming the file and cell.
+
+    ``sent`` (vendor -> question ids) is what was asked of each vendor: rows missing from a sheet are listed
+    and missing gates fail. A vendor not in ``sent`` must carry every gate of the bank asked of it.
+    """
     if not paths:
         return []
     from .questionnaire import import_answers, load_bank, score_answers
@@ -377,7 +384,7 @@ def score_answer_files(
     scored: list[VendorAnswers] = []
     for path in paths:
         for sheet in import_answers(path, bank):
-            scored.append(score_answers(sheet, bank))
+            scored.append(score_answers(sheet, bank, (sent or {}).get(sheet.vendor)))
     return scored
 
 

@@ -217,3 +217,4 @@ class VendorAnswers:
     answered: int
     total: int
     unanswered: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # sent questions whose rows are not in the sheet

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 import re
 from collections.abc import Iterable
@@ -380,7 +381,7 @@ def _parse_number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
+        return float(value) if math.isfinite(value) else None
     text = str(value).strip().rstrip("%").strip()
     if not _NUMBER.match(text):
         return None
@@ -495,6 +496,9 @@ def _import_xlsx(source: Path, bank: QuestionBank) -> list[AnswerSheet]:
             if ws.title == ABOUT_SHEET:
                 continue
             where = f"{source.name}: sheet {ws.title!r}"
+            # The sheet's <dimension> element is written by whoever saved the file: read the rows that are
+            # there, not the range it declares (a stale one would hide every row past it).
+            ws.reset_dimensions()
             rows = ws.iter_rows(values_only=True)
             header_row = next(rows, None)
             header = _header_map(header_row or [])

@@ -864,6 +864,7 @@ def _answers(
                 "answered": sheet.answered,
                 "total": sheet.total,
                 "unanswered": list(sheet.unanswered),
+                "missing": list(sheet.missing),
                 "domains": [
                     {
                         "domain": d.domain,

@@ -2,13 +2,15 @@
 
 ``from_data(Snapshot, data, where="snap.json")`` raises ``InputError("snap.json: nodes.count: expected
 an integer, got 'ten'")``. Supported field types: bool, int, float, str, None, Any, unions with None,
-``list[X]``, ``dict[str, X]`` and nested dataclasses. Unknown keys are kept out (forward compatibility
+``list[X]``, ``dict[str, X]`` and nested dataclasses. Numbers must be finite and not negative (every number
+in k8seval's files is a count, size, price, duration or fraction). Unknown keys are kept out (forward compatibility
 inside one schema version) but never crash.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from functools import cache
@@ -69,11 +71,15 @@ def _convert(tp: Any, value: Any, path: str, where: str) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise InputError(f"{where}: {path}: expected a number, got {_describe(value)}")
-        return float(value)
+        if not math.isfinite(value):
+            raise InputError(f"{where}: {path}: expected a finite number, got {_describe(value)}")
+        return float(_not_negative(value, path, where))
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise InputError(f"{where}: {path}: expected an integer, got {_describe(value)}")
-        return value
+        if value >= 2**63:
+            raise InputError(f"{where}: {path}: integer too large ({len(str(value))} digits)")
+        return _not_negative(value, path, where, "count ")
     if tp in (str, bool):
         if not isinstance(value, tp):
             raise InputError(f"{where}: {path}: expected {_NAMES[tp]}, got {_describe(value)}")
@@ -83,6 +89,13 @@ def _convert(tp: Any, value: Any, path: str, where: str) -> Any:
             raise InputError(f"{where}: {path}: expected null, got {_describe(value)}")
         return None
     raise TypeError(f"unsupported field type {tp!r} at {path}")
+
+
+def _not_negative(value: Any, path: str, where: str, what: str = "") -> Any:
+    # Every number in k8seval's files is a count, a size, a price, a duration or a fraction.
+    if value < 0:
+        raise InputError(f"{where}: {path}: {what}must not be negative, got {_describe(value)}")
+    return value
 
 
 def from_data(cls: type[T], data: Any, *, where: str = "<data>", path: str = "") -> T:

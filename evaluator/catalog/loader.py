@@ -7,6 +7,7 @@ a category file: ``constraints: [...]`` with an optional ``version``.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import fields
 from datetime import UTC, date, datetime
@@ -19,6 +20,7 @@ from typing import Any
 import yaml
 
 from ..errors import CatalogError
+from ..fileio import safe_load_yaml
 from ..findings import STATUSES, TARGETS
 from .model import CHECKS, LIMIT_KINDS, NUMERIC_KINDS, Catalog, Constraint, Limit
 
@@ -54,7 +56,11 @@ def _today() -> date:
 
 def _read_yaml(text: str, where: str) -> Any:
     try:
-        return yaml.safe_load(text)
+        return safe_load_yaml(text)
+    except RecursionError:
+        raise CatalogError(f"{where}: invalid YAML: nested too deeply") from None
+    except ValueError as exc:  # an alias bomb, an integer past Python's 4,300 digits
+        raise CatalogError(f"{where}: invalid YAML: {exc}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f" line {mark.line + 1}" if mark is not None else ""
@@ -170,7 +176,7 @@ def _constraint(item: Any, where: str, index: int, today: date) -> Constraint:
 
 
 def _fraction(value: Any, fail: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise fail(name, f"must be a number, got {value!r}")
     return float(value)
 
@@ -191,8 +197,10 @@ def _limit(data: Any, prefix: str, fail: Any, today: date) -> Limit:
     if kind in NUMERIC_KINDS:
         if value is None:
             raise fail(f"{prefix}.value", f"is required for kind {kind}")
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise fail(f"{prefix}.value", f"must be a number, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise fail(f"{prefix}.value", f"must be a finite number, got {value!r}")
+        if value < 0:
+            raise fail(f"{prefix}.value", f"must not be negative, got {value!r}")
     elif value is not None:
         raise fail(f"{prefix}.value", f"must be null for kind {kind}, got {value!r}")
     source = data["source"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import click
 
 from ..cli_support import costs_option, fail_on_option, policy_option, snapshots_argument, targets_option
 from ..errors import GateTripped
+from ..fileio import dumps_json
 from ..findings import CSV_COLUMNS, Evaluation, Finding, reaches
 from ..scoring.engine import format_value, target_label
 
@@ -68,7 +68,7 @@ def command(
     evaluation = evaluate(loaded, catalog, list(targets) or None, policy=pol, costs=assumptions)
 
     if fmt == "json":
-        text = json.dumps(evaluation_document(evaluation), indent=2) + "\n"
+        text = dumps_json(evaluation_document(evaluation), "findings", indent=2) + "\n"
     elif fmt == "csv":
         text = findings_csv(evaluation.findings)
     else:

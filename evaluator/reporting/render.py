@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,7 +17,7 @@ from xml.etree import ElementTree as ET
 from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError
 
 from ..errors import InputError, RenderError
-from ..fileio import atomic_path, write_text
+from ..fileio import atomic_path, dumps_json, write_text
 from ..findings import CSV_COLUMNS, UNKNOWN, Evaluation, reaches
 from .context import ReportContext
 from .environment import make_environment, target_label
@@ -83,7 +82,7 @@ def render_report(
     if fmt == "md":
         return write_text(path, render_template(context, "report.md", templates=templates))
     if fmt == "json":
-        return write_text(path, json.dumps(report_json(context), indent=2, ensure_ascii=False) + "\n")
+        return write_text(path, dumps_json(report_json(context), str(path), indent=2, ensure_ascii=False) + "\n")
     if fmt == "csv":
         return write_text(path, findings_csv(_evaluation(context)))
     if fmt == "junit":

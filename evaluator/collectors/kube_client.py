@@ -280,14 +280,30 @@ class KubeReader:
             self.retries += 1
 
     def get_json(self, path: str, query: Mapping[str, Any] | None = None, accept: str = JSON) -> dict[str, Any]:
-        """GET ``path`` and decode a JSON object (a non-JSON 2xx body raises :class:`KubeHTTPError`)."""
+        """GET ``path`` and decode a JSON object (a non-JSON 2xx body raises :class:`KubeHTTPError`).
+
+        A Secret list asked for metadata-only (``POML``) that comes back as anything else is dropped: Secret
+        values are discarded while the JSON is decoded and never kept, and :class:`KubeHTTPError` says why.
+        """
         body = self.get_bytes(path, query, accept)
+        secrets = accept == POML and path.rstrip("/").endswith("/secrets")
+        dropped: list[str] = []
         try:
-            data = json.loads(body)
-        except ValueError:
+            data = json.loads(body, object_pairs_hook=_drop_secret_values(dropped) if secrets else None)
+        except (ValueError, RecursionError):
             raise KubeHTTPError(200, "OK", path, "the answer is not JSON") from None
+        finally:
+            del body
         if not isinstance(data, dict):
             raise KubeHTTPError(200, "OK", path, "the answer is not a JSON object")
+        if secrets and (dropped or data.get("kind") != "PartialObjectMetadataList"):
+            raise KubeHTTPError(
+                200,
+                "OK",
+                path,
+                f"the server answered a metadata-only list with full Secret objects (kind {data.get('kind')!r}); "
+                "dropped unread, not counted",
+            )
         return data
 
     # -- lists ----------------------------------------------------------------------------------------
@@ -341,6 +357,24 @@ class KubeReader:
             return items + remaining, "remaining"
         # remainingItemCount is absent on servers < 1.15 and is only an estimate (technical.md gotcha 6).
         return self.walk(path, ItemCounter, accept=POML, page_size=page_size).items, "paged"
+
+
+_SECRET_VALUE_KEYS = frozenset({"data", "stringData"})
+
+
+def _drop_secret_values(dropped: list[str]) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    """A ``json.loads`` object hook that leaves out Secret ``data``/``stringData`` as each object is built."""
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out = {}
+        for key, value in pairs:
+            if key in _SECRET_VALUE_KEYS:
+                dropped.append(key)
+                continue
+            out[key] = value
+        return out
+
+    return hook
 
 
 class ItemCounter:

@@ -54,6 +54,9 @@ class Faults:
     expire_continue_after_seconds: float = 0.0  # continue tokens older than this get 410 (0 = never)
     forbidden: list[str] = field(default_factory=list)  # resource keys ("pods", "secrets") or path patterns: 403
     not_found: list[str] = field(default_factory=list)  # path patterns answered 404 (e.g. "/metrics")
+    # Resource keys ("secrets") answered with full objects whatever the Accept header asks (a proxy or server
+    # that ignores content negotiation).
+    ignore_metadata_only: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -395,6 +398,8 @@ class Handler(BaseHTTPRequestHandler):
         cluster = self.sim.cluster
         form = negotiate(accept)
         segments = [s for s in path.split("/") if s]
+        if form.form in ("poml", "table") and any(k in segments for k in self.sim.faults.ignore_metadata_only):
+            form = _Accept("json")
         if path == "/version":
             version = cluster.spec.version.lstrip("v")
             major, minor, _ = version.split(".")

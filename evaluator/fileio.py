@@ -11,6 +11,9 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
+import stat
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,9 +35,18 @@ def _umask() -> int:
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success rename it over ``path``, on error delete it.
 
-    An OS error while creating, writing or renaming the file raises :class:`InputError` naming ``path``.
+    What the user owns is never replaced: a symlink is followed and its target written (atomically, beside the
+    target); a character device or FIFO (``/dev/null``, ``/dev/stdout``, a named pipe) is written directly, once
+    the output is complete; ``-`` is standard output; other special files are refused. An OS error while
+    creating, writing or renaming the file raises :class:`InputError` naming ``path``.
     """
     target = Path(path)
+    how, where = _destination(target)
+    if how == "stream":
+        with _streamed(target, where) as tmp:
+            yield tmp
+        return
+    target = where
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -59,6 +71,48 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         if isinstance(exc, OSError):  # a full disk, a read-only folder, a folder where the file should go
             raise _cannot_write(target, exc) from exc
         raise
+
+
+def _destination(target: Path) -> tuple[str, Path]:
+    """("file", the path to rename over) or ("stream", the path to open and write directly)."""
+    if str(target) == "-":
+        return "stream", target
+    try:
+        st = os.stat(target)  # follows symlinks: what would be written
+    except OSError:
+        st = None
+    if st is not None and (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
+        return "stream", target
+    if st is not None and not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+        raise InputError(f"{target}: cannot write: not a regular file, character device or FIFO")
+    if target.is_symlink():
+        real = Path(os.path.realpath(target))
+        if str(real).startswith(("/proc/", "/dev/")):  # /dev/stdout redirected to a file: write, don't rename
+            return "stream", target
+        return "file", real
+    return "file", target
+
+
+@contextmanager
+def _streamed(target: Path, where: Path) -> Iterator[Path]:
+    """A temporary file (in the system temp folder) copied into ``target`` when complete, then deleted."""
+    fd, tmp = tempfile.mkstemp(prefix=".k8seval.", suffix=".tmp")
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        with open(tmp_path, "rb") as src:
+            if str(target) == "-":
+                out = sys.stdout.buffer
+                shutil.copyfileobj(src, out)
+                out.flush()
+            else:
+                with open(where, "wb") as out:
+                    shutil.copyfileobj(src, out)
+    except OSError as exc:
+        raise _cannot_write(target, exc) from exc
+    finally:
+        tmp_path.unlink(missing_ok=True)
 
 
 def _cannot_write(target: Path, exc: OSError) -> InputError:

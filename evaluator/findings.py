@@ -84,7 +84,7 @@ class Finding:
     @classmethod
     def from_dict(cls, data: Any, *, where: str = "<finding>") -> Finding:
         """Validate and build a finding."""
-        return from_data(cls, data, where=where)
+        return from_data(cls, data, where=where, signed=True)
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,7 @@ class Evaluation:
     @classmethod
     def from_dict(cls, data: Any, *, where: str = "<evaluation>") -> Evaluation:
         """Validate and build an evaluation."""
-        return from_data(cls, data, where=where)
+        return from_data(cls, data, where=where, signed=True)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 from .errors import InputError
 from .fileio import read_json, write_json
+from .text import clean_text
 from .typed import from_data, to_data
 
 SCHEMA = "k8seval/inventory/v1"
@@ -43,6 +44,11 @@ class Gap:
     item: str  # what is missing, e.g. "networkpolicies.networking.k8s.io" or "etcd.db_size_bytes"
     reason: str  # e.g. "403 Forbidden: list networkpolicies at cluster scope"
 
+    def __post_init__(self) -> None:
+        # Reasons quote server messages: strip control characters where they enter the snapshot.
+        for name in ("source", "item", "reason"):
+            object.__setattr__(self, name, clean_text(str(getattr(self, name))))
+
 
 @dataclass(frozen=True)
 class ClusterInfo:
@@ -56,6 +62,9 @@ class ClusterInfo:
     provider: str | None = None  # "aws", "gcp", or None for on-premises
     region: str | None = None  # AWS region or GKE location
     account: str | None = None  # AWS account id or GCP project
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", clean_text(self.name))
 
 
 @dataclass(frozen=True)

@@ -313,8 +313,12 @@ def _workbook(lists: dict[str, list[GeneratedQuestion]], clusters: list[str], ge
     return wb
 
 
+_MD_PARAGRAPH = str.maketrans({"\\": "\\\\", "[": "\\[", "]": "\\]", "<": "&lt;", "\n": " ", "\r": " ", "|": "\\|"})
+
+
 def _md_escape(text: str) -> str:
-    return text.replace("\n", " ").replace("|", "\\|")
+    # Question texts carry measured facts (cluster names): no link, image or raw HTML may come from them.
+    return text.translate(_MD_PARAGRAPH)
 
 
 def _markdown(
@@ -323,7 +327,7 @@ def _markdown(
     lines = [
         "# Procurement question list",
         "",
-        f"Generated {generated_at} from measurements of: {', '.join(clusters)}.",
+        f"Generated {generated_at} from measurements of: {_md_escape(', '.join(clusters))}.",
         "",
         "Answer each question with the answer type shown and say how firm the commitment is "
         "(contract, SLA, documentation, roadmap or none). Knock-out questions are pass/fail.",
@@ -334,21 +338,21 @@ def _markdown(
         for q in questions:
             gate = f" **{_gate_label(q, bank)}**" if q.gate else ""
             lines += [
-                f"### {q.priority}. {q.title} (`{q.id}`){gate}",
+                f"### {q.priority}. {_md_escape(q.title)} (`{q.id}`){gate}",
                 "",
                 f"*Domain:* {bank.domain_name(q.domain)} · *Answer:* {_answer_type_label(q, bank)}"
                 f" · *Weight:* {q.weight}",
                 "",
-                q.text,
+                _md_escape(q.text),
                 "",
-                f"*Why it matters:* {q.why}",
+                f"*Why it matters:* {_md_escape(q.why)}",
                 "",
             ]
             if q.evidence:
                 lines += ["*Evidence requested:*", "", *[f"- {_md_escape(e)}" for e in q.evidence], ""]
             if q.regulatory:
                 lines += [f"*References:* {', '.join(q.regulatory)}", ""]
-            lines += [f"*Asked because:* {q.trigger}", ""]
+            lines += [f"*Asked because:* {_md_escape(q.trigger)}", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

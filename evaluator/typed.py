@@ -4,7 +4,8 @@
 an integer, got 'ten'")``. Supported field types: bool, int, float, str, None, Any, unions with None,
 ``list[X]``, ``dict[str, X]`` and nested dataclasses. Numbers must be finite, and not negative unless
 ``signed=True`` (a snapshot, spec, price list or question holds counts, sizes, prices, durations and fractions).
-Unknown keys are kept out (forward compatibility inside one schema version) but never crash.
+Strings lose their control characters (:func:`clean_text`); a lone surrogate is refused. Unknown keys are kept
+out (forward compatibility inside one schema version) but never crash.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from functools import cache
 from typing import Any, TypeVar, get_args, get_origin
 
 from .errors import InputError
+from .text import clean_text, has_lone_surrogate
 
 T = TypeVar("T")
 
@@ -83,6 +85,10 @@ def _convert(tp: Any, value: Any, path: str, where: str, signed: bool) -> Any:
     if tp in (str, bool):
         if not isinstance(value, tp):
             raise InputError(f"{where}: {path}: expected {_NAMES[tp]}, got {_describe(value)}")
+        if tp is str:
+            if has_lone_surrogate(value):
+                raise InputError(f"{where}: {path}: not valid Unicode (a lone surrogate), got {_describe(value)}")
+            return clean_text(value)
         return value
     if tp is type(None):
         if value is not None:

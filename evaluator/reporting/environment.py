@@ -164,11 +164,27 @@ def verdict_class(verdict: str) -> str:
     return VERDICT_CLASSES.get(verdict, UNKNOWN)
 
 
-_MD_SPECIAL = str.maketrans({"|": "\\|", "<": "&lt;", ">": "&gt;", "`": "\\`", "*": "\\*", "_": "\\_", "\n": " "})
+_MD_SPECIAL = str.maketrans(
+    {
+        "\\": "\\\\",
+        "|": "\\|",
+        "<": "&lt;",
+        ">": "&gt;",
+        "`": "\\`",
+        "*": "\\*",
+        "_": "\\_",
+        "[": "\\[",
+        "]": "\\]",
+        "!": "\\!",
+        "\n": " ",
+        "\r": " ",
+    }
+)
 
 
 def md(value: Any) -> str:
-    """Text safe inside a Markdown table cell: pipes, HTML brackets, emphasis and newlines neutralised."""
+    """Text safe inside a Markdown table cell: pipes, HTML brackets, emphasis, link and image brackets, backslashes
+    and line breaks neutralised (no link, image or raw HTML can come from a cluster name or a server message)."""
     if value is None:
         return "—"
     return str(value).translate(_MD_SPECIAL)

@@ -541,8 +541,15 @@ def write_outputs(
     say = progress or (lambda event, label, detail: None)
     files: list[Path] = []
     snap_dir = out / "snapshots"
+    taken: set[str] = set()
     for snap in snapshots:
-        files.append(save_snapshot(snap, snap_dir / snapshot_filename(snap)))
+        name = snapshot_filename(snap)
+        n = 1
+        while name in taken:  # two sources that name the same cluster at the same second keep both snapshots
+            n += 1
+            name = snapshot_filename(snap).removesuffix(".json") + f"-{n}.json"
+        taken.add(name)
+        files.append(save_snapshot(snap, snap_dir / name))
     for name, fmt in REPORT_FILES:
         files.append(render_report(context, fmt, out / name, fail_on=fail_on))
         say("info", name, "written")

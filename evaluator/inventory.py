@@ -357,7 +357,14 @@ def save_snapshot(snap: Snapshot, path: str | os.PathLike[str]) -> Path:
 
 
 def snapshot_filename(snap: Snapshot) -> str:
-    """A file name for a snapshot: ``<platform>-<cluster>-<UTC timestamp>.json`` with unsafe characters replaced."""
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in snap.cluster.name)
+    """A file name for a snapshot: ``<platform>-<cluster>-<UTC timestamp>.json``.
+
+    Characters other than letters, digits, ``-``, ``_`` and ``.`` are %-encoded (``prod/eu`` -> ``prod%2Feu``), so
+    two cluster names never share a file name (``prod/eu`` and ``prod:eu`` once both became ``prod_eu``).
+    """
+    safe = "".join(
+        c if c.isalnum() or c in "-_." else "".join(f"%{b:02X}" for b in c.encode("utf-8", "surrogatepass"))
+        for c in snap.cluster.name
+    )
     stamp = snap.collected_at.replace(":", "").replace("-", "")
     return f"{snap.cluster.platform}-{safe}-{stamp}.json"

@@ -22,3 +22,26 @@ def clean_text(value: str) -> str:
 def has_lone_surrogate(value: str) -> bool:
     """True when ``value`` holds a lone UTF-16 surrogate (JSON ``"\\ud800"``), which no UTF-8 file can carry."""
     return bool(_SURROGATE.search(value))
+
+
+REDACTED = "<redacted>"
+# Flags whose value is itself a credential (``--oidc-client-secret``, ``--etcd-password``); a flag naming a file
+# (``--token-auth-file``) holds a path, whose contents are never read.
+_CREDENTIAL_FLAG = re.compile(r"(secret|password|passwd|token|api-?key|credentials?)$", re.IGNORECASE)
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
+
+
+def redact_url(value: str) -> str:
+    """``value`` with the userinfo of any URL in it replaced: ``https://u:p@host`` -> ``https://<redacted>@host``."""
+    return _URL_USERINFO.sub(lambda m: m.group(1) + REDACTED + "@", value)
+
+
+def redact_flags(flags: dict[str, str]) -> dict[str, str]:
+    """Control-plane flags with credential values redacted (whole value, or a URL's userinfo)."""
+    out = {}
+    for name, value in flags.items():
+        if value and _CREDENTIAL_FLAG.search(name) and value.lower() not in ("true", "false"):
+            out[name] = REDACTED
+        else:
+            out[name] = redact_url(value)
+    return out

@@ -33,6 +33,7 @@ from ..inventory import (
     WebhookInventory,
     utc_now,
 )
+from ..text import redact_flags, redact_url
 from .kube_client import (
     AGGREGATED_DISCOVERY,
     METRICS_TEXT,
@@ -139,7 +140,7 @@ def collect_kube(
         facts,
         cluster_name=cluster_name,
         platform=platform,
-        endpoint=connection.host,
+        endpoint=redact_url(connection.host),
         collected_at=collected_at,
         duration=time.monotonic() - started,
     )
@@ -579,7 +580,7 @@ class _Run:
 
         def first(component: str) -> dict[str, str]:
             pods = cp.get(component) or []
-            return dict(sorted(pods[0].items())) if pods else {}
+            return redact_flags(dict(sorted(pods[0].items()))) if pods else {}
 
         api = first("kube-apiserver")
         gates: dict[str, bool] = {}

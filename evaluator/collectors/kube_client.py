@@ -23,6 +23,7 @@ from kubernetes.config.config_exception import ConfigException
 
 from ..errors import AuthError, CollectorError, EndpointError, InputError
 from ..fileio import load_yaml
+from ..text import redact_url
 
 # Content negotiation (technical.md A: "Server-side Table", "PartialObjectMetadataList", "Discovery").
 JSON = "application/json"
@@ -237,13 +238,13 @@ class KubeReader:
                 status, reason, headers, body = self._send(path, query, accept)
             except ApiException as exc:  # status 0: the client turned an SSL error into this
                 raise EndpointError(
-                    f"TLS failure talking to {self.connection.host}: {_one_line(exc.reason or exc)}",
+                    f"TLS failure talking to {redact_url(self.connection.host)}: {_one_line(exc.reason or exc)}",
                     hint="Check the cluster CA in the kubeconfig (certificate-authority-data) or pass --context",
                 ) from None
             except (urllib3.exceptions.HTTPError, OSError) as exc:
                 broken += 1
                 if broken >= MAX_TRANSPORT_ATTEMPTS or isinstance(exc, urllib3.exceptions.NewConnectionError):
-                    raise _endpoint_error(self.connection.host, exc) from None
+                    raise _endpoint_error(redact_url(self.connection.host), exc) from None
                 self._count_retry()
                 time.sleep(0.2 * broken)
                 continue
@@ -252,7 +253,7 @@ class KubeReader:
             message, status_reason = _status_message(body)
             if status == 401:
                 raise AuthError(
-                    f"401 Unauthorized from {self.connection.host}" + (f": {message}" if message else ""),
+                    f"401 Unauthorized from {redact_url(self.connection.host)}" + (f": {message}" if message else ""),
                     hint="The credentials were rejected (expired token?); refresh them or pass --context",
                 )
             if status == 429:

@@ -269,6 +269,7 @@ class CollectionInfo:
     duration_seconds: float | None = None
     requests: int | None = None
     count_methods: dict[str, str] = field(default_factory=dict)  # resource -> "metrics" | "remaining" | "paged"
+    incomplete: str | None = None  # why the collection stopped early (the endpoint failed mid-run), None when whole
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
@@ -100,6 +100,8 @@ NOT_STORED_GROUPS = ("metrics.k8s.io", "custom.metrics.k8s.io", "external.metric
 
 T = TypeVar("T")
 
+DEFAULT_DEADLINE = 900.0  # seconds a whole collection may take (a 5,000-node cluster takes a few minutes at 20 QPS)
+
 
 def collect_kube(
     kubeconfig: str | None = None,
@@ -111,6 +113,7 @@ def collect_kube(
     concurrency: int = 4,
     page_size: int = 500,
     timeout: float = 30.0,
+    deadline: float | None = DEFAULT_DEADLINE,
     progress: Callable[[str], None] | None = None,
 ) -> Snapshot:
     """Measure the cluster of ``context`` in ``kubeconfig`` (default loading rules when None, in-cluster
@@ -118,25 +121,28 @@ def collect_kube(
 
     ``name`` overrides the cluster name (default: the kubeconfig's cluster name, else the server host);
     ``platform`` overrides the detected platform. ``qps`` caps requests a second across all threads,
-    ``concurrency`` bounds parallel requests, ``page_size`` is the list ``limit``, ``timeout`` is per request.
+    ``concurrency`` bounds parallel requests, ``page_size`` is the list ``limit``, ``timeout`` bounds each request
+    in all (a server trickling bytes included) and ``deadline`` the whole collection (None: unbounded).
 
     Raises :class:`~evaluator.errors.InputError` for a bad kubeconfig or unknown context, and
     :class:`~evaluator.errors.CollectorError` subclasses when the server cannot be reached or rejects the
-    credentials. Anything narrower (a 403 on one resource, an absent metric) becomes a gap.
+    credentials. Anything narrower (a 403 on one resource, an absent metric) becomes a gap. When the endpoint
+    stops answering mid-run (or the deadline passes), :class:`CollectionIncomplete` carries the partial snapshot,
+    marked ``collection.incomplete``.
     """
     if page_size < 1 or concurrency < 1:
         raise ValueError("page_size and concurrency must be at least 1")
     started = time.monotonic()
     collected_at = utc_now()
     connection = load_connection(kubeconfig, context)
-    reader = KubeReader(connection, qps=qps, concurrency=concurrency, timeout=timeout)
+    reader = KubeReader(connection, qps=qps, concurrency=concurrency, timeout=timeout, deadline=deadline)
     try:
         run = _Run(reader, page_size=page_size, concurrency=concurrency, progress=progress or (lambda _m: None))
         facts = run.collect()
     finally:
         reader.close()
     cluster_name = name or connection.cluster or (urlparse(connection.host).hostname or "cluster")
-    return run.snapshot(
+    snap = run.snapshot(
         facts,
         cluster_name=cluster_name,
         platform=platform,
@@ -144,6 +150,22 @@ def collect_kube(
         collected_at=collected_at,
         duration=time.monotonic() - started,
     )
+    if run.failure is not None:
+        snap = replace(snap, collection=replace(snap.collection, incomplete=run.failure))
+        raise CollectionIncomplete(
+            f"collection incomplete: {run.failure}",
+            hint="The partial snapshot is marked incomplete (collection.incomplete); rerun when the endpoint answers",
+            snapshot=snap,
+        )
+    return snap
+
+
+class CollectionIncomplete(EndpointError):
+    """The endpoint failed mid-run: exit 3, with the partial snapshot (``collection.incomplete`` says why)."""
+
+    def __init__(self, message: str, *, hint: str | None = None, snapshot: Snapshot) -> None:
+        super().__init__(message, hint=hint)
+        self.snapshot = snapshot
 
 
 @dataclass
@@ -179,6 +201,7 @@ class _Run:
         self.concurrency = concurrency
         self.progress = progress
         self.gaps: list[Gap] = []
+        self.failure: str | None = None  # the first endpoint failure: the rest of the run is skipped
         self._lock = threading.Lock()
 
     # -- plumbing -------------------------------------------------------------------------------------
@@ -190,11 +213,18 @@ class _Run:
 
     def guarded(self, item: str, fn: Callable[[], T]) -> T | None:
         """Run one section; a refused or failed read becomes a gap on ``item`` (authentication errors propagate)."""
+        if self.failure is not None:
+            self.gap(item, f"not read: {self.failure}")
+            return None
         try:
             return fn()
         except KubeHTTPError as exc:
             self.gap(item, exc.short())
         except EndpointError as exc:
+            # The endpoint stopped answering mid-run (refused, timed out, past the deadline): record it once;
+            # the run ends as exit 3 with what was read so far.
+            with self._lock:
+                self.failure = self.failure or exc.message
             self.gap(item, exc.message)
         return None
 

@@ -62,6 +62,10 @@ class KubeHTTPError(CollectorError):
         return f"{head}: {self.detail}" if self.detail else head
 
 
+class RequestTimeout(EndpointError):
+    """A request (or the whole collection) ran past its time budget, whatever the socket reads did."""
+
+
 class ExpiredContinue(KubeHTTPError):
     """410 Gone with reason Expired: a ``continue`` token outlived the server's compaction window."""
 
@@ -157,11 +161,11 @@ def _one_line(exc: BaseException) -> str:
 
 
 class TokenBucket:
-    """A thread-safe token bucket: ``qps`` tokens a second, up to ``burst`` saved. ``take()`` blocks."""
+    """A thread-safe token bucket: ``qps`` tokens a second, up to ``burst`` saved (default 1). ``take()`` blocks."""
 
     def __init__(self, qps: float, burst: int | None = None) -> None:
         self.qps = qps
-        self.burst = float(burst if burst is not None else max(1, int(qps)))
+        self.burst = float(burst if burst is not None else 1)  # no burst by default: "at most qps a second"
         self._tokens = self.burst
         self._stamp = time.monotonic()
         self._lock = threading.Lock()
@@ -186,7 +190,13 @@ class KubeReader:
     """Read-only GETs against one apiserver, shared safely by worker threads."""
 
     def __init__(
-        self, connection: Connection, *, qps: float = 20.0, concurrency: int = 4, timeout: float = 30.0
+        self,
+        connection: Connection,
+        *,
+        qps: float = 20.0,
+        concurrency: int = 4,
+        timeout: float = 30.0,
+        deadline: float | None = None,
     ) -> None:
         cfg = connection.configuration
         # urllib3's default Retry silently retries 429s for ~3 s (technical.md gotcha 3): switch it off
@@ -195,8 +205,11 @@ class KubeReader:
         cfg.connection_pool_maxsize = max(4, concurrency + 2)
         self.connection = connection
         self.api = k8s_client.ApiClient(cfg)
-        self.bucket = TokenBucket(qps, burst=max(1, min(int(qps), 2 * concurrency)) if qps > 0 else None)
-        self.timeout = timeout
+        # No burst: --qps is "at most N a second" over any second, not on average.
+        self.bucket = TokenBucket(qps, burst=1)
+        self.timeout = timeout  # seconds one request may take in all (a trickling answer included)
+        self.deadline = deadline  # seconds the whole collection may take (None: no bound)
+        self._deadline_at = time.monotonic() + deadline if deadline else None
         self._lock = threading.Lock()
         self.requests = 0  # HTTP requests sent, retries included
         self.retries = 0  # of which retries (429, 5xx, transport errors)
@@ -209,6 +222,46 @@ class KubeReader:
     # -- one request ----------------------------------------------------------------------------------
 
     def _send(self, path: str, query: Mapping[str, Any], accept: str) -> tuple[int, str, Mapping[str, str], bytes]:
+        """One request, bounded in all: urllib3's timeout is per socket read, which a server sending a byte at a
+        time never trips. The request runs in a daemon thread; past its budget the caller gets
+        :class:`RequestTimeout` naming it (the thread is left to the socket timeout and dies with the process)."""
+        budget = self.timeout
+        limit = "--timeout"
+        if self._deadline_at is not None:
+            left = self._deadline_at - time.monotonic()
+            if left <= 0:
+                raise RequestTimeout(
+                    f"collection deadline reached (--deadline {self.deadline:g} s) "
+                    f"before GET {_with_query(path, query)}",
+                    hint="Raise --deadline, or lower --qps/--concurrency pressure on a slow apiserver",
+                )
+            if left < budget:
+                budget, limit = left, "--deadline"
+        box: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                box["value"] = self._send_now(path, query, accept)
+            except BaseException as exc:  # handed to the caller's thread below
+                box["error"] = exc
+
+        worker = threading.Thread(target=run, name="k8seval-request", daemon=True)
+        worker.start()
+        worker.join(budget)
+        if worker.is_alive():
+            what = f"{self.deadline:g} s collection deadline" if limit == "--deadline" else f"{self.timeout:g} s"
+            raise RequestTimeout(
+                f"GET {_with_query(path, query)} did not complete within {what} ({limit}) from "
+                f"{redact_url(self.connection.host)}: the server answers too slowly",
+                hint=f"Raise {limit} for a slow apiserver, or check the network path",
+            )
+        if "error" in box:
+            raise box["error"]
+        return box["value"]  # type: ignore[no-any-return]
+
+    def _send_now(
+        self, path: str, query: Mapping[str, Any], accept: str
+    ) -> tuple[int, str, Mapping[str, str], bytes]:
         params = [(k, v) for k, v in query.items() if v is not None]
         with self._lock:
             self.requests += 1

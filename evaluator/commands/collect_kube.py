@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..cli_support import echo_gaps
-from ..collectors.kube import collect_kube
+from ..collectors.kube import DEFAULT_DEADLINE, CollectionIncomplete, collect_kube
 from ..inventory import PLATFORMS, Snapshot, save_snapshot, snapshot_filename
 from ..units import format_count
 
@@ -66,7 +66,20 @@ def summary_lines(snap: Snapshot) -> list[str]:
 @click.option(
     "--concurrency", type=click.IntRange(1, 32), default=4, show_default=True, help="Requests in flight, at most."
 )
-@click.option("--timeout", type=click.FloatRange(min=1), default=30.0, show_default=True, help="Seconds per request.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=30.0,
+    show_default=True,
+    help="Seconds one request may take in all (a server sending a byte at a time included).",
+)
+@click.option(
+    "--deadline",
+    type=click.FloatRange(min=1),
+    default=DEFAULT_DEADLINE,
+    show_default=True,
+    help="Seconds the whole collection may take; past it the partial snapshot is written, marked incomplete (exit 3).",
+)
 def kube(
     kubeconfig: str | None,
     context: str | None,
@@ -76,6 +89,7 @@ def kube(
     qps: float,
     concurrency: int,
     timeout: float,
+    deadline: float,
 ) -> None:
     """Measure a cluster through the Kubernetes API: counts, nodes, pods per node, policies, services, etcd size.
 
@@ -89,19 +103,26 @@ def kube(
       k8seval collect kube --kubeconfig ~/.kube/bank.yaml --qps 10 --concurrency 2
     """
     progress = (lambda msg: click.echo(f"... {msg}", err=True)) if sys.stderr.isatty() else None
-    snap = collect_kube(
-        kubeconfig,
-        context,
-        name=name,
-        platform=platform,
-        qps=qps,
-        concurrency=concurrency,
-        timeout=timeout,
-        progress=progress,
-    )
+    incomplete: CollectionIncomplete | None = None
+    try:
+        snap = collect_kube(
+            kubeconfig,
+            context,
+            name=name,
+            platform=platform,
+            qps=qps,
+            concurrency=concurrency,
+            timeout=timeout,
+            deadline=deadline,
+            progress=progress,
+        )
+    except CollectionIncomplete as exc:  # the endpoint failed mid-run: keep what was read, then exit 3
+        incomplete, snap = exc, exc.snapshot
     path = Path(output) if output else Path(snapshot_filename(snap))
     save_snapshot(snap, path)
-    click.echo(f"wrote {path}")
+    click.echo(f"wrote {path}" + (" (incomplete)" if incomplete else ""))
     for line in summary_lines(snap):
         click.echo(f"  {line}")
     echo_gaps(snap.gaps)
+    if incomplete is not None:
+        raise incomplete

@@ -575,7 +575,18 @@ def run_audit(
     targets: list[str] | None = None,
     progress: Progress | None = None,
 ) -> AuditResult:
-    """Collect, score and write everything for ``config``; command-line values win over the file's."""
+    """Collect, score and write everything for ``config``; command-line values win over the file's.
+
+    Every kube source's kubeconfig and context are checked first: a missing file or an unknown context is bad
+    input (exit 2) before anything is collected.
+    """
+    from .collectors.kube_client import check_kubeconfig
+
+    for source in config.kube:
+        try:
+            check_kubeconfig(source.kubeconfig, source.context)
+        except InputError as exc:
+            raise InputError(f"{config.source_file or 'audit configuration'}: {source.label}: {exc}") from None
     collected = collect_sources(config, progress=progress)
     notices = [f"Not collected or partly collected: {w}" for w in collected.warnings]
     return _finish(

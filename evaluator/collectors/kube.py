@@ -134,7 +134,7 @@ def collect_kube(
         raise ValueError("page_size and concurrency must be at least 1")
     started = time.monotonic()
     collected_at = utc_now()
-    connection = load_connection(kubeconfig, context)
+    connection = load_connection(kubeconfig, context, exec_timeout=timeout)
     reader = KubeReader(connection, qps=qps, concurrency=concurrency, timeout=timeout, deadline=deadline)
     try:
         run = _Run(reader, page_size=page_size, concurrency=concurrency, progress=progress or (lambda _m: None))

@@ -5,6 +5,7 @@ a shared QPS cap, our own 429/5xx retries, paged lists that survive an expired `
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import threading
@@ -88,12 +89,29 @@ class _Accumulator(Protocol):
 A = TypeVar("A", bound=_Accumulator)
 
 
-def load_connection(kubeconfig: str | None, context: str | None) -> Connection:
+def check_kubeconfig(kubeconfig: str | None, context: str | None) -> None:
+    """The checks :func:`load_connection` makes before it loads credentials (the file, the context, the user's
+    credential files), raising the same errors; no exec plugin runs and nothing is contacted."""
+    _connection(kubeconfig, context, exec_timeout=0, check_only=True)
+
+
+def load_connection(kubeconfig: str | None, context: str | None, *, exec_timeout: float = 60.0) -> Connection:
     """Build a client configuration from ``kubeconfig`` (default loading rules when None) or in-cluster config.
 
-    A file the user named that is missing or malformed, or an unknown context, raises :class:`InputError`
-    naming the file; no kubeconfig at all (and not in a cluster) raises :class:`AuthError` with a hint.
+    A file the user named that is missing or malformed, an unknown context, or a credential file the context's
+    user names that does not exist, raises :class:`InputError` naming the file; no kubeconfig at all (and not
+    in a cluster) raises :class:`AuthError` with a hint. An exec credential plugin that runs past
+    ``exec_timeout`` seconds or fails, and credentials that load to nothing (the client would go on
+    anonymously), raise :class:`AuthError` naming the plugin or the user.
     """
+    connection = _connection(kubeconfig, context, exec_timeout=exec_timeout, check_only=False)
+    assert connection is not None
+    return connection
+
+
+def _connection(
+    kubeconfig: str | None, context: str | None, *, exec_timeout: float, check_only: bool
+) -> Connection | None:
     cfg = k8s_client.Configuration()
     if kubeconfig is None:
         env = os.environ.get("KUBECONFIG")
@@ -101,6 +119,8 @@ def load_connection(kubeconfig: str | None, context: str | None) -> Connection:
         existing = [os.path.expanduser(p) for p in candidates if os.path.exists(os.path.expanduser(p))]
         if not existing:
             if os.environ.get("KUBERNETES_SERVICE_HOST") and context is None:
+                if check_only:
+                    return None
                 try:
                     k8s_config.load_incluster_config(client_configuration=cfg)
                 except ConfigException as exc:
@@ -120,11 +140,14 @@ def load_connection(kubeconfig: str | None, context: str | None) -> Connection:
             raise InputError(f"{kubeconfig}: is a folder, expected a kubeconfig file")
         source = str(path)
     contexts: dict[str, dict[str, Any]] = {}
+    users: dict[str, tuple[str, dict[str, Any]]] = {}  # name -> (file, user entry)
     current = None
     for one in source.split(os.pathsep):
         data = _check_kubeconfig_file(one)
         for entry in data.get("contexts") or []:
             contexts.setdefault(str(entry["name"]), entry.get("context") or {})
+        for entry in data.get("users") or []:
+            users.setdefault(str(entry["name"]), (one, entry.get("user") or {}))
         current = current or data.get("current-context")  # the first file that sets it wins, as in kubectl
     names = ", ".join(contexts) or "none"
     chosen = context or current
@@ -134,12 +157,113 @@ def load_connection(kubeconfig: str | None, context: str | None) -> Connection:
         raise InputError(f"{source}: no current-context set; pass --context (contexts: {names})")
     if chosen not in contexts:
         raise InputError(f"{source}: current-context {chosen!r} is not among the contexts ({names})")
-    try:
-        k8s_config.load_kube_config(config_file=source, context=chosen, client_configuration=cfg, persist_config=False)
-    except (ConfigException, KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise InputError(f"{source}: context {chosen!r}: {_one_line(exc)}") from None
+    user_name = contexts[chosen].get("user") if isinstance(contexts[chosen], dict) else None
+    user_file, user = users.get(str(user_name), (source, {})) if user_name else (source, {})
+    user = user if isinstance(user, dict) else {}
+    _check_credential_files(user_file, str(user_name), user)
+    if check_only:
+        return None
+    plugin = _exec_command(user)
+    errors = _load_kube_config(source, chosen, cfg, plugin, exec_timeout)
+    if plugin and not _has_credentials(cfg):
+        raise AuthError(
+            f"exec credential plugin {plugin!r} (user {user_name!r} in {user_file}) failed: "
+            + ("; ".join(errors) or "it returned no token or client certificate"),
+            hint="Run the plugin by hand to see why (expired login?), or pass another --context; "
+            "k8seval does not fall back to anonymous access",
+        )
+    if _credential_keys(user) and not _has_credentials(cfg):
+        raise AuthError(
+            f"user {user_name!r} in {user_file} names credentials ({', '.join(_credential_keys(user))}) but none "
+            "could be loaded",
+            hint="Fix the user entry; k8seval does not fall back to anonymous access",
+        )
     cluster = contexts[chosen].get("cluster") if isinstance(contexts[chosen], dict) else None
     return Connection(cfg, cfg.host, chosen, cluster, source)
+
+
+_CREDENTIAL_FILES = ("client-certificate", "client-key", "tokenFile")
+_CREDENTIALS = (
+    "token",
+    "tokenFile",
+    "client-certificate",
+    "client-certificate-data",
+    "exec",
+    "auth-provider",
+    "username",
+)
+
+
+def _credential_keys(user: dict[str, Any]) -> list[str]:
+    return [k for k in _CREDENTIALS if user.get(k)]
+
+
+def _check_credential_files(path: str, user_name: str, user: dict[str, Any]) -> None:
+    """A credential file the user entry names must exist (the client ignores a missing one and goes on without)."""
+    base = Path(path).expanduser().parent
+    for key in _CREDENTIAL_FILES:
+        value = user.get(key)
+        if isinstance(value, str) and value and not (base / Path(value).expanduser()).is_file():
+            raise InputError(f"{path}: user {user_name!r}: {key} file {value} not found")
+
+
+def _exec_command(user: dict[str, Any]) -> str | None:
+    spec = user.get("exec")
+    if not isinstance(spec, dict):
+        return None
+    return " ".join(str(p) for p in [spec.get("command") or "?", *(spec.get("args") or [])])
+
+
+def _has_credentials(cfg: k8s_client.Configuration) -> bool:
+    keys = cfg.api_key or {}
+    return bool(keys.get("BearerToken") or keys.get("authorization") or cfg.cert_file or cfg.username)
+
+
+class _Collect(logging.Handler):
+    """Collects the error lines the kubernetes client logs (it logs exec plugin failures instead of raising)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(" ".join(record.getMessage().split()))
+
+
+def _load_kube_config(
+    source: str, chosen: str, cfg: k8s_client.Configuration, plugin: str | None, exec_timeout: float
+) -> list[str]:
+    """``load_kube_config`` with an exec plugin bounded by ``exec_timeout``; returns the errors the client logged."""
+    box: dict[str, Any] = {}
+    collected = _Collect()
+
+    def run() -> None:
+        try:
+            k8s_config.load_kube_config(
+                config_file=source, context=chosen, client_configuration=cfg, persist_config=False
+            )
+        except BaseException as exc:  # handed to the caller below
+            box["error"] = exc
+
+    root = logging.getLogger()
+    root.addHandler(collected)  # also keeps the client's logging.error from printing "ERROR:root:..." lines
+    try:
+        worker = threading.Thread(target=run, name="k8seval-kubeconfig", daemon=True)
+        worker.start()
+        worker.join(exec_timeout if plugin else None)
+        if worker.is_alive():
+            raise AuthError(
+                f"exec credential plugin {plugin!r} did not answer within {exec_timeout:g} s",
+                hint="Run the plugin by hand (it may be waiting for a login), or raise --timeout",
+            )
+    finally:
+        root.removeHandler(collected)
+    exc = box.get("error")
+    if isinstance(exc, ConfigException | KeyError | TypeError | AttributeError | ValueError):
+        raise InputError(f"{source}: context {chosen!r}: {_one_line(exc)}") from None
+    if exc is not None:
+        raise exc
+    return [line.removeprefix("exec: ") for line in collected.lines]
 
 
 def _check_kubeconfig_file(path: str) -> dict[str, Any]:
@@ -259,9 +383,7 @@ class KubeReader:
             raise box["error"]
         return box["value"]  # type: ignore[no-any-return]
 
-    def _send_now(
-        self, path: str, query: Mapping[str, Any], accept: str
-    ) -> tuple[int, str, Mapping[str, str], bytes]:
+    def _send_now(self, path: str, query: Mapping[str, Any], accept: str) -> tuple[int, str, Mapping[str, str], bytes]:
         params = [(k, v) for k, v in query.items() if v is not None]
         with self._lock:
             self.requests += 1

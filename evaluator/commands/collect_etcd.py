@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..cli_support import echo_gaps
+from ..cli_support import FiniteFloat, echo_gaps
 from ..collectors.etcd import collect_etcd
 from ..inventory import save_snapshot, snapshot_filename
 
@@ -38,7 +38,7 @@ def _human_bytes(n: int | None) -> str:
     multiple=True,
     help="Count only these key prefixes (repeatable) instead of discovering every /registry/ prefix.",
 )
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=5.0, show_default=True, help="Seconds per request.")
+@click.option("--timeout", type=FiniteFloat(min=0.1), default=5.0, show_default=True, help="Seconds per request.")
 @click.option(
     "-o",
     "--output",

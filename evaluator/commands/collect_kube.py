@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..cli_support import echo_gaps
+from ..cli_support import FiniteFloat, echo_gaps
 from ..collectors.kube import DEFAULT_DEADLINE, CollectionIncomplete, collect_kube
 from ..inventory import PLATFORMS, Snapshot, save_snapshot, snapshot_filename
 from ..units import format_count
@@ -61,21 +61,21 @@ def summary_lines(snap: Snapshot) -> list[str]:
     help="Override the detected platform (detected from /version and the nodes).",
 )
 @click.option(
-    "--qps", type=click.FloatRange(min=0.5), default=20.0, show_default=True, help="Requests a second, at most."
+    "--qps", type=FiniteFloat(min=0.5), default=20.0, show_default=True, help="Requests a second, at most."
 )
 @click.option(
     "--concurrency", type=click.IntRange(1, 32), default=4, show_default=True, help="Requests in flight, at most."
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=1),
+    type=FiniteFloat(min=1),
     default=30.0,
     show_default=True,
     help="Seconds one request may take in all (a server sending a byte at a time included).",
 )
 @click.option(
     "--deadline",
-    type=click.FloatRange(min=1),
+    type=FiniteFloat(min=1),
     default=DEFAULT_DEADLINE,
     show_default=True,
     help="Seconds the whole collection may take; past it the partial snapshot is written, marked incomplete (exit 3).",

@@ -280,8 +280,11 @@ def _check_capacity(spec: ClusterSpec, where: str) -> None:
             f"(static control-plane pods, {len(daemonset_names(spec))} DaemonSet pod(s) per node, CoreDNS)",
         )
     control = spec.control_plane_nodes or 0
-    # Placement puts only the static control-plane pods and the DaemonSet pods on control-plane nodes.
-    capacity = control * min(spec.max_pods_per_node, 4 + len(daemonset_names(spec)))
+    # With worker nodes, placement puts only the static control-plane pods and the DaemonSet pods on the
+    # control-plane nodes; without, everything runs there.
+    has_workers = any(p.count for p in spec.node_pools)
+    per_control = min(spec.max_pods_per_node, 4 + len(daemonset_names(spec))) if has_workers else spec.max_pods_per_node
+    capacity = control * per_control
     for pool in spec.node_pools:
         capacity += pool.count * (pool.max_pods or spec.max_pods_per_node)
     if spec.hot_node_pods:

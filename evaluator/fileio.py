@@ -201,9 +201,21 @@ def loads_json(text: str, where: str) -> Any:
     return data
 
 
+def check_regular(path: str | os.PathLike[str], *, error: type[InputError] = InputError) -> None:
+    """Refuse a FIFO, device or socket where a file is read whole (reading a FIFO blocks until a writer comes)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return  # the read that follows names the problem (not found, permission denied)
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+        kind = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a device or socket"
+        raise error(f"{path}: not a regular file ({kind}); pass a file")
+
+
 def read_json(path: str | os.PathLike[str]) -> Any:
     """Read a JSON file; a missing file or bad JSON raises :class:`InputError` naming the file."""
     p = Path(path)
+    check_regular(p)
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -288,6 +300,7 @@ def load_yaml(path: str | os.PathLike[str], *, what: str | None = None, error: t
     ``error`` is the exception class to raise (:class:`InputError`, or :class:`CatalogError` for policies).
     """
     p = Path(path)
+    check_regular(p, error=error)
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -50,7 +50,7 @@ from jinja2.runtime import Undefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import CatalogError, InputError
-from .fileio import safe_load_yaml
+from .fileio import check_regular, safe_load_yaml
 from .findings import STATUSES, UNKNOWN
 from .questionnaire_facts import (
     VENDOR_NAMES,
@@ -493,6 +493,7 @@ def _bank_files(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
 
 
 def _read_yaml(path: Path, label: str) -> dict[str, Any]:
+    check_regular(path, error=CatalogError)
     try:
         data = safe_load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:

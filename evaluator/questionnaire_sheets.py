@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .fileio import atomic_path
+from .fileio import atomic_path, check_regular
 from .findings import GeneratedQuestion
 from .questionbank import YES_NO_PARTIAL, QuestionBank, load_bank
 from .questionnaire_facts import VENDOR_NAMES
@@ -475,6 +475,7 @@ def import_answers(path: str | os.PathLike[str], bank: QuestionBank | None = Non
         raise InputError(f"{source}: file not found")
     if source.is_dir():
         raise InputError(f"{source}: is a folder, expected a filled .xlsx or .csv question list")
+    check_regular(source)
     suffix = source.suffix.lower()
     if suffix == ".csv":
         return _import_csv(source, bank)

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from ..errors import CatalogError
-from ..fileio import safe_load_yaml
+from ..fileio import check_regular, safe_load_yaml
 from ..findings import STATUSES, TARGETS
 from .model import CHECKS, LIMIT_KINDS, NUMERIC_KINDS, Catalog, Constraint, Limit
 
@@ -71,6 +71,8 @@ def _read_yaml(text: str, where: str) -> Any:
 
 
 def _read_text(source: Path | Traversable, where: str) -> str:
+    if isinstance(source, Path):
+        check_regular(source, error=CatalogError)
     try:
         return source.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..fileio import parse_yaml
+from ..fileio import check_regular, parse_yaml
 from ..typed import from_data
 from .names import parse_time
 
@@ -360,6 +360,7 @@ def cni_crd_names(cni: str) -> list[str]:
 def load_spec(path: str | Path) -> ClusterSpec:
     """Read and validate a spec YAML file; InputError naming the file and field when it is wrong."""
     where = str(path)
+    check_regular(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:

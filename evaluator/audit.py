@@ -73,9 +73,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CollectorError, EvaluatorError, InputError
-from .fileio import load_yaml
+from .fileio import load_yaml, write_json
 from .findings import ALL_STATUSES, TARGETS, Evaluation, GeneratedQuestion, VendorAnswers
-from .inventory import PLATFORMS, Gap, Snapshot, load_snapshot, save_snapshot, snapshot_filename
+from .inventory import PLATFORMS, Gap, Snapshot, load_snapshot, save_snapshot, snapshot_filename, utc_now
 from .merge import merge_snapshots, short_name
 from .questionbank import QuestionBank
 from .questionnaire_facts import VENDOR_TARGETS
@@ -535,10 +535,19 @@ def write_outputs(
     fail_on: str | None = None,
     progress: Progress | None = None,
 ) -> list[Path]:
-    """Write snapshots, every report format and the vendor question workbook into ``out``."""
+    """Write snapshots, every report format and the vendor question workbook into ``out``, then ``manifest.json``.
+
+    The manifest (every file with its size and SHA-256) is removed first and written last: a folder without one
+    holds an interrupted or concurrent run's mix of old and new files.
+    """
     from .reporting.render import render_report
 
     say = progress or (lambda event, label, detail: None)
+    manifest = out / MANIFEST
+    try:
+        manifest.unlink(missing_ok=True)
+    except OSError as exc:
+        raise InputError(f"{manifest}: cannot remove the previous manifest: {exc.strerror or exc}") from None
     files: list[Path] = []
     snap_dir = out / "snapshots"
     taken: set[str] = set()
@@ -564,7 +573,28 @@ def write_outputs(
         )
         files.append(path)
         say("info", "questions.xlsx", "written")
+    write_manifest(out, files)
     return files
+
+
+MANIFEST = "manifest.json"
+
+
+def write_manifest(out: Path, files: Sequence[Path]) -> Path:
+    """Write ``out/manifest.json``: the run's files (relative path, bytes, SHA-256) and when; atomically."""
+    import hashlib
+
+    entries = []
+    for path in files:
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        entries.append(
+            {"path": str(path.relative_to(out)), "bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+        )
+    doc = {"schema": "k8seval/audit-manifest/v1", "written_at": utc_now(), "files": entries}
+    return write_json(out / MANIFEST, doc)
 
 
 def run_audit(

@@ -258,6 +258,9 @@ class _Run:
             self.progress("counting objects")
             for fut in self._counts(pool, facts):
                 fut.result()
+        except BaseException:  # Ctrl-C, SIGTERM, a fatal error: stop the other threads' requests now
+            self.reader.cancel()
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
         return facts

@@ -63,6 +63,18 @@ class KubeHTTPError(CollectorError):
         return f"{head}: {self.detail}" if self.detail else head
 
 
+_CANCEL_ALL = threading.Event()  # set by the command line on Ctrl-C / SIGTERM: every reader stops at once
+
+
+def cancel_all() -> None:
+    """Make every :class:`KubeReader` stop: requests in flight are abandoned, new ones raise :class:`Cancelled`."""
+    _CANCEL_ALL.set()
+
+
+class Cancelled(CollectorError):
+    """The collection was interrupted (Ctrl-C, SIGTERM)."""
+
+
 class RequestTimeout(EndpointError):
     """A request (or the whole collection) ran past its time budget, whatever the socket reads did."""
 
@@ -335,6 +347,7 @@ class KubeReader:
         self.deadline = deadline  # seconds the whole collection may take (None: no bound)
         self._deadline_at = time.monotonic() + deadline if deadline else None
         self._lock = threading.Lock()
+        self._cancel = threading.Event()
         self.requests = 0  # HTTP requests sent, retries included
         self.retries = 0  # of which retries (429, 5xx, transport errors)
         self.expired_restarts = 0  # paged lists restarted after 410 Expired
@@ -342,6 +355,23 @@ class KubeReader:
     def close(self) -> None:
         """Release the connection pool."""
         self.api.close()
+
+    def cancel(self) -> None:
+        """Stop this reader: requests in flight are abandoned, waits end, new requests raise :class:`Cancelled`."""
+        self._cancel.set()
+
+    def _cancelled(self) -> bool:
+        return self._cancel.is_set() or _CANCEL_ALL.is_set()
+
+    def _pause(self, seconds: float) -> None:
+        """Sleep between retries, waking up (and raising :class:`Cancelled`) when the reader is cancelled."""
+        end = time.monotonic() + seconds
+        while not self._cancelled():
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            self._cancel.wait(min(left, 0.1))
+        raise Cancelled("collection interrupted")
 
     # -- one request ----------------------------------------------------------------------------------
 
@@ -369,9 +399,15 @@ class KubeReader:
             except BaseException as exc:  # handed to the caller's thread below
                 box["error"] = exc
 
+        if self._cancelled():
+            raise Cancelled("collection interrupted")
         worker = threading.Thread(target=run, name="k8seval-request", daemon=True)
         worker.start()
-        worker.join(budget)
+        end = time.monotonic() + budget
+        while worker.is_alive() and time.monotonic() < end:  # in slices: an interrupt ends the wait at once
+            worker.join(min(0.1, max(0.0, end - time.monotonic())))
+            if self._cancelled():
+                raise Cancelled("collection interrupted")
         if worker.is_alive():
             what = f"{self.deadline:g} s collection deadline" if limit == "--deadline" else f"{self.timeout:g} s"
             raise RequestTimeout(
@@ -421,7 +457,7 @@ class KubeReader:
                 if broken >= MAX_TRANSPORT_ATTEMPTS or isinstance(exc, urllib3.exceptions.NewConnectionError):
                     raise _endpoint_error(redact_url(self.connection.host), exc) from None
                 self._count_retry()
-                time.sleep(0.2 * broken)
+                self._pause(0.2 * broken)
                 continue
             if 200 <= status <= 299:
                 return body
@@ -437,7 +473,7 @@ class KubeReader:
                 if throttled < MAX_429_ATTEMPTS and waited + delay <= MAX_429_WAIT:
                     waited += delay
                     self._count_retry()
-                    time.sleep(delay)
+                    self._pause(delay)
                     continue
             elif status in (500, 502, 503, 504):
                 failed += 1
@@ -445,7 +481,7 @@ class KubeReader:
                     hinted = _retry_after(headers, body, default=None) if status == 503 else None
                     backoff = min(4.0, 0.25 * 2 ** (failed - 1)) * random.uniform(1, 1.5)
                     self._count_retry()
-                    time.sleep(hinted if hinted is not None else backoff)
+                    self._pause(hinted if hinted is not None else backoff)
                     continue
             elif status == 410 and (status_reason == "Expired" or "continue" in query):
                 raise ExpiredContinue(status, reason or "Gone", path, message)

@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 
 from evaluator.audit import score_answer_files
-from evaluator.questionbank import QuestionBank
-from evaluator.questionnaire import generate_questions, import_answers, score_answers
+from evaluator.procurement import generate_questions, import_answers, score_answers
+from evaluator.procurement.bank import QuestionBank
 from tests import test_questionnaire_answers as qa
 from tests.questionnaire_support import bank_snapshot
 from tests.test_questionnaire_answers import _fill, _rows
@@ -101,7 +101,7 @@ def test_a_stale_dimension_does_not_hide_rows(workbook: Path, bank: QuestionBank
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), -1.0e309])
 def test_non_finite_number_answers_are_refused(workbook: Path, bank: QuestionBank, value: float) -> None:
     from evaluator.errors import InputError
-    from evaluator.questionnaire_sheets import _parse_number
+    from evaluator.procurement.sheets import _parse_number
 
     assert _parse_number(value) is None
     _fill(workbook, "eks", {"t_num": ("1e999", "contract")})

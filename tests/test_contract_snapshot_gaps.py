@@ -32,6 +32,7 @@ NOT_FACTS = frozenset(
         "etcd.db_size_basis",
         "etcd.events_db_size_bytes",
         "collection.incomplete",  # a marker, not a fact: null when the collection ran to its end
+        "network_policies.policy_model",  # an opt-in artifact for what-ifs (collect kube --policy-model)
     }
 )
 

@@ -80,6 +80,11 @@ def summary_lines(snap: Snapshot) -> list[str]:
     show_default=True,
     help="Seconds the whole collection may take; past it the partial snapshot is written, marked incomplete (exit 3).",
 )
+@click.option(
+    "--policy-model",
+    is_flag=True,
+    help="Keep the compact NetworkPolicy model (label groups, policy specs) that --with-policies what-ifs need.",
+)
 def kube(
     kubeconfig: str | None,
     context: str | None,
@@ -90,6 +95,7 @@ def kube(
     concurrency: int,
     timeout: float,
     deadline: float,
+    policy_model: bool,
 ) -> None:
     """Measure a cluster through the Kubernetes API: counts, nodes, pods per node, policies, services, etcd size.
 
@@ -101,6 +107,7 @@ def kube(
     Example:
       k8seval collect kube --context prod-eu --name prod-eu -o snapshots/prod-eu.json
       k8seval collect kube --kubeconfig ~/.kube/bank.yaml --qps 10 --concurrency 2
+      k8seval collect kube --context prod-eu --policy-model -o prod-eu.json   # for score --with-policies
       k8seval collect kube --name prod-eu -o s3://bank-k8seval/snapshots/   # in-cluster, from a CronJob
     """
     progress = (lambda msg: click.echo(f"... {msg}", err=True)) if sys.stderr.isatty() else None
@@ -115,6 +122,7 @@ def kube(
             concurrency=concurrency,
             timeout=timeout,
             deadline=deadline,
+            policy_model=policy_model,
             progress=progress,
         )
     except CollectionIncomplete as exc:  # the endpoint failed mid-run: keep what was read, then exit 3

@@ -7,13 +7,18 @@ A user never sees a traceback unless ``--debug`` (or ``K8SEVAL_DEBUG=1``) is giv
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from typing import Any
 
-import click
+try:  # the imports take seconds: Ctrl-C during them ends quietly, like Ctrl-C later
+    import click
 
-from . import __version__
-from .errors import EvaluatorError
+    from . import __version__
+    from .errors import EvaluatorError
+except KeyboardInterrupt:
+    sys.stderr.write("k8seval: interrupted\n")
+    raise SystemExit(130) from None
 
 INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug in k8seval, not in the input
 
@@ -81,9 +86,31 @@ def _register() -> None:
         cli.add_command(module.command)
 
 
-_register()
+try:
+    _register()
+except KeyboardInterrupt:
+    sys.stderr.write("k8seval: interrupted\n")
+    raise SystemExit(130) from None
+
+
+def _on_signal(signum: int, frame: Any) -> None:
+    """Ctrl-C and SIGTERM: stop collections in flight, then unwind (atomic writes delete their temp files)."""
+    kube_client = sys.modules.get("evaluator.collectors.kube_client")
+    if kube_client is not None:
+        kube_client.cancel_all()
+    if signum == signal.SIGTERM:
+        sys.stderr.write("k8seval: terminated\n")
+        raise SystemExit(128 + signum)
+    raise KeyboardInterrupt
 
 
 def main() -> None:
     """Console-script entry point."""
-    sys.exit(cli.main(prog_name="k8seval"))
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    try:
+        code = cli.main(prog_name="k8seval")
+    except KeyboardInterrupt:
+        sys.stderr.write("k8seval: interrupted\n")
+        code = 130
+    sys.exit(code)

@@ -91,7 +91,7 @@ class Finding:
     @classmethod
     def from_dict(cls, data: Any, *, where: str = "<finding>") -> Finding:
         """Validate and build a finding."""
-        return from_data(cls, data, where=where)
+        return from_data(cls, data, where=where, signed=True)
 
 
 @dataclass(frozen=True)
@@ -212,7 +212,7 @@ class Evaluation:
     @classmethod
     def from_dict(cls, data: Any, *, where: str = "<evaluation>") -> Evaluation:
         """Validate and build an evaluation."""
-        return from_data(cls, data, where=where)
+        return from_data(cls, data, where=where, signed=True)
 
 
 @dataclass(frozen=True)
@@ -258,3 +258,4 @@ class VendorAnswers:
     answered: int
     total: int
     unanswered: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # sent questions whose rows are not in the sheet

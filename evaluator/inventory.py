@@ -14,6 +14,7 @@ from typing import Any
 
 from .errors import InputError
 from .fileio import read_json, write_json
+from .text import clean_text
 from .typed import from_data, to_data
 
 SCHEMA = "k8seval/inventory/v1"
@@ -43,6 +44,11 @@ class Gap:
     item: str  # what is missing, e.g. "networkpolicies.networking.k8s.io" or "etcd.db_size_bytes"
     reason: str  # e.g. "403 Forbidden: list networkpolicies at cluster scope"
 
+    def __post_init__(self) -> None:
+        # Reasons quote server messages: strip control characters where they enter the snapshot.
+        for name in ("source", "item", "reason"):
+            object.__setattr__(self, name, clean_text(str(getattr(self, name))))
+
 
 @dataclass(frozen=True)
 class ClusterInfo:
@@ -60,6 +66,9 @@ class ClusterInfo:
     # (collect kube), else the EKS cluster ARN (collect eks) or the GKE cluster self link (collect gke).
     id: str | None = None
     cloud_id: str | None = None  # the EKS ARN or GKE self link, also kept when ``id`` is the kube-system UID
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", clean_text(self.name))
 
 
 @dataclass(frozen=True)
@@ -286,6 +295,7 @@ class CollectionInfo:
     duration_seconds: float | None = None
     requests: int | None = None
     count_methods: dict[str, str] = field(default_factory=dict)  # resource -> "metrics" | "remaining" | "paged"
+    incomplete: str | None = None  # why the collection stopped early (the endpoint failed mid-run), None when whole
 
 
 @dataclass(frozen=True)
@@ -376,7 +386,14 @@ def save_snapshot(snap: Snapshot, path: str | os.PathLike[str]) -> Path:
 
 
 def snapshot_filename(snap: Snapshot) -> str:
-    """A file name for a snapshot: ``<platform>-<cluster>-<UTC timestamp>.json`` with unsafe characters replaced."""
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in snap.cluster.name)
+    """A file name for a snapshot: ``<platform>-<cluster>-<UTC timestamp>.json``.
+
+    Characters other than letters, digits, ``-``, ``_`` and ``.`` are %-encoded (``prod/eu`` -> ``prod%2Feu``), so
+    two cluster names never share a file name (``prod/eu`` and ``prod:eu`` once both became ``prod_eu``).
+    """
+    safe = "".join(
+        c if c.isalnum() or c in "-_." else "".join(f"%{b:02X}" for b in c.encode("utf-8", "surrogatepass"))
+        for c in snap.cluster.name
+    )
     stamp = snap.collected_at.replace(":", "").replace("-", "")
     return f"{snap.cluster.platform}-{safe}-{stamp}.json"

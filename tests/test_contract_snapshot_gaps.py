@@ -21,7 +21,7 @@ from tests.etcd_support import EtcdServer, etcd_server  # noqa: F401 (fixture)
 # The ``*_basis`` fields explain another fact and are null with it; ``events_db_size_bytes`` is there only when a
 # separate events etcd (--etcd-servers-overrides=/events#...) serves the events. ``cluster.cloud_id`` is identity
 # from a cloud API; ``deprecated_apis`` is the kube collector's section (null from the etcd and cloud collectors;
-# collect kube leaves a gap when it cannot read it).
+# collect kube leaves a gap when it cannot read it). ``collection.incomplete`` says why a run stopped early.
 NOT_FACTS = frozenset(
     {
         "cloud",
@@ -34,6 +34,7 @@ NOT_FACTS = frozenset(
         "etcd.quota_basis",
         "etcd.db_size_basis",
         "etcd.events_db_size_bytes",
+        "collection.incomplete",  # a marker, not a fact: null when the collection ran to its end
         "network_policies.policy_model",  # an opt-in artifact for what-ifs (collect kube --policy-model)
     }
 )

@@ -78,7 +78,7 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path) -> None:
 def test_snapshot_filename_is_safe() -> None:
     name = snapshot_filename(make_snapshot("a/b c"))
     assert "/" not in name and " " not in name
-    assert name.startswith("self-hosted-a_b_c-")
+    assert name.startswith("self-hosted-a%2Fb%20c-")
 
 
 def test_written_files_get_ordinary_permissions(tmp_path: Path) -> None:

@@ -205,6 +205,7 @@ def test_stages_have_rooms_not_top_level_modules() -> None:
         "inventory",
         "merge",
         "resources",
+        "text",
         "typed",
         "units",
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CollectorError, EvaluatorError, InputError
+from ..fileio import write_json
 from ..findings import VENDOR_TARGETS, Evaluation, GeneratedQuestion, VendorAnswers
-from ..inventory import Gap, Snapshot, load_snapshot, save_snapshot, snapshot_filename
+from ..inventory import Gap, Snapshot, load_snapshot, save_snapshot, snapshot_filename, utc_now
 from ..merge import merge_snapshots, merge_warnings, short_name
 from ..procurement.bank import QuestionBank
 from ..reporting.context import ReportContext, build_report_context
@@ -66,7 +67,7 @@ def build_context(
     evaluation = evaluate(loaded, catalog, targets, policy=pol, costs=assumptions, now=now)
     bank = load_bank()
     questions = generate_vendor_questions(loaded, evaluation, bank)
-    scored = score_answer_files(answers, bank)
+    scored = score_answer_files(answers, bank, sent={v: [q.id for q in qs] for v, qs in questions.items()})
     return build_report_context(
         evaluation,
         loaded,
@@ -94,9 +95,16 @@ def generate_vendor_questions(
 
 
 def score_answer_files(
-    paths: Sequence[str | os.PathLike[str]], bank: QuestionBank | None = None
+    paths: Sequence[str | os.PathLike[str]],
+    bank: QuestionBank | None = None,
+    *,
+    sent: Mapping[str, Sequence[str]] | None = None,
 ) -> list[VendorAnswers]:
-    """Import and score filled question workbooks; a bad file is an InputError naming the file and cell."""
+    """Import and score filled question workbooks; a bad file is an InputError naming the file and cell.
+
+    ``sent`` (vendor -> question ids) is what was asked of each vendor: rows missing from a sheet are listed
+    and missing gates fail. A vendor not in ``sent`` must carry every gate of the bank asked of it.
+    """
     if not paths:
         return []
     from ..procurement import import_answers, load_bank, score_answers
@@ -105,7 +113,7 @@ def score_answer_files(
     scored: list[VendorAnswers] = []
     for path in paths:
         for sheet in import_answers(path, bank):
-            scored.append(score_answers(sheet, bank))
+            scored.append(score_answers(sheet, bank, (sent or {}).get(sheet.vendor)))
     return scored
 
 
@@ -264,16 +272,34 @@ def write_outputs(
     fail_on: str | None = None,
     progress: Progress | None = None,
 ) -> list[Path]:
-    """Write snapshots, every report format and the vendor question workbook into ``out``."""
-    from ..reporting.render import render_report
+    """Write snapshots, every report format and the vendor question workbook into ``out``, then ``manifest.json``.
+
+    The manifest (every file with its size and SHA-256) is removed first and written last: a folder without one
+    holds an interrupted or concurrent run's mix of old and new files.
+    """
+    from ..reporting.render import costs_csv_path, render_report
 
     say = progress or (lambda event, label, detail: None)
+    manifest = out / MANIFEST
+    try:
+        manifest.unlink(missing_ok=True)
+    except OSError as exc:
+        raise InputError(f"{manifest}: cannot remove the previous manifest: {exc.strerror or exc}") from None
     files: list[Path] = []
     snap_dir = out / "snapshots"
+    taken: set[str] = set()
     for snap in snapshots:
-        files.append(save_snapshot(snap, snap_dir / snapshot_filename(snap)))
+        name = snapshot_filename(snap)
+        n = 1
+        while name in taken:  # two sources that name the same cluster at the same second keep both snapshots
+            n += 1
+            name = snapshot_filename(snap).removesuffix(".json") + f"-{n}.json"
+        taken.add(name)
+        files.append(save_snapshot(snap, snap_dir / name))
     for name, fmt in REPORT_FILES:
         files.append(render_report(context, fmt, out / name, fail_on=fail_on))
+        if fmt == "csv" and context.evaluation is not None and context.evaluation.costs:
+            files.append(costs_csv_path(out / name))  # written beside the findings CSV
         say("info", name, "written")
     if context.raw_questions:
         from ..procurement import write_questions
@@ -286,7 +312,28 @@ def write_outputs(
         )
         files.append(path)
         say("info", "questions.xlsx", "written")
+    write_manifest(out, files)
     return files
+
+
+MANIFEST = "manifest.json"
+
+
+def write_manifest(out: Path, files: Sequence[Path]) -> Path:
+    """Write ``out/manifest.json``: the run's files (relative path, bytes, SHA-256) and when; atomically."""
+    import hashlib
+
+    entries = []
+    for path in files:
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        entries.append(
+            {"path": str(path.relative_to(out)), "bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+        )
+    doc = {"schema": "k8seval/audit-manifest/v1", "written_at": utc_now(), "files": entries}
+    return write_json(out / MANIFEST, doc)
 
 
 def run_audit(
@@ -300,7 +347,18 @@ def run_audit(
 ) -> AuditResult:
     """Collect, score and write everything for ``config``; command-line values win over the file's.
 
-    ``with_policies``: planned NetworkPolicies (file or folder) scored as a what-if beside each cluster."""
+    ``with_policies``: planned NetworkPolicies (file or folder) scored as a what-if beside each cluster.
+
+    Every kube source's kubeconfig and context are checked first: a missing file or an unknown context is bad
+    input (exit 2) before anything is collected.
+    """
+    from ..collectors.kube_client import check_kubeconfig
+
+    for source in config.kube:
+        try:
+            check_kubeconfig(source.kubeconfig, source.context)
+        except InputError as exc:
+            raise InputError(f"{config.source_file or 'audit configuration'}: {source.label}: {exc}") from None
     planned = None
     if with_policies is not None:
         from ..dataplane.whatif import load_planned

@@ -7,6 +7,7 @@ a category file: ``constraints: [...]`` with an optional ``version``.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Collection
 from dataclasses import fields
@@ -20,6 +21,7 @@ from typing import Any
 import yaml
 
 from ..errors import CatalogError
+from ..fileio import check_regular, safe_load_yaml
 from ..findings import STATUSES, TARGETS
 from .model import CHECKS, LIMIT_KINDS, NUMERIC_KINDS, Catalog, Constraint, Limit
 from .plans import plan_problem
@@ -56,7 +58,11 @@ def _today() -> date:
 
 def _read_yaml(text: str, where: str) -> Any:
     try:
-        return yaml.safe_load(text)
+        return safe_load_yaml(text)
+    except RecursionError:
+        raise CatalogError(f"{where}: invalid YAML: nested too deeply") from None
+    except ValueError as exc:  # an alias bomb, an integer past Python's 4,300 digits
+        raise CatalogError(f"{where}: invalid YAML: {exc}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f" line {mark.line + 1}" if mark is not None else ""
@@ -67,6 +73,8 @@ def _read_yaml(text: str, where: str) -> Any:
 
 
 def _read_text(source: Path | Traversable, where: str) -> str:
+    if isinstance(source, Path):
+        check_regular(source, error=CatalogError)
     try:
         return source.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -204,7 +212,7 @@ def _plan_limits(raw: list[Any], target: str, fail: Any, today: date) -> tuple[L
 
 
 def _fraction(value: Any, fail: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise fail(name, f"must be a number, got {value!r}")
     return float(value)
 
@@ -225,8 +233,10 @@ def _limit(data: Any, prefix: str, fail: Any, today: date) -> Limit:
     if kind in NUMERIC_KINDS:
         if value is None:
             raise fail(f"{prefix}.value", f"is required for kind {kind}")
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise fail(f"{prefix}.value", f"must be a number, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise fail(f"{prefix}.value", f"must be a finite number, got {value!r}")
+        if value < 0:
+            raise fail(f"{prefix}.value", f"must not be negative, got {value!r}")
     elif value is not None:
         raise fail(f"{prefix}.value", f"must be null for kind {kind}, got {value!r}")
     source = data["source"]

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
@@ -36,6 +36,7 @@ from ..inventory import (
     WebhookInventory,
     utc_now,
 )
+from ..text import redact_flags, redact_url
 from .kube_client import (
     AGGREGATED_DISCOVERY,
     METRICS_TEXT,
@@ -113,6 +114,8 @@ NOT_STORED_GROUPS = ("metrics.k8s.io", "custom.metrics.k8s.io", "external.metric
 
 T = TypeVar("T")
 
+DEFAULT_DEADLINE = 900.0  # seconds a whole collection may take (a 5,000-node cluster takes a few minutes at 20 QPS)
+
 
 def collect_kube(
     kubeconfig: str | None = None,
@@ -124,6 +127,7 @@ def collect_kube(
     concurrency: int = 4,
     page_size: int = 500,
     timeout: float = 30.0,
+    deadline: float | None = DEFAULT_DEADLINE,
     progress: Callable[[str], None] | None = None,
     policy_model: bool = False,
 ) -> Snapshot:
@@ -132,19 +136,22 @@ def collect_kube(
 
     ``name`` overrides the cluster name (default: the kubeconfig's cluster name, else the server host);
     ``platform`` overrides the detected platform. ``qps`` caps requests a second across all threads,
-    ``concurrency`` bounds parallel requests, ``page_size`` is the list ``limit``, ``timeout`` is per request.
+    ``concurrency`` bounds parallel requests, ``page_size`` is the list ``limit``, ``timeout`` bounds each request
+    in all (a server trickling bytes included) and ``deadline`` the whole collection (None: unbounded).
     ``policy_model`` keeps the compact NetworkPolicy model a ``--with-policies`` what-if needs in the snapshot.
 
     Raises :class:`~evaluator.errors.InputError` for a bad kubeconfig or unknown context, and
     :class:`~evaluator.errors.CollectorError` subclasses when the server cannot be reached or rejects the
-    credentials. Anything narrower (a 403 on one resource, an absent metric) becomes a gap.
+    credentials. Anything narrower (a 403 on one resource, an absent metric) becomes a gap. When the endpoint
+    stops answering mid-run (or the deadline passes), :class:`CollectionIncomplete` carries the partial snapshot,
+    marked ``collection.incomplete``.
     """
     if page_size < 1 or concurrency < 1:
         raise ValueError("page_size and concurrency must be at least 1")
     started = time.monotonic()
     collected_at = utc_now()
-    connection = load_connection(kubeconfig, context)
-    reader = KubeReader(connection, qps=qps, concurrency=concurrency, timeout=timeout)
+    connection = load_connection(kubeconfig, context, exec_timeout=timeout)
+    reader = KubeReader(connection, qps=qps, concurrency=concurrency, timeout=timeout, deadline=deadline)
     try:
         run = _Run(reader, page_size=page_size, concurrency=concurrency, progress=progress or (lambda _m: None))
         run.keep_policy_model = policy_model
@@ -152,14 +159,30 @@ def collect_kube(
     finally:
         reader.close()
     cluster_name = name or connection.cluster or (urlparse(connection.host).hostname or "cluster")
-    return run.snapshot(
+    snap = run.snapshot(
         facts,
         cluster_name=cluster_name,
         platform=platform,
-        endpoint=connection.host,
+        endpoint=redact_url(connection.host),
         collected_at=collected_at,
         duration=time.monotonic() - started,
     )
+    if run.failure is not None:
+        snap = replace(snap, collection=replace(snap.collection, incomplete=run.failure))
+        raise CollectionIncomplete(
+            f"collection incomplete: {run.failure}",
+            hint="The partial snapshot is marked incomplete (collection.incomplete); rerun when the endpoint answers",
+            snapshot=snap,
+        )
+    return snap
+
+
+class CollectionIncomplete(EndpointError):
+    """The endpoint failed mid-run: exit 3, with the partial snapshot (``collection.incomplete`` says why)."""
+
+    def __init__(self, message: str, *, hint: str | None = None, snapshot: Snapshot) -> None:
+        super().__init__(message, hint=hint)
+        self.snapshot = snapshot
 
 
 @dataclass
@@ -197,6 +220,7 @@ class _Run:
         self.concurrency = concurrency
         self.progress = progress
         self.gaps: list[Gap] = []
+        self.failure: str | None = None  # the first endpoint failure: the rest of the run is skipped
         self._lock = threading.Lock()
         self.keep_policy_model = False
         self.policy_model: dict[str, Any] | None = None
@@ -210,11 +234,18 @@ class _Run:
 
     def guarded(self, item: str, fn: Callable[[], T]) -> T | None:
         """Run one section; a refused or failed read becomes a gap on ``item`` (authentication errors propagate)."""
+        if self.failure is not None:
+            self.gap(item, f"not read: {self.failure}")
+            return None
         try:
             return fn()
         except KubeHTTPError as exc:
             self.gap(item, exc.short())
         except EndpointError as exc:
+            # The endpoint stopped answering mid-run (refused, timed out, past the deadline): record it once;
+            # the run ends as exit 3 with what was read so far.
+            with self._lock:
+                self.failure = self.failure or exc.message
             self.gap(item, exc.message)
         return None
 
@@ -248,6 +279,9 @@ class _Run:
             self.progress("counting objects")
             for fut in self._counts(pool, facts):
                 fut.result()
+        except BaseException:  # Ctrl-C, SIGTERM, a fatal error: stop the other threads' requests now
+            self.reader.cancel()
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
         return facts
@@ -688,7 +722,7 @@ class _Run:
 
         def first(component: str) -> dict[str, str]:
             pods = cp.get(component) or []
-            return dict(sorted(pods[0].items())) if pods else {}
+            return redact_flags(dict(sorted(pods[0].items()))) if pods else {}
 
         api = first("kube-apiserver")
         gates: dict[str, bool] = {}

@@ -5,6 +5,7 @@ a shared QPS cap, our own 429/5xx retries, paged lists that survive an expired `
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import threading
@@ -23,6 +24,7 @@ from kubernetes.config.config_exception import ConfigException
 
 from ..errors import AuthError, CollectorError, EndpointError, InputError
 from ..fileio import load_yaml
+from ..text import redact_url
 
 # Content negotiation (technical.md A: "Server-side Table", "PartialObjectMetadataList", "Discovery").
 JSON = "application/json"
@@ -61,6 +63,22 @@ class KubeHTTPError(CollectorError):
         return f"{head}: {self.detail}" if self.detail else head
 
 
+_CANCEL_ALL = threading.Event()  # set by the command line on Ctrl-C / SIGTERM: every reader stops at once
+
+
+def cancel_all() -> None:
+    """Make every :class:`KubeReader` stop: requests in flight are abandoned, new ones raise :class:`Cancelled`."""
+    _CANCEL_ALL.set()
+
+
+class Cancelled(CollectorError):
+    """The collection was interrupted (Ctrl-C, SIGTERM)."""
+
+
+class RequestTimeout(EndpointError):
+    """A request (or the whole collection) ran past its time budget, whatever the socket reads did."""
+
+
 class ExpiredContinue(KubeHTTPError):
     """410 Gone with reason Expired: a ``continue`` token outlived the server's compaction window."""
 
@@ -83,12 +101,29 @@ class _Accumulator(Protocol):
 A = TypeVar("A", bound=_Accumulator)
 
 
-def load_connection(kubeconfig: str | None, context: str | None) -> Connection:
+def check_kubeconfig(kubeconfig: str | None, context: str | None) -> None:
+    """The checks :func:`load_connection` makes before it loads credentials (the file, the context, the user's
+    credential files), raising the same errors; no exec plugin runs and nothing is contacted."""
+    _connection(kubeconfig, context, exec_timeout=0, check_only=True)
+
+
+def load_connection(kubeconfig: str | None, context: str | None, *, exec_timeout: float = 60.0) -> Connection:
     """Build a client configuration from ``kubeconfig`` (default loading rules when None) or in-cluster config.
 
-    A file the user named that is missing or malformed, or an unknown context, raises :class:`InputError`
-    naming the file; no kubeconfig at all (and not in a cluster) raises :class:`AuthError` with a hint.
+    A file the user named that is missing or malformed, an unknown context, or a credential file the context's
+    user names that does not exist, raises :class:`InputError` naming the file; no kubeconfig at all (and not
+    in a cluster) raises :class:`AuthError` with a hint. An exec credential plugin that runs past
+    ``exec_timeout`` seconds or fails, and credentials that load to nothing (the client would go on
+    anonymously), raise :class:`AuthError` naming the plugin or the user.
     """
+    connection = _connection(kubeconfig, context, exec_timeout=exec_timeout, check_only=False)
+    assert connection is not None
+    return connection
+
+
+def _connection(
+    kubeconfig: str | None, context: str | None, *, exec_timeout: float, check_only: bool
+) -> Connection | None:
     cfg = k8s_client.Configuration()
     if kubeconfig is None:
         env = os.environ.get("KUBECONFIG")
@@ -96,6 +131,8 @@ def load_connection(kubeconfig: str | None, context: str | None) -> Connection:
         existing = [os.path.expanduser(p) for p in candidates if os.path.exists(os.path.expanduser(p))]
         if not existing:
             if os.environ.get("KUBERNETES_SERVICE_HOST") and context is None:
+                if check_only:
+                    return None
                 try:
                     _load_incluster(cfg)
                 except ConfigException as exc:
@@ -115,11 +152,14 @@ def load_connection(kubeconfig: str | None, context: str | None) -> Connection:
             raise InputError(f"{kubeconfig}: is a folder, expected a kubeconfig file")
         source = str(path)
     contexts: dict[str, dict[str, Any]] = {}
+    users: dict[str, tuple[str, dict[str, Any]]] = {}  # name -> (file, user entry)
     current = None
     for one in source.split(os.pathsep):
         data = _check_kubeconfig_file(one)
         for entry in data.get("contexts") or []:
             contexts.setdefault(str(entry["name"]), entry.get("context") or {})
+        for entry in data.get("users") or []:
+            users.setdefault(str(entry["name"]), (one, entry.get("user") or {}))
         current = current or data.get("current-context")  # the first file that sets it wins, as in kubectl
     names = ", ".join(contexts) or "none"
     chosen = context or current
@@ -129,12 +169,113 @@ def load_connection(kubeconfig: str | None, context: str | None) -> Connection:
         raise InputError(f"{source}: no current-context set; pass --context (contexts: {names})")
     if chosen not in contexts:
         raise InputError(f"{source}: current-context {chosen!r} is not among the contexts ({names})")
-    try:
-        k8s_config.load_kube_config(config_file=source, context=chosen, client_configuration=cfg, persist_config=False)
-    except (ConfigException, KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise InputError(f"{source}: context {chosen!r}: {_one_line(exc)}") from None
+    user_name = contexts[chosen].get("user") if isinstance(contexts[chosen], dict) else None
+    user_file, user = users.get(str(user_name), (source, {})) if user_name else (source, {})
+    user = user if isinstance(user, dict) else {}
+    _check_credential_files(user_file, str(user_name), user)
+    if check_only:
+        return None
+    plugin = _exec_command(user)
+    errors = _load_kube_config(source, chosen, cfg, plugin, exec_timeout)
+    if plugin and not _has_credentials(cfg):
+        raise AuthError(
+            f"exec credential plugin {plugin!r} (user {user_name!r} in {user_file}) failed: "
+            + ("; ".join(errors) or "it returned no token or client certificate"),
+            hint="Run the plugin by hand to see why (expired login?), or pass another --context; "
+            "k8seval does not fall back to anonymous access",
+        )
+    if _credential_keys(user) and not _has_credentials(cfg):
+        raise AuthError(
+            f"user {user_name!r} in {user_file} names credentials ({', '.join(_credential_keys(user))}) but none "
+            "could be loaded",
+            hint="Fix the user entry; k8seval does not fall back to anonymous access",
+        )
     cluster = contexts[chosen].get("cluster") if isinstance(contexts[chosen], dict) else None
     return Connection(cfg, cfg.host, chosen, cluster, source)
+
+
+_CREDENTIAL_FILES = ("client-certificate", "client-key", "tokenFile")
+_CREDENTIALS = (
+    "token",
+    "tokenFile",
+    "client-certificate",
+    "client-certificate-data",
+    "exec",
+    "auth-provider",
+    "username",
+)
+
+
+def _credential_keys(user: dict[str, Any]) -> list[str]:
+    return [k for k in _CREDENTIALS if user.get(k)]
+
+
+def _check_credential_files(path: str, user_name: str, user: dict[str, Any]) -> None:
+    """A credential file the user entry names must exist (the client ignores a missing one and goes on without)."""
+    base = Path(path).expanduser().parent
+    for key in _CREDENTIAL_FILES:
+        value = user.get(key)
+        if isinstance(value, str) and value and not (base / Path(value).expanduser()).is_file():
+            raise InputError(f"{path}: user {user_name!r}: {key} file {value} not found")
+
+
+def _exec_command(user: dict[str, Any]) -> str | None:
+    spec = user.get("exec")
+    if not isinstance(spec, dict):
+        return None
+    return " ".join(str(p) for p in [spec.get("command") or "?", *(spec.get("args") or [])])
+
+
+def _has_credentials(cfg: k8s_client.Configuration) -> bool:
+    keys = cfg.api_key or {}
+    return bool(keys.get("BearerToken") or keys.get("authorization") or cfg.cert_file or cfg.username)
+
+
+class _Collect(logging.Handler):
+    """Collects the error lines the kubernetes client logs (it logs exec plugin failures instead of raising)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(" ".join(record.getMessage().split()))
+
+
+def _load_kube_config(
+    source: str, chosen: str, cfg: k8s_client.Configuration, plugin: str | None, exec_timeout: float
+) -> list[str]:
+    """``load_kube_config`` with an exec plugin bounded by ``exec_timeout``; returns the errors the client logged."""
+    box: dict[str, Any] = {}
+    collected = _Collect()
+
+    def run() -> None:
+        try:
+            k8s_config.load_kube_config(
+                config_file=source, context=chosen, client_configuration=cfg, persist_config=False
+            )
+        except BaseException as exc:  # handed to the caller below
+            box["error"] = exc
+
+    root = logging.getLogger()
+    root.addHandler(collected)  # also keeps the client's logging.error from printing "ERROR:root:..." lines
+    try:
+        worker = threading.Thread(target=run, name="k8seval-kubeconfig", daemon=True)
+        worker.start()
+        worker.join(exec_timeout if plugin else None)
+        if worker.is_alive():
+            raise AuthError(
+                f"exec credential plugin {plugin!r} did not answer within {exec_timeout:g} s",
+                hint="Run the plugin by hand (it may be waiting for a login), or raise --timeout",
+            )
+    finally:
+        root.removeHandler(collected)
+    exc = box.get("error")
+    if isinstance(exc, ConfigException | KeyError | TypeError | AttributeError | ValueError):
+        raise InputError(f"{source}: context {chosen!r}: {_one_line(exc)}") from None
+    if exc is not None:
+        raise exc
+    return [line.removeprefix("exec: ") for line in collected.lines]
 
 
 SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
@@ -171,11 +312,11 @@ def _one_line(exc: BaseException) -> str:
 
 
 class TokenBucket:
-    """A thread-safe token bucket: ``qps`` tokens a second, up to ``burst`` saved. ``take()`` blocks."""
+    """A thread-safe token bucket: ``qps`` tokens a second, up to ``burst`` saved (default 1). ``take()`` blocks."""
 
     def __init__(self, qps: float, burst: int | None = None) -> None:
         self.qps = qps
-        self.burst = float(burst if burst is not None else max(1, int(qps)))
+        self.burst = float(burst if burst is not None else 1)  # no burst by default: "at most qps a second"
         self._tokens = self.burst
         self._stamp = time.monotonic()
         self._lock = threading.Lock()
@@ -200,7 +341,13 @@ class KubeReader:
     """Read-only GETs against one apiserver, shared safely by worker threads."""
 
     def __init__(
-        self, connection: Connection, *, qps: float = 20.0, concurrency: int = 4, timeout: float = 30.0
+        self,
+        connection: Connection,
+        *,
+        qps: float = 20.0,
+        concurrency: int = 4,
+        timeout: float = 30.0,
+        deadline: float | None = None,
     ) -> None:
         cfg = connection.configuration
         # urllib3's default Retry silently retries 429s for ~3 s (technical.md gotcha 3): switch it off
@@ -209,9 +356,13 @@ class KubeReader:
         cfg.connection_pool_maxsize = max(4, concurrency + 2)
         self.connection = connection
         self.api = k8s_client.ApiClient(cfg)
-        self.bucket = TokenBucket(qps, burst=max(1, min(int(qps), 2 * concurrency)) if qps > 0 else None)
-        self.timeout = timeout
+        # No burst: --qps is "at most N a second" over any second, not on average.
+        self.bucket = TokenBucket(qps, burst=1)
+        self.timeout = timeout  # seconds one request may take in all (a trickling answer included)
+        self.deadline = deadline  # seconds the whole collection may take (None: no bound)
+        self._deadline_at = time.monotonic() + deadline if deadline else None
         self._lock = threading.Lock()
+        self._cancel = threading.Event()
         self.requests = 0  # HTTP requests sent, retries included
         self.retries = 0  # of which retries (429, 5xx, transport errors)
         self.expired_restarts = 0  # paged lists restarted after 410 Expired
@@ -220,9 +371,70 @@ class KubeReader:
         """Release the connection pool."""
         self.api.close()
 
+    def cancel(self) -> None:
+        """Stop this reader: requests in flight are abandoned, waits end, new requests raise :class:`Cancelled`."""
+        self._cancel.set()
+
+    def _cancelled(self) -> bool:
+        return self._cancel.is_set() or _CANCEL_ALL.is_set()
+
+    def _pause(self, seconds: float) -> None:
+        """Sleep between retries, waking up (and raising :class:`Cancelled`) when the reader is cancelled."""
+        end = time.monotonic() + seconds
+        while not self._cancelled():
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            self._cancel.wait(min(left, 0.1))
+        raise Cancelled("collection interrupted")
+
     # -- one request ----------------------------------------------------------------------------------
 
     def _send(self, path: str, query: Mapping[str, Any], accept: str) -> tuple[int, str, Mapping[str, str], bytes]:
+        """One request, bounded in all: urllib3's timeout is per socket read, which a server sending a byte at a
+        time never trips. The request runs in a daemon thread; past its budget the caller gets
+        :class:`RequestTimeout` naming it (the thread is left to the socket timeout and dies with the process)."""
+        budget = self.timeout
+        limit = "--timeout"
+        if self._deadline_at is not None:
+            left = self._deadline_at - time.monotonic()
+            if left <= 0:
+                raise RequestTimeout(
+                    f"collection deadline reached (--deadline {self.deadline:g} s) "
+                    f"before GET {_with_query(path, query)}",
+                    hint="Raise --deadline, or lower --qps/--concurrency pressure on a slow apiserver",
+                )
+            if left < budget:
+                budget, limit = left, "--deadline"
+        box: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                box["value"] = self._send_now(path, query, accept)
+            except BaseException as exc:  # handed to the caller's thread below
+                box["error"] = exc
+
+        if self._cancelled():
+            raise Cancelled("collection interrupted")
+        worker = threading.Thread(target=run, name="k8seval-request", daemon=True)
+        worker.start()
+        end = time.monotonic() + budget
+        while worker.is_alive() and time.monotonic() < end:  # in slices: an interrupt ends the wait at once
+            worker.join(min(0.1, max(0.0, end - time.monotonic())))
+            if self._cancelled():
+                raise Cancelled("collection interrupted")
+        if worker.is_alive():
+            what = f"{self.deadline:g} s collection deadline" if limit == "--deadline" else f"{self.timeout:g} s"
+            raise RequestTimeout(
+                f"GET {_with_query(path, query)} did not complete within {what} ({limit}) from "
+                f"{redact_url(self.connection.host)}: the server answers too slowly",
+                hint=f"Raise {limit} for a slow apiserver, or check the network path",
+            )
+        if "error" in box:
+            raise box["error"]
+        return box["value"]  # type: ignore[no-any-return]
+
+    def _send_now(self, path: str, query: Mapping[str, Any], accept: str) -> tuple[int, str, Mapping[str, str], bytes]:
         params = [(k, v) for k, v in query.items() if v is not None]
         with self._lock:
             self.requests += 1
@@ -252,22 +464,22 @@ class KubeReader:
                 status, reason, headers, body = self._send(path, query, accept)
             except ApiException as exc:  # status 0: the client turned an SSL error into this
                 raise EndpointError(
-                    f"TLS failure talking to {self.connection.host}: {_one_line(exc.reason or exc)}",
+                    f"TLS failure talking to {redact_url(self.connection.host)}: {_one_line(exc.reason or exc)}",
                     hint="Check the cluster CA in the kubeconfig (certificate-authority-data) or pass --context",
                 ) from None
             except (urllib3.exceptions.HTTPError, OSError) as exc:
                 broken += 1
                 if broken >= MAX_TRANSPORT_ATTEMPTS or isinstance(exc, urllib3.exceptions.NewConnectionError):
-                    raise _endpoint_error(self.connection.host, exc) from None
+                    raise _endpoint_error(redact_url(self.connection.host), exc) from None
                 self._count_retry()
-                time.sleep(0.2 * broken)
+                self._pause(0.2 * broken)
                 continue
             if 200 <= status <= 299:
                 return body
             message, status_reason = _status_message(body)
             if status == 401:
                 raise AuthError(
-                    f"401 Unauthorized from {self.connection.host}" + (f": {message}" if message else ""),
+                    f"401 Unauthorized from {redact_url(self.connection.host)}" + (f": {message}" if message else ""),
                     hint="The credentials were rejected (expired token?); refresh them or pass --context",
                 )
             if status == 429:
@@ -276,7 +488,7 @@ class KubeReader:
                 if throttled < MAX_429_ATTEMPTS and waited + delay <= MAX_429_WAIT:
                     waited += delay
                     self._count_retry()
-                    time.sleep(delay)
+                    self._pause(delay)
                     continue
             elif status in (500, 502, 503, 504):
                 failed += 1
@@ -284,7 +496,7 @@ class KubeReader:
                     hinted = _retry_after(headers, body, default=None) if status == 503 else None
                     backoff = min(4.0, 0.25 * 2 ** (failed - 1)) * random.uniform(1, 1.5)
                     self._count_retry()
-                    time.sleep(hinted if hinted is not None else backoff)
+                    self._pause(hinted if hinted is not None else backoff)
                     continue
             elif status == 410 and (status_reason == "Expired" or "continue" in query):
                 raise ExpiredContinue(status, reason or "Gone", path, message)
@@ -295,14 +507,30 @@ class KubeReader:
             self.retries += 1
 
     def get_json(self, path: str, query: Mapping[str, Any] | None = None, accept: str = JSON) -> dict[str, Any]:
-        """GET ``path`` and decode a JSON object (a non-JSON 2xx body raises :class:`KubeHTTPError`)."""
+        """GET ``path`` and decode a JSON object (a non-JSON 2xx body raises :class:`KubeHTTPError`).
+
+        A Secret list asked for metadata-only (``POML``) that comes back as anything else is dropped: Secret
+        values are discarded while the JSON is decoded and never kept, and :class:`KubeHTTPError` says why.
+        """
         body = self.get_bytes(path, query, accept)
+        secrets = accept == POML and path.rstrip("/").endswith("/secrets")
+        dropped: list[str] = []
         try:
-            data = json.loads(body)
-        except ValueError:
+            data = json.loads(body, object_pairs_hook=_drop_secret_values(dropped) if secrets else None)
+        except (ValueError, RecursionError):
             raise KubeHTTPError(200, "OK", path, "the answer is not JSON") from None
+        finally:
+            del body
         if not isinstance(data, dict):
             raise KubeHTTPError(200, "OK", path, "the answer is not a JSON object")
+        if secrets and (dropped or data.get("kind") != "PartialObjectMetadataList"):
+            raise KubeHTTPError(
+                200,
+                "OK",
+                path,
+                f"the server answered a metadata-only list with full Secret objects (kind {data.get('kind')!r}); "
+                "dropped unread, not counted",
+            )
         return data
 
     # -- lists ----------------------------------------------------------------------------------------
@@ -356,6 +584,24 @@ class KubeReader:
             return items + remaining, "remaining"
         # remainingItemCount is absent on servers < 1.15 and is only an estimate (technical.md gotcha 6).
         return self.walk(path, ItemCounter, accept=POML, page_size=page_size).items, "paged"
+
+
+_SECRET_VALUE_KEYS = frozenset({"data", "stringData"})
+
+
+def _drop_secret_values(dropped: list[str]) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    """A ``json.loads`` object hook that leaves out Secret ``data``/``stringData`` as each object is built."""
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out = {}
+        for key, value in pairs:
+            if key in _SECRET_VALUE_KEYS:
+                dropped.append(key)
+                continue
+            out[key] = value
+        return out
+
+    return hook
 
 
 class ItemCounter:

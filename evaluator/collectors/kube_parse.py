@@ -18,6 +18,7 @@ import yaml
 
 from ..dataplane.model import PodRecord, Policy, parse_policy
 from ..errors import InputError
+from ..fileio import safe_load_yaml
 from ..inventory import DeprecatedApiUse, Stats
 
 # -- discovery ------------------------------------------------------------------------------------------
@@ -945,8 +946,8 @@ def kube_proxy_mode(config_text: str) -> str | None:
     """The ``mode`` of a KubeProxyConfiguration document; an empty mode is the Linux default, iptables
     (kube-proxy ``--proxy-mode`` docs). None when the text is not such a document."""
     try:
-        data = yaml.safe_load(config_text)
-    except yaml.YAMLError:
+        data = safe_load_yaml(config_text)
+    except (yaml.YAMLError, ValueError, RecursionError):  # bad YAML, an alias bomb, deep nesting
         return None
     if not isinstance(data, dict) or ("mode" not in data and data.get("kind") != "KubeProxyConfiguration"):
         return None

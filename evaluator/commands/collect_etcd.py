@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..collectors.etcd import collect_etcd, normalise_endpoint
-from .support import echo_gaps, write_snapshot_to
+from .support import FiniteFloat, echo_gaps, write_snapshot_to
 
 
 def _human_bytes(n: int | None) -> str:
@@ -36,7 +36,7 @@ def _human_bytes(n: int | None) -> str:
     multiple=True,
     help="Count only these key prefixes (repeatable) instead of discovering every /registry/ prefix.",
 )
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=5.0, show_default=True, help="Seconds per request.")
+@click.option("--timeout", type=FiniteFloat(min=0.1), default=5.0, show_default=True, help="Seconds per request.")
 @click.option(
     "-o",
     "--output",

@@ -6,10 +6,10 @@ import sys
 
 import click
 
-from ..collectors.kube import collect_kube
+from ..collectors.kube import DEFAULT_DEADLINE, CollectionIncomplete, collect_kube
 from ..inventory import PLATFORMS, Snapshot
 from ..units import format_count
-from .support import echo_gaps, write_snapshot_to
+from .support import FiniteFloat, echo_gaps, write_snapshot_to
 
 
 def _n(value: float | int | None) -> str:
@@ -61,12 +61,25 @@ def summary_lines(snap: Snapshot) -> list[str]:
     help="Override the detected platform (detected from /version and the nodes).",
 )
 @click.option(
-    "--qps", type=click.FloatRange(min=0.5), default=20.0, show_default=True, help="Requests a second, at most."
+    "--qps", type=FiniteFloat(min=0.5), default=20.0, show_default=True, help="Requests a second, at most."
 )
 @click.option(
     "--concurrency", type=click.IntRange(1, 32), default=4, show_default=True, help="Requests in flight, at most."
 )
-@click.option("--timeout", type=click.FloatRange(min=1), default=30.0, show_default=True, help="Seconds per request.")
+@click.option(
+    "--timeout",
+    type=FiniteFloat(min=1),
+    default=30.0,
+    show_default=True,
+    help="Seconds one request may take in all (a server sending a byte at a time included).",
+)
+@click.option(
+    "--deadline",
+    type=FiniteFloat(min=1),
+    default=DEFAULT_DEADLINE,
+    show_default=True,
+    help="Seconds the whole collection may take; past it the partial snapshot is written, marked incomplete (exit 3).",
+)
 @click.option(
     "--policy-model",
     is_flag=True,
@@ -81,6 +94,7 @@ def kube(
     qps: float,
     concurrency: int,
     timeout: float,
+    deadline: float,
     policy_model: bool,
 ) -> None:
     """Measure a cluster through the Kubernetes API: counts, nodes, pods per node, policies, services, etcd size.
@@ -97,19 +111,26 @@ def kube(
       k8seval collect kube --name prod-eu -o s3://bank-k8seval/snapshots/   # in-cluster, from a CronJob
     """
     progress = (lambda msg: click.echo(f"... {msg}", err=True)) if sys.stderr.isatty() else None
-    snap = collect_kube(
-        kubeconfig,
-        context,
-        name=name,
-        platform=platform,
-        qps=qps,
-        concurrency=concurrency,
-        timeout=timeout,
-        progress=progress,
-        policy_model=policy_model,
-    )
+    incomplete: CollectionIncomplete | None = None
+    try:
+        snap = collect_kube(
+            kubeconfig,
+            context,
+            name=name,
+            platform=platform,
+            qps=qps,
+            concurrency=concurrency,
+            timeout=timeout,
+            deadline=deadline,
+            policy_model=policy_model,
+            progress=progress,
+        )
+    except CollectionIncomplete as exc:  # the endpoint failed mid-run: keep what was read, then exit 3
+        incomplete, snap = exc, exc.snapshot
     path = write_snapshot_to(snap, output)
-    click.echo(f"wrote {path}")
+    click.echo(f"wrote {path}" + (" (incomplete)" if incomplete else ""))
     for line in summary_lines(snap):
         click.echo(f"  {line}")
     echo_gaps(snap.gaps)
+    if incomplete is not None:
+        raise incomplete

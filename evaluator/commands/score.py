@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import click
 
 from ..errors import GateTripped
+from ..fileio import dumps_json
 from ..findings import ALL_STATUSES, CSV_COLUMNS, Evaluation, Finding, reaches
 from ..scoring.judge import format_value, target_label
 from .support import (
@@ -103,7 +103,7 @@ def command(
         click.echo(f"warning: {warning}", err=True)
 
     if fmt == "json":
-        text = json.dumps(evaluation_document(evaluation), indent=2) + "\n"
+        text = dumps_json(evaluation_document(evaluation), "findings", indent=2) + "\n"
     elif fmt == "csv":
         text = findings_csv(evaluation.findings)
     else:
@@ -140,13 +140,15 @@ def command(
 
 
 def findings_csv(findings: list[Finding]) -> str:
-    """One CSV row per finding, columns :data:`CSV_COLUMNS`."""
+    """One CSV row per finding, columns :data:`CSV_COLUMNS` (cells as :func:`csv_cell` makes them safe)."""
+    from ..reporting.render import csv_cell
+
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for finding in findings:
         row = finding.to_dict()
-        writer.writerow({k: "" if row.get(k) is None else row[k] for k in CSV_COLUMNS})
+        writer.writerow({k: "" if row.get(k) is None else csv_cell(row[k]) for k in CSV_COLUMNS})
     return buffer.getvalue()
 
 
@@ -196,7 +198,10 @@ def render_table(evaluation: Evaluation, *, color: bool = False, width: int = 14
     from rich.text import Text
 
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, color_system="auto" if color else None, force_terminal=color)
+    # markup=False: cluster names and server messages are text, never Rich markup (a [link=...] would be live).
+    console = Console(
+        file=buffer, width=width, color_system="auto" if color else None, force_terminal=color, markup=False
+    )
     targets = evaluation.targets
     fleet = len(evaluation.clusters) > FLEET_VIEW_ABOVE
     if fleet:

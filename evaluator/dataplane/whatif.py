@@ -16,11 +16,11 @@ from typing import Any
 import yaml
 
 from ..errors import InputError
+from ..fileio import YamlBomb, safe_load_all_yaml
 from .model import ClusterModel, PodRecord, Policy, PortSpec, Rule, Selector, parse_policy
 from .selection import PodIndex
 
 MODEL_VERSION = 1
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: a rollout can be 20,000 documents
 PLANNED_SUFFIXES = (".yaml", ".yml", ".json")
 
 
@@ -48,9 +48,13 @@ def load_planned(path: str | os.PathLike[str]) -> list[Policy]:
     out: list[Policy] = []
     for file in planned_files(path):
         try:
-            docs = list(yaml.load_all(file.read_text(encoding="utf-8"), Loader=_LOADER))
+            docs = safe_load_all_yaml(file.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"{file}: cannot read: {exc}") from None
+        except YamlBomb as exc:
+            raise InputError(f"{file}: {exc}") from None
+        except RecursionError:
+            raise InputError(f"{file}: nested too deeply") from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" (line {mark.line + 1})" if mark is not None else ""

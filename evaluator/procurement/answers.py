@@ -15,16 +15,19 @@ Scoring (per vendor sheet, against the bank):
    question's weight (1-5); overall = the same over all answered questions. Both are 0-4, rounded to two
    decimals, None when nothing was answered. Unanswered questions are not scored as 0: they are listed in
    ``unanswered`` and counted in ``total`` but not ``answered``.
+5. The sheet is scored against the bank, not against itself: every question that was sent to the vendor and
+   whose row is not in the sheet is listed in ``missing`` (and ``unanswered``); a missing gate is a failed gate.
 
 A self-hosted baseline sheet (the platform team answering the same bank) is scored the same way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..errors import InputError
-from ..findings import DomainScore, VendorAnswers
+from ..findings import VENDOR_TARGETS, DomainScore, VendorAnswers
 from .bank import YES_NO_PARTIAL, Question, QuestionBank
 from .sheets import BLANK_COMMITMENT_STRENGTH, EVIDENCE_STRENGTH, Answer, AnswerSheet
 
@@ -73,10 +76,21 @@ def _check_answer(question: Question, answer: Answer, where: str) -> None:
         raise InputError(f"{where}: {answer.id}: reviewer score must be 0 to 4")
 
 
-def score_answers(sheet: AnswerSheet, bank: QuestionBank) -> VendorAnswers:
-    """Score one vendor's answers against ``bank`` (formula in the module docstring)."""
+def expected_ids(bank: QuestionBank, vendor: str) -> list[str]:
+    """The questions a sheet must carry when the list that was sent is not known: every gate asked of ``vendor``
+    (every gate in the bank when ``vendor`` is not one of VENDORS)."""
+    known = vendor in VENDOR_TARGETS
+    return [q.id for q in bank.questions if q.gate and (not known or q.applies(vendor))]
+
+
+def score_answers(sheet: AnswerSheet, bank: QuestionBank, sent: Sequence[str] | None = None) -> VendorAnswers:
+    """Score one vendor's answers against ``bank`` (formula in the module docstring).
+
+    ``sent`` is the list of question ids sent to this vendor (default: :func:`expected_ids`). A sent question
+    whose row is not in the sheet is listed in ``missing`` and ``unanswered``; a missing gate is a failed gate.
+    """
     where = f"{sheet.source_file}: sheet {sheet.sheet!r}"
-    rows: list[tuple[Question, Answer]] = []
+    rows: list[tuple[Question, Answer | None]] = []
     for answer in sheet.answers:
         try:
             question = bank.get(answer.id)
@@ -84,6 +98,14 @@ def score_answers(sheet: AnswerSheet, bank: QuestionBank) -> VendorAnswers:
             raise InputError(f"{where} {answer.cell}: unknown question id {answer.id!r}") from None
         _check_answer(question, answer, where)
         rows.append((question, answer))
+    present = {a.id for a in sheet.answers}
+    in_bank = set(bank.ids)
+    missing = [
+        qid
+        for qid in dict.fromkeys(expected_ids(bank, sheet.vendor) if sent is None else sent)
+        if qid not in present and qid in in_bank
+    ]
+    rows += [(bank.get(qid), None) for qid in missing]
     domain_order = {code: i for i, code in enumerate(bank.domains)}
     per_domain: dict[str, dict[str, Any]] = {}
     gates_failed: list[str] = []
@@ -99,7 +121,7 @@ def score_answers(sheet: AnswerSheet, bank: QuestionBank) -> VendorAnswers:
         if question.gate and not _gate_passed(question, answer):
             gates_failed.append(question.id)
             bucket["gates"].append(question.id)
-        if answer.answer is None:
+        if answer is None or answer.answer is None:
             unanswered.append(question.id)
             continue
         value = _raw_score(question, answer) * strength(answer.commitment)
@@ -129,4 +151,5 @@ def score_answers(sheet: AnswerSheet, bank: QuestionBank) -> VendorAnswers:
         answered=answered,
         total=len(rows),
         unanswered=unanswered,
+        missing=missing,
     )

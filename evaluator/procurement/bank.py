@@ -50,6 +50,7 @@ from jinja2.runtime import Undefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import CatalogError, InputError
+from ..fileio import check_regular, safe_load_yaml
 from ..findings import STATUSES, UNKNOWN
 from ..resources import data_path
 from ..typed import from_data
@@ -492,10 +493,13 @@ def _bank_files(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
 
 
 def _read_yaml(path: Path, label: str) -> dict[str, Any]:
+    check_regular(path, error=CatalogError)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{label}: cannot read: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # an alias bomb, deep nesting
+        raise CatalogError(f"{label}: not valid YAML: {exc or 'nested too deeply'}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 import re
 from collections.abc import Iterable
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..fileio import atomic_path
+from ..fileio import atomic_path, check_regular
 from ..findings import GeneratedQuestion
 from ..reporting.render import csv_cell
 from ..reporting.xlsx import xlsx_text
@@ -312,8 +313,12 @@ def _workbook(lists: dict[str, list[GeneratedQuestion]], clusters: list[str], ge
     return wb
 
 
+_MD_PARAGRAPH = str.maketrans({"\\": "\\\\", "[": "\\[", "]": "\\]", "<": "&lt;", "\n": " ", "\r": " ", "|": "\\|"})
+
+
 def _md_escape(text: str) -> str:
-    return text.replace("\n", " ").replace("|", "\\|")
+    # Question texts carry measured facts (cluster names): no link, image or raw HTML may come from them.
+    return text.translate(_MD_PARAGRAPH)
 
 
 def _markdown(
@@ -322,7 +327,7 @@ def _markdown(
     lines = [
         "# Procurement question list",
         "",
-        f"Generated {generated_at} from measurements of: {', '.join(clusters)}.",
+        f"Generated {generated_at} from measurements of: {_md_escape(', '.join(clusters))}.",
         "",
         "Answer each question with the answer type shown and say how firm the commitment is "
         "(contract, SLA, documentation, roadmap or none). Knock-out questions are pass/fail.",
@@ -333,21 +338,21 @@ def _markdown(
         for q in questions:
             gate = f" **{_gate_label(q, bank)}**" if q.gate else ""
             lines += [
-                f"### {q.priority}. {q.title} (`{q.id}`){gate}",
+                f"### {q.priority}. {_md_escape(q.title)} (`{q.id}`){gate}",
                 "",
                 f"*Domain:* {bank.domain_name(q.domain)} · *Answer:* {_answer_type_label(q, bank)}"
                 f" · *Weight:* {q.weight}",
                 "",
-                q.text,
+                _md_escape(q.text),
                 "",
-                f"*Why it matters:* {q.why}",
+                f"*Why it matters:* {_md_escape(q.why)}",
                 "",
             ]
             if q.evidence:
                 lines += ["*Evidence requested:*", "", *[f"- {_md_escape(e)}" for e in q.evidence], ""]
             if q.regulatory:
                 lines += [f"*References:* {', '.join(q.regulatory)}", ""]
-            lines += [f"*Asked because:* {q.trigger}", ""]
+            lines += [f"*Asked because:* {_md_escape(q.trigger)}", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -380,7 +385,7 @@ def _parse_number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
+        return float(value) if math.isfinite(value) else None
     text = str(value).strip().rstrip("%").strip()
     if not _NUMBER.match(text):
         return None
@@ -470,6 +475,7 @@ def import_answers(path: str | os.PathLike[str], bank: QuestionBank | None = Non
         raise InputError(f"{source}: file not found")
     if source.is_dir():
         raise InputError(f"{source}: is a folder, expected a filled .xlsx or .csv question list")
+    check_regular(source)
     suffix = source.suffix.lower()
     if suffix == ".csv":
         return _import_csv(source, bank)
@@ -495,6 +501,9 @@ def _import_xlsx(source: Path, bank: QuestionBank) -> list[AnswerSheet]:
             if ws.title == ABOUT_SHEET:
                 continue
             where = f"{source.name}: sheet {ws.title!r}"
+            # The sheet's <dimension> element is written by whoever saved the file: read the rows that are
+            # there, not the range it declares (a stale one would hide every row past it).
+            ws.reset_dimensions()
             rows = ws.iter_rows(values_only=True)
             header_row = next(rows, None)
             header = _header_map(header_row or [])

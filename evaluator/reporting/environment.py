@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from ..errors import InputError
@@ -49,7 +50,8 @@ def _autoescape(name: str | None) -> bool:
 
 
 def make_environment(templates: Sequence[str | os.PathLike[str]] | None = None) -> Environment:
-    """The report environment: ``templates`` folders (searched in order) override the packaged defaults."""
+    """The report environment: ``templates`` folders (searched in order) override the packaged defaults; every
+    template renders in Jinja's sandbox."""
     loaders: list[Any] = []
     for folder in templates or ():
         path = Path(folder)
@@ -57,7 +59,9 @@ def make_environment(templates: Sequence[str | os.PathLike[str]] | None = None) 
             raise InputError(f"{path}: --templates: not a folder")
         loaders.append(FileSystemLoader(str(path)))
     loaders.append(FileSystemLoader(str(data_path("templates"))))
-    env = Environment(
+    # The sandbox: a --templates folder is someone else's code; it may format the context but not reach Python
+    # internals (``cycler.__init__.__globals__.os.popen(...)`` raises SecurityError).
+    env = SandboxedEnvironment(
         loader=ChoiceLoader(loaders),
         autoescape=_autoescape,
         undefined=StrictUndefined,
@@ -164,11 +168,27 @@ def verdict_class(verdict: str) -> str:
     return VERDICT_CLASSES.get(verdict, UNKNOWN)
 
 
-_MD_SPECIAL = str.maketrans({"|": "\\|", "<": "&lt;", ">": "&gt;", "`": "\\`", "*": "\\*", "_": "\\_", "\n": " "})
+_MD_SPECIAL = str.maketrans(
+    {
+        "\\": "\\\\",
+        "|": "\\|",
+        "<": "&lt;",
+        ">": "&gt;",
+        "`": "\\`",
+        "*": "\\*",
+        "_": "\\_",
+        "[": "\\[",
+        "]": "\\]",
+        "!": "\\!",
+        "\n": " ",
+        "\r": " ",
+    }
+)
 
 
 def md(value: Any) -> str:
-    """Text safe inside a Markdown table cell: pipes, HTML brackets, emphasis and newlines neutralised."""
+    """Text safe inside a Markdown table cell: pipes, HTML brackets, emphasis, link and image brackets, backslashes
+    and line breaks neutralised (no link, image or raw HTML can come from a cluster name or a server message)."""
     if value is None:
         return "—"
     return str(value).translate(_MD_SPECIAL)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from xml.etree import ElementTree as ET
 from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError
 
 from ..errors import InputError, RenderError
-from ..fileio import atomic_path, write_text
+from ..fileio import atomic_path, dumps_json, write_text
 from ..findings import CSV_COLUMNS, UNKNOWN, Evaluation, reaches
 from .context import ReportContext
 from .environment import make_environment, target_label
@@ -83,7 +83,7 @@ def render_report(
     if fmt == "md":
         return write_text(path, render_template(context, "report.md", templates=templates))
     if fmt == "json":
-        return write_text(path, json.dumps(report_json(context), indent=2, ensure_ascii=False) + "\n")
+        return write_text(path, dumps_json(report_json(context), str(path), indent=2, ensure_ascii=False) + "\n")
     if fmt == "csv":
         evaluation = _evaluation(context)
         if evaluation.costs:
@@ -213,8 +213,12 @@ def costs_csv(evaluation: Evaluation) -> str:
 
 def csv_cell(value: Any) -> Any:
     """A value as a CSV cell that spreadsheets show as written: booleans as true/false, formula-like text quoted."""
-    # A leading = + - @ makes spreadsheets evaluate a cell: quote such text (CSV injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    if isinstance(value, str):
+        # A bare CR is not quoted by the csv module when the line terminator is LF, and splits the row in
+        # readers: make it a newline, which the module quotes.
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    # A leading = + - @ tab or CR makes spreadsheets evaluate a cell: quote such text (CSV injection, OWASP).
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -280,4 +284,10 @@ def junit_xml(context: ReportContext, *, fail_on: str = DEFAULT_FAIL_ON) -> str:
     suites_el.set("errors", "0")
     suites_el.set("skipped", str(skipped))
     ET.indent(suites_el)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites_el, encoding="unicode") + "\n"
+    # ElementTree writes control characters as they are, which XML 1.0 forbids (parsers reject the file).
+    body = _XML_ILLEGAL.sub("", ET.tostring(suites_el, encoding="unicode"))
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+
+# Characters XML 1.0 does not allow (https://www.w3.org/TR/xml/#charsets), lone surrogates included.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -8,6 +8,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -29,9 +30,12 @@ MAX_WIDTH = 70
 
 
 def xlsx_text(value: Any) -> Any:
-    """A cell value that openpyxl keeps as text: a string starting with "=" would be stored as a formula."""
-    if isinstance(value, str) and value.startswith("="):
-        return "'" + value
+    """A cell value that openpyxl keeps as text: a string starting with "=" would be stored as a formula, and
+    characters OOXML cannot hold (control characters) are left out."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith("="):
+            return "'" + value
     return value
 
 

@@ -292,7 +292,7 @@ def cost_assumptions_from_data(
             raise CatalogError(f"{where}: schema: expected {COSTS_SCHEMA!r}, got {schema!r}")
         _strict(CostAssumptions, data, where, "")
         data = {**data, "source_file": where}
-    a = from_data(CostAssumptions, data, where=where)
+    a = from_data(CostAssumptions, data, where=where, signed=True)  # negatives: checked below, field by field
     if a.region and not (isinstance(data, dict) and isinstance(data.get("regions"), dict) and "aws" in data["regions"]):
         a = dataclasses.replace(a, regions=dataclasses.replace(a.regions, aws=a.region))
     for name in REQUIRED_FEES:

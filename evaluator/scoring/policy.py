@@ -27,6 +27,7 @@ A limit override is recorded in each affected finding's message as ``policy: <re
 from __future__ import annotations
 
 import fnmatch
+import math
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -219,7 +220,7 @@ def policy_from_data(data: Any, *, where: str = "<policy>") -> Policy:
                 raise CatalogError(f"{lpath}: expected a mapping with value and reason")
             _unknown_keys(spec, _LIMIT_KEYS, lpath)
             value = spec.get("value")
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
                 raise CatalogError(f"{lpath}.value: expected a number >= 0, got {value!r}")
             reason = spec.get("reason")
             if not isinstance(reason, str) or not reason.strip():

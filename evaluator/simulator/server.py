@@ -56,6 +56,12 @@ class Faults:
     expire_continue_after_seconds: float = 0.0  # continue tokens older than this get 410 (0 = never)
     forbidden: list[str] = field(default_factory=list)  # resource keys ("pods", "secrets") or path patterns: 403
     not_found: list[str] = field(default_factory=list)  # path patterns answered 404 (e.g. "/metrics")
+    # Resource keys ("secrets") answered with full objects whatever the Accept header asks (a proxy or server
+    # that ignores content negotiation).
+    ignore_metadata_only: list[str] = field(default_factory=list)
+    # Path pattern -> seconds between bytes: the body is sent one byte at a time (each socket read succeeds,
+    # so a per-read timeout never fires). Every matching request trickles until the simulator stops.
+    trickle: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -163,6 +169,7 @@ class Server:
         self.in_flight = 0
         self.max_in_flight = 0
         self.secret_data_served = False
+        self.stopped = threading.Event()  # set when the simulator stops: trickling answers end
         self._lists = 0
         self.url = ""
 
@@ -316,6 +323,9 @@ class Handler(BaseHTTPRequestHandler):
         query = _query(parts.query)
         accept = self.headers.get("Accept", "application/json")
         sim = self.sim
+        if sim.stopped.is_set():  # a stopped simulator drops kept-alive connections, as a dead apiserver would
+            self.close_connection = True
+            return
         sim.begin(path)
         self._record = (method, path, query, accept)
         try:
@@ -373,7 +383,20 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(body)
+            self._write(body)
+
+    def _write(self, data: bytes) -> None:
+        """Write to the client, a byte at a time when a ``trickle`` fault matches the path."""
+        pause = next((v for k, v in self.sim.faults.trickle.items() if fnmatch.fnmatch(self._record[1], k)), None)
+        if pause is None:
+            self.wfile.write(data)
+            return
+        for i in range(len(data)):
+            if self.sim.stopped.wait(pause):
+                self.close_connection = True
+                raise ConnectionResetError("the simulator stopped")
+            self.wfile.write(data[i : i + 1])
+            self.wfile.flush()
 
     def _send_json(
         self, code: int, body: Any, headers: dict[str, str] | None = None, content_type: str = "application/json"
@@ -400,7 +423,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"0\r\n\r\n")
 
     def _chunk(self, data: bytes) -> None:
-        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self._write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
 
     # ------------------------------------------------------------------ routing
 
@@ -408,6 +431,8 @@ class Handler(BaseHTTPRequestHandler):
         cluster = self.sim.cluster
         form = negotiate(accept)
         segments = [s for s in path.split("/") if s]
+        if form.form in ("poml", "table") and any(k in segments for k in self.sim.faults.ignore_metadata_only):
+            form = _Accept("json")
         if path == "/version":
             version = cluster.spec.version.lstrip("v")
             major, minor, _ = version.split(".")

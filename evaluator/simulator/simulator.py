@@ -64,6 +64,7 @@ class Simulator:
         """Bind and serve in a background thread; InputError when the port cannot be bound."""
         if self._httpd is not None:
             return self
+        self._server.stopped.clear()
         try:
             self._httpd = make_http_server(self._server, self._port)
         except OSError as exc:
@@ -92,6 +93,7 @@ class Simulator:
         """Stop serving and close the socket (idempotent)."""
         if self._httpd is None:
             return
+        self._server.stopped.set()
         self._httpd.shutdown()
         self._httpd.server_close()
         if self._thread is not None:

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..fileio import parse_yaml
+from ..fileio import check_regular, parse_yaml
 from ..typed import from_data
+from .names import parse_time
 
 PROFILES = ("small", "bank", "large")
 PLATFORMS = ("self-hosted", "eks", "gke")
@@ -115,6 +116,12 @@ def validate(spec: ClusterSpec, where: str = "<spec>") -> ClusterSpec:
         raise _fail(where, "version", f"expected a version like '1.29.4', got {spec.version!r}") from None
     if major != 1 or not 10 <= minor <= 40:
         raise _fail(where, "version", f"unsupported Kubernetes version {spec.version!r}")
+    try:
+        parse_time(spec.created)
+    except (ValueError, TypeError):
+        raise _fail(
+            where, "created", f"expected an RFC 3339 time like '2023-03-01T09:00:00Z', got {spec.created!r}"
+        ) from None
     choices = {"platform": PLATFORMS, "cni": CNIS, "kube_proxy_mode": KUBE_PROXY_MODES}
     for name, allowed in choices.items():
         if getattr(spec, name) not in allowed:
@@ -283,10 +290,16 @@ def _check_capacity(spec: ClusterSpec, where: str) -> None:
             f"(static control-plane pods, {len(daemonset_names(spec))} DaemonSet pod(s) per node, CoreDNS)",
         )
     control = spec.control_plane_nodes or 0
-    capacity = control * spec.max_pods_per_node
+    # With worker nodes, placement puts only the static control-plane pods and the DaemonSet pods on the
+    # control-plane nodes; without, everything runs there.
+    has_workers = any(p.count for p in spec.node_pools)
+    per_control = min(spec.max_pods_per_node, 4 + len(daemonset_names(spec))) if has_workers else spec.max_pods_per_node
+    capacity = control * per_control
     for pool in spec.node_pools:
         capacity += pool.count * (pool.max_pods or spec.max_pods_per_node)
     if spec.hot_node_pods:
+        if spec.hot_node_pods > spec.pods:
+            raise _fail(where, "hot_node_pods", f"{spec.hot_node_pods} is more than the spec's {spec.pods} pods")
         if not spec.node_pools or not any(p.count for p in spec.node_pools):
             raise _fail(where, "hot_node_pods", "needs at least one worker node")
         first = next(p for p in spec.node_pools if p.count)
@@ -357,6 +370,7 @@ def cni_crd_names(cni: str) -> list[str]:
 def load_spec(path: str | Path) -> ClusterSpec:
     """Read and validate a spec YAML file; InputError naming the file and field when it is wrong."""
     where = str(path)
+    check_regular(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:

@@ -72,6 +72,7 @@ def answer_rows(
                 "answered": sheet.answered,
                 "total": sheet.total,
                 "unanswered": list(sheet.unanswered),
+                "missing": list(sheet.missing),
                 "domains": [
                     {
                         "domain": d.domain,

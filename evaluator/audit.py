@@ -13,6 +13,8 @@ at least one source must be listed. Relative paths are resolved against the fold
     targets: [self-hosted, eks, gke]              # default: the policy's targets, else all four
     policy: policy.yaml                           # thresholds, overrides, exclusions (k8seval score --policy)
     costs: costs.yaml                             # cost assumptions (default: the shipped assumptions)
+    answers: [answers-eks.xlsx]                   # filled vendor question lists, scored in the report
+    templates: my-templates                       # folder of templates overriding the shipped ones by name
     fail_on: at-risk                              # exit 1 when a finding reaches this (--fail-on wins)
 
     sources:
@@ -42,6 +44,11 @@ plus the in-cluster view); an etcd source is merged into the kube snapshot of it
 
 Behaviour
 ---------
+
+Before anything is collected, every file the configuration names is checked: the policy and cost
+assumptions are loaded and validated, answer workbooks read, template folders compiled, kubeconfigs parsed
+(and the context looked up), etcd certificate files opened. The first problem stops the audit with exit
+code 2 and a message naming the file.
 
 Sources are collected concurrently (a small thread pool). A source that fails (unreachable, no
 credentials, access denied) becomes a warning in the terminal and a notice in the report; the audit
@@ -177,6 +184,8 @@ class AuditConfig:
     fail_on: str | None = None
     title: str | None = None
     source_file: str | None = None
+    answers: list[str] = field(default_factory=list)
+    templates: str | None = None
 
     @property
     def source_count(self) -> int:
@@ -216,6 +225,13 @@ class _Fields:
         p = Path(os.path.expanduser(value))
         return str(p if p.is_absolute() else self.base / p)
 
+    def path_values(self, key: str) -> list[str]:
+        return [str(self._resolve(v)) for v in self.texts(key) or []]
+
+    def _resolve(self, value: str) -> Path:
+        p = Path(os.path.expanduser(value))
+        return p if p.is_absolute() else self.base / p
+
     def texts(self, key: str, *, required: bool = False) -> list[str] | None:
         value = self.data.get(key)
         if value is None:
@@ -247,7 +263,9 @@ class _Fields:
 
 def parse_config(data: Any, where: str) -> AuditConfig:
     """Validate parsed YAML as an audit configuration; errors name ``where`` and the field."""
-    top = _Fields(data, where, "", ("title", "out", "targets", "policy", "costs", "fail_on", "sources"))
+    top = _Fields(
+        data, where, "", ("title", "out", "targets", "policy", "costs", "answers", "templates", "fail_on", "sources")
+    )
     targets = top.texts("targets")
     for i, t in enumerate(targets or []):
         if t not in TARGETS:
@@ -297,6 +315,8 @@ def parse_config(data: Any, where: str) -> AuditConfig:
         fail_on=top.choice("fail_on", ALL_STATUSES),
         title=top.text("title"),
         source_file=where,
+        answers=top.path_values("answers"),
+        templates=top.path_value("templates"),
     )
     if config.source_count == 0:
         raise InputError(f"{where}: sources: list at least one source (kube, etcd, eks or gke)")
@@ -307,6 +327,82 @@ def load_config(path: str | os.PathLike[str]) -> AuditConfig:
     """Read and validate an audit configuration file; any problem is an InputError naming the file and field."""
     data = load_yaml(path)
     return parse_config(data if data is not None else {}, str(Path(path)))
+
+
+def check_config(config: AuditConfig) -> None:
+    """Check every file ``config`` names before anything is collected; the first problem is an InputError.
+
+    Policy and cost files are loaded and validated, answer workbooks read against the question bank,
+    template folders compiled, kubeconfigs parsed (with the context looked up), etcd certificate files read.
+    """
+    where = config.source_file or "audit configuration"
+    if config.policy:
+        from .catalog.loader import load_catalog
+        from .scoring.policy import load_policy
+
+        load_policy(config.policy, load_catalog())
+    if config.costs:
+        from .scoring.cost import load_cost_assumptions
+
+        load_cost_assumptions(config.costs)
+    if config.answers:
+        score_answer_files(config.answers)
+    if config.templates:
+        _check_templates(config.templates, where)
+    for i, kube in enumerate(config.kube):
+        if kube.kubeconfig:
+            _check_kubeconfig(kube.kubeconfig, kube.context, f"{where}: sources.kube[{i}]")
+    for i, etcd in enumerate(config.etcd):
+        for name in ("cacert", "cert", "key"):
+            value = getattr(etcd, name)
+            if value:
+                _check_readable(value, f"{where}: sources.etcd[{i}].{name}")
+
+
+def _check_readable(path: str, field_name: str) -> None:
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: file not found ({field_name})")
+    try:
+        with p.open("rb") as handle:
+            handle.read(1)
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read ({field_name}): {exc.strerror or exc}") from None
+
+
+def _check_kubeconfig(path: str, context: str | None, field_name: str) -> None:
+    _check_readable(path, f"{field_name}.kubeconfig")
+    data = load_yaml(path, what="kubeconfig")
+    if not isinstance(data, dict) or not isinstance(data.get("contexts") or [], list):
+        raise InputError(f"{path}: not a kubeconfig (expected a mapping with contexts) ({field_name}.kubeconfig)")
+    names = [c.get("name") for c in data.get("contexts") or [] if isinstance(c, dict)]
+    wanted = context or data.get("current-context")
+    if context and context not in names:
+        known = ", ".join(map(str, names)) or "none"
+        raise InputError(f"{path}: no context {context!r} ({field_name}.context; the kubeconfig has: {known})")
+    if not wanted:
+        raise InputError(f"{path}: no current-context and no context given ({field_name}.context)")
+
+
+def _check_templates(folder: str, where: str) -> None:
+    from jinja2 import TemplateSyntaxError
+
+    from .reporting.environment import make_environment
+
+    path = Path(folder)
+    if not path.is_dir():
+        raise InputError(f"{path}: templates: not a folder ({where}: templates)")
+    env = make_environment([path])
+    for file in sorted(path.rglob("*")):
+        if not file.is_file() or file.suffix not in (".html", ".md", ".css", ".js", ".txt"):
+            continue
+        name = file.relative_to(path).as_posix()
+        try:
+            env.parse(file.read_text(encoding="utf-8"), name=name, filename=str(file))
+        except TemplateSyntaxError as exc:
+            raise InputError(f"{file}:{exc.lineno}: template syntax error: {exc.message}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{file}: cannot read the template: {exc}") from None
 
 
 # ------------------------------------------------------------------------------------------------ scoring
@@ -512,6 +608,7 @@ class AuditResult:
     warnings: list[str]
     gate_tripped: bool
     gate_count: int = 0
+    context: ReportContext | None = None  # what the report was rendered from (attention list, summary)
 
 
 def default_out_dir(today: datetime | None = None) -> Path:
@@ -527,6 +624,7 @@ def write_outputs(
     *,
     fail_on: str | None = None,
     progress: Progress | None = None,
+    templates: Sequence[str] = (),
 ) -> list[Path]:
     """Write snapshots, every report format and the vendor question workbook into ``out``."""
     from .reporting.render import render_report
@@ -537,7 +635,7 @@ def write_outputs(
     for snap in snapshots:
         files.append(save_snapshot(snap, snap_dir / snapshot_filename(snap)))
     for name, fmt in REPORT_FILES:
-        files.append(render_report(context, fmt, out / name, fail_on=fail_on))
+        files.append(render_report(context, fmt, out / name, fail_on=fail_on, templates=list(templates)))
         say("info", name, "written")
     if context.raw_questions:
         from .questionnaire import write_questions
@@ -561,7 +659,8 @@ def run_audit(
     targets: list[str] | None = None,
     progress: Progress | None = None,
 ) -> AuditResult:
-    """Collect, score and write everything for ``config``; command-line values win over the file's."""
+    """Check the files ``config`` names, then collect, score and write everything; command-line values win."""
+    check_config(config)
     collected = collect_sources(config, progress=progress)
     notices = [f"Not collected or partly collected: {w}" for w in collected.warnings]
     return _finish(
@@ -575,6 +674,8 @@ def run_audit(
         notices=notices,
         warnings=collected.warnings,
         progress=progress,
+        answers=config.answers,
+        templates=[config.templates] if config.templates else [],
     )
 
 
@@ -590,18 +691,27 @@ def _finish(
     notices: Sequence[str],
     warnings: list[str],
     progress: Progress | None,
+    answers: Sequence[str] = (),
+    templates: Sequence[str] = (),
 ) -> AuditResult:
     say = progress or (lambda event, label, detail: None)
     say("start", "score", "")
     context = build_context(
-        snapshots, targets=targets, policy=policy, costs=costs, title=title, fail_on=fail_on, notices=notices
+        snapshots,
+        targets=targets,
+        policy=policy,
+        costs=costs,
+        answers=answers,
+        title=title,
+        fail_on=fail_on,
+        notices=notices,
     )
     evaluation = context.evaluation
     assert evaluation is not None
     say("done", "score", f"{len(evaluation.findings):,} findings for {len(evaluation.clusters)} cluster(s)")
-    files = write_outputs(context, snapshots, out, fail_on=fail_on, progress=progress)
+    files = write_outputs(context, snapshots, out, fail_on=fail_on, progress=progress, templates=templates)
     gate = context.gate or {"tripped": False, "count": 0}
-    return AuditResult(out, files, evaluation, warnings, gate["tripped"], gate["count"])
+    return AuditResult(out, files, evaluation, warnings, gate["tripped"], gate["count"], context)
 
 
 # ------------------------------------------------------------------------------------------------ the sample

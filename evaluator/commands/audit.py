@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import io
 import sys
 import threading
 import time
@@ -12,6 +14,12 @@ import click
 
 from ..cli_support import fail_on_option, targets_option
 from ..errors import GateTripped, InputError
+
+# Up to this many clusters the verdict table has a row per cluster and target; above it, a row per target
+# for the fleet and the worst cluster-target pairs (everything else is in the report).
+LONG_TABLE_CLUSTERS = 10
+WORST_PAIRS = 10
+GATE_LINES = 20  # --fail-on names at most this many cluster x constraint hits; the rest are counted
 
 
 class _PlainProgress:
@@ -79,18 +87,28 @@ class _RichProgress:
     help="Output folder. Default: the configuration's 'out', else reports/<YYYY-MM-DD>.",
 )
 @fail_on_option
+@click.option("-q", "--quiet", is_flag=True, help="Print only the files written (no progress, no verdict).")
 @targets_option(
     "Compare only these targets (repeatable). Default: the configuration's, else all.", "--targets", "--target"
 )
 def command(
-    config_path: Path | None, sample: bool, out: Path | None, fail_on: str | None, targets: tuple[str, ...]
+    config_path: Path | None,
+    sample: bool,
+    out: Path | None,
+    fail_on: str | None,
+    quiet: bool,
+    targets: tuple[str, ...],
 ) -> None:
     """Collect every configured source, score it, and write the full report set and vendor question lists.
 
     Sources are collected concurrently; one that fails is reported and the audit goes on (exit 3 only
     when nothing at all was collected). Written to the output folder: report.html, report.md,
     findings.json, findings.csv, findings.xlsx, junit.xml, questions.xlsx and snapshots/*.json.
-    With --fail-on LEVEL the exit code is 1 when any finding reaches LEVEL, after everything is written.
+    With --fail-on LEVEL the exit code is 1 when any finding reaches LEVEL, after everything is written,
+    and the findings that reached it are named by cluster and constraint.
+
+    The terminal gets the fleet verdict (cluster x target: verdict, score, coverage), the recommendation,
+    the three most urgent items and the files written; --quiet prints only the files.
 
     \b
     Configuration (k8seval.yaml; relative paths are from the file's folder):
@@ -119,7 +137,7 @@ def command(
     if sample == bool(config_path):
         raise InputError("give exactly one of --config FILE or --sample")
     config = load_config(config_path) if config_path else None
-    progress: Any = _RichProgress() if sys.stderr.isatty() else _PlainProgress()
+    progress: Any = _quiet_progress if quiet else _RichProgress() if sys.stderr.isatty() else _PlainProgress()
     try:
         if config is not None:
             result = run_audit(config, out=out, fail_on=fail_on, targets=list(targets) or None, progress=progress)
@@ -129,9 +147,126 @@ def command(
         progress.close()
     for warning in result.warnings:
         click.echo(f"k8seval: warning: {warning}", err=True)
-    click.echo(f"wrote {len(result.files)} files to {result.out}/ (open {result.out / 'report.html'})", err=True)
+    if quiet:
+        for path in result.files:
+            click.echo(str(path))
+    else:
+        click.echo(render_summary(result, color=sys.stdout.isatty()), nl=False)
     level = fail_on or (config.fail_on if config else None)
-    if result.gate_tripped:
+    if result.gate_tripped and level:
+        for line in gate_lines(result, level):
+            click.echo(line, err=True)
         raise GateTripped(
             f"--fail-on {level}: {result.gate_count} finding(s) reach {level}; reports written to {result.out}"
         )
+
+
+def _quiet_progress(event: str, label: str, detail: str) -> None:
+    """--quiet: no progress lines."""
+
+
+_quiet_progress.close = lambda: None  # type: ignore[attr-defined]
+
+_VERDICT_STYLES = {"fits": "green", "fits with work": "dark_orange", "does not fit today": "bold red"}
+
+
+def render_summary(result: Any, *, color: bool = False, width: int = 100) -> str:
+    """The audit's closing text: verdict table, recommendation, three most urgent items, files written."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..findings import Finding
+    from ..reporting.environment import target_label
+    from ..reporting.verdict import coverage, rank_targets, recommendation, urgent_items
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, color_system="auto" if color else None, force_terminal=color)
+    say = functools.partial(console.print, highlight=False, soft_wrap=True)  # long lines wrap in the terminal
+    evaluation = result.evaluation
+    fits = {(f.cluster, f.target): f for f in evaluation.fits}
+    cells: dict[tuple[str, str], list[Finding]] = {}
+    for f in evaluation.findings:
+        cells.setdefault((f.cluster, f.target), []).append(f)
+
+    def pct(value: float | None) -> str:
+        return "—" if value is None else f"{value:.0%}"
+
+    def pair_row(cluster: str, target: str) -> list[Any]:
+        fit = fits.get((cluster, target))
+        verdict = fit.verdict if fit else "not scored"
+        score = f"{fit.score:.0f} {fit.grade}" if fit else "—"
+        return [
+            cluster,
+            target_label(target),
+            Text(verdict, style=_VERDICT_STYLES.get(verdict, "")),
+            score,
+            pct(coverage(fit, cells.get((cluster, target), []))),
+        ]
+
+    n = len(evaluation.clusters)
+    pairs = [(c, t) for c in evaluation.clusters for t in evaluation.targets]
+    if n > LONG_TABLE_CLUSTERS:
+        fleet = Table(title=f"Fleet verdict: {n:,} clusters", title_justify="left", box=box.SIMPLE_HEAD)
+        fleet.add_column("Target")
+        for name in ("Fits", "Fits with work", "Does not fit today", "Mean score", "Coverage"):
+            fleet.add_column(name, justify="right")
+        for rank in rank_targets(evaluation):
+            verdicts = [fits[(c, rank.target)].verdict for c in evaluation.clusters if (c, rank.target) in fits]
+            fleet.add_row(
+                target_label(rank.target),
+                f"{verdicts.count('fits'):,}",
+                f"{verdicts.count('fits with work'):,}",
+                f"{verdicts.count('does not fit today'):,}",
+                "—" if rank.score is None else f"{rank.score:.0f}",
+                pct(rank.coverage),
+            )
+        console.print(fleet)
+        pairs = sorted(pairs, key=lambda p: (fits[p].score if p in fits else 101.0, p))[:WORST_PAIRS]
+        title = f"Worst {len(pairs)} of {n * len(evaluation.targets):,} cluster-target pairs"
+    else:
+        title = "Verdict per cluster and target"
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    for name in ("Cluster", "Target", "Verdict"):
+        table.add_column(name, overflow="fold")
+    for name in ("Score", "Coverage"):
+        table.add_column(name, justify="right")
+    for cluster, target in pairs:
+        table.add_row(*pair_row(cluster, target))
+    console.print(table)
+    say("Coverage: the share of the catalog's limits that could be checked.", style="dim")
+    say("")
+    say(Text("Recommendation: ", style="bold") + Text(recommendation(evaluation)))
+    attention = result.context.attention if result.context is not None else []
+    say("")
+    if attention:
+        say(f"Most urgent ({min(3, len(attention))} of {len(attention):,} to act on):", style="bold")
+        for i, line in enumerate(urgent_items(attention, 3), start=1):
+            say(f"  {i}. {line}")
+    else:
+        say("Most urgent: nothing at risk or blocking.", style="bold")
+    say("")
+    say(f"Files written to {result.out}/:", style="bold")
+    for path in result.files:
+        if path.parent.name != "snapshots":
+            say(f"  {path}")
+    snaps = [p for p in result.files if p.parent.name == "snapshots"]
+    if snaps:
+        say(f"  {snaps[0].parent}/ ({len(snaps)} snapshot{'s' if len(snaps) != 1 else ''})")
+    say(f"Open {result.out / 'report.html'}")
+    return buffer.getvalue()
+
+
+def gate_lines(result: Any, level: str) -> list[str]:
+    """What tripped --fail-on: one line per cluster and constraint (at most GATE_LINES, the rest counted)."""
+    from ..reporting.environment import target_label
+    from ..reporting.verdict import gate_hits
+
+    hits = gate_hits(result.evaluation.findings, level)
+    lines = [f"--fail-on {level} tripped by {len(hits):,} cluster x constraint pair(s):"]
+    for cluster, constraint, status, targets in hits[:GATE_LINES]:
+        lines.append(f"  {cluster}: {constraint}: {status} on {', '.join(target_label(t) for t in targets)}")
+    if len(hits) > GATE_LINES:
+        lines.append(f"  ... and {len(hits) - GATE_LINES:,} more (findings.csv lists them all)")
+    return lines

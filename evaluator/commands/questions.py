@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..cli_support import snapshots_argument
+from ..cli_support import refuse_format_as_path, snapshots_argument
 from ..findings import Evaluation
 from ..inventory import Snapshot, load_snapshot, utc_now
 from ..questionnaire_facts import VENDOR_NAMES, VENDOR_TARGETS, VENDORS
@@ -65,6 +65,7 @@ def command(snapshots: tuple[Path, ...], vendors: tuple[str, ...], output: Path,
     """
     from ..questionnaire import generate_questions, load_bank, write_questions
 
+    refuse_format_as_path(output, ("xlsx", "md", "csv"), example="questions.xlsx")
     suffix = output.suffix.lower()
     if suffix not in (".xlsx", ".md", ".csv"):
         raise click.BadParameter(f"{output}: use a .xlsx, .md or .csv file name", param_hint="-o/--output")

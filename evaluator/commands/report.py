@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from ..cli_support import costs_option, fail_on_option, policy_option, snapshots_argument, targets_option
+from ..cli_support import (
+    costs_option,
+    fail_on_option,
+    policy_option,
+    refuse_format_as_path,
+    snapshots_argument,
+    targets_option,
+)
 from ..errors import GateTripped
 from ..reporting.render import FORMATS
 
@@ -75,6 +82,7 @@ def command(
     from ..audit import build_context
     from ..reporting.render import format_for, render_report
 
+    refuse_format_as_path(output, FORMATS)
     if output is None:
         output = Path(f"report.{'xml' if fmt == 'junit' else fmt or 'html'}")
     chosen = format_for(output, fmt)

@@ -11,7 +11,14 @@ from typing import Any
 
 import click
 
-from ..cli_support import costs_option, fail_on_option, policy_option, snapshots_argument, targets_option
+from ..cli_support import (
+    costs_option,
+    fail_on_option,
+    policy_option,
+    refuse_format_as_path,
+    snapshots_argument,
+    targets_option,
+)
 from ..errors import GateTripped
 from ..findings import CSV_COLUMNS, Evaluation, Finding, reaches
 from ..scoring.engine import format_value, target_label
@@ -61,6 +68,7 @@ def command(
     from ..scoring.engine import evaluate, evaluation_document
     from ..scoring.policy import load_policy
 
+    refuse_format_as_path(output, ("table", "json", "csv"))
     loaded = [load_snapshot(path) for path in snapshots]
     catalog = load_catalog()
     pol = load_policy(policy, catalog) if policy else None

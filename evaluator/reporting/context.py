@@ -28,6 +28,7 @@ from ..findings import (
 from ..inventory import Snapshot, parse_time
 from ..questionnaire_facts import VENDOR_TARGETS
 from .charts import cost_bars, sparkline
+from .dataset import matrix_dataset, script_json
 from .environment import anchor, date, num, quantity, target_label, usd
 
 REPORT_SCHEMA = "k8seval/report/v1"
@@ -38,6 +39,12 @@ VENDOR_LABELS = {"eks": "AWS (Amazon EKS)", "gke": "Google Cloud (GKE)"}
 SHORT_LABELS = {"self-hosted": "self-hosted", "eks": "EKS", "gke": "GKE", "gke-autopilot": "Autopilot"}
 
 _VERDICT_ORDER = {"fits": 0, "fits with work": 1, "does not fit today": 2}
+
+# Above this many clusters the HTML report embeds the per-cluster matrices as one compact dataset drawn by
+# its own script on demand, instead of as HTML (a 200-cluster matrix is 12 MB and 450,000 elements as HTML).
+INLINE_MATRIX_MAX = 10
+# The longest lists the HTML report shows in full; the rest are counted, and all are in findings.csv/.xlsx.
+SHOWN = {"attention": 60, "gaps": 200, "unknowns": 200, "trends": 150}
 
 # What each target takes away or gives, beyond the numeric limits. Facts from the sources cited per row
 # (checked November 2026; the reference sheet shared with the catalog, sections 3.3, 3.7, 3.8, 4.4-4.7, 6.2).
@@ -145,6 +152,10 @@ class ReportContext:
     evaluation: Evaluation | None = None  # for the JSON, CSV, XLSX and JUnit writers
     raw_questions: dict[str, list[GeneratedQuestion]] = field(default_factory=dict)
     raw_answers: list[VendorAnswers] = field(default_factory=list)
+    # Fleet-size reports: the matrices as one compact dataset drawn on demand (see dataset.py), and how many
+    # rows the long lists show as HTML.
+    matrix_data: Markup | None = None
+    shown: dict[str, int] = field(default_factory=lambda: dict(SHOWN))
 
     @property
     def single(self) -> bool:
@@ -226,6 +237,9 @@ def build_report_context(
         evaluation=evaluation,
         raw_questions={k: list(v) for k, v in (questions or {}).items()},
         raw_answers=list(answers or ()),
+        matrix_data=script_json(matrix_dataset(clusters, targets, {t: target_label(t) for t in targets}))
+        if len(clusters) > INLINE_MATRIX_MAX
+        else None,
     )
 
 

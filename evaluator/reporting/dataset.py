@@ -13,7 +13,7 @@ Layout (version 1)::
      "constraints": [[id, anchor, title, category], ...],
      "clusters": [{"name": s, "anchor": s, "worst": status index, "info": [[label s, value s], ...],
                    "verdicts": [[target label s, verdict s, verdict class, reason s], ...],
-                   "rows": [[constraint index, observed s, observed sort, statuses s, watch %, at-risk %,
+                   "rows": [[constraint index, observed s, observed sort, statuses s, watch % text, at-risk % text,
                              [cell, ...]], ...]}, ...]}
 
 where ``s`` is an index into ``strings`` (-1 for none) and a cell is ``0`` (not scored) or
@@ -93,8 +93,8 @@ def matrix_dataset(
                     s(r["observed"]),
                     r["observed_sort"],
                     s(r["statuses"]),
-                    round(r["watch"] * 100, 1),
-                    round(r["at_risk"] * 100, 1),
+                    str(round(r["watch"] * 100, 1)),  # as the HTML template writes them: "70.0"
+                    str(round(r["at_risk"] * 100, 1)),
                     cells,
                 ]
             )

@@ -15,6 +15,13 @@ STATUSES = ("ok", "watch", "at-risk", "blocker")
 UNKNOWN = "unknown"
 ALL_STATUSES = (*STATUSES, UNKNOWN)
 TARGETS = ("self-hosted", "eks", "gke", "gke-autopilot")
+# Vendor (question-list audience) -> evaluation targets whose findings count for it. GKE Autopilot findings
+# count for "gke" because a GKE offer may be either mode; "self-hosted" is the current platform as a baseline.
+VENDOR_TARGETS: dict[str, tuple[str, ...]] = {
+    "eks": ("eks",),
+    "gke": ("gke", "gke-autopilot"),
+    "self-hosted": ("self-hosted",),
+}
 
 # Columns of the one-row-per-finding CSV written by `score --format csv` and `report --format csv`, in order.
 CSV_COLUMNS = (

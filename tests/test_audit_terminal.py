@@ -10,7 +10,8 @@ from types import SimpleNamespace
 import pytest
 from click.testing import CliRunner
 
-from evaluator.audit import AuditConfig, KubeSource, _finish, run_audit
+from evaluator.audit import AuditConfig, KubeSource, run_audit
+from evaluator.audit.run import finish_audit
 from evaluator.catalog.loader import load_catalog
 from evaluator.cli import cli
 from evaluator.commands.audit import gate_lines, render_summary
@@ -109,7 +110,7 @@ def test_gate_lines_are_capped_and_counted() -> None:
 def test_fleet_summary_has_a_row_per_target_and_the_worst_pairs(tmp_path: Path) -> None:
     snaps = [make_snapshot(f"c{i:02d}") for i in range(11)]
     snaps.append(make_snapshot("huge", objects={"pods": 200_000}))
-    result = _finish(
+    result = finish_audit(
         snaps,
         out=tmp_path / "o",
         fail_on=None,

@@ -12,8 +12,8 @@ from typing import Any
 
 import click
 
-from ..cli_support import fail_on_option, targets_option
 from ..errors import GateTripped, InputError
+from .support import fail_on_option, targets_option
 
 # Up to this many clusters the verdict table has a row per cluster and target; above it, a row per target
 # for the fleet and the worst cluster-target pairs (everything else is in the report).

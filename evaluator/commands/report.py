@@ -6,7 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..cli_support import (
+from ..errors import GateTripped
+from ..reporting.render import FORMATS
+from .support import (
     costs_option,
     fail_on_option,
     policy_option,
@@ -14,8 +16,6 @@ from ..cli_support import (
     snapshots_argument,
     targets_option,
 )
-from ..errors import GateTripped
-from ..reporting.render import FORMATS
 
 
 @click.command(name="report")

@@ -11,7 +11,10 @@ from typing import Any
 
 import click
 
-from ..cli_support import (
+from ..errors import GateTripped
+from ..findings import CSV_COLUMNS, Evaluation, Finding, reaches
+from ..scoring.judge import format_value, target_label
+from .support import (
     costs_option,
     fail_on_option,
     policy_option,
@@ -19,9 +22,6 @@ from ..cli_support import (
     snapshots_argument,
     targets_option,
 )
-from ..errors import GateTripped
-from ..findings import CSV_COLUMNS, Evaluation, Finding, reaches
-from ..scoring.engine import format_value, target_label
 
 _STYLES = {"ok": "green", "watch": "yellow", "at-risk": "dark_orange", "blocker": "bold red", "unknown": "magenta"}
 _VERDICT_STYLES = {"fits": "green", "fits with work": "dark_orange", "does not fit today": "bold red"}
@@ -66,11 +66,12 @@ def command(
     from ..inventory import load_snapshot
     from ..scoring.cost import load_cost_assumptions
     from ..scoring.engine import evaluate, evaluation_document
+    from ..scoring.metrics import METRICS
     from ..scoring.policy import load_policy
 
     refuse_format_as_path(output, ("table", "json", "csv"))
     loaded = [load_snapshot(path) for path in snapshots]
-    catalog = load_catalog()
+    catalog = load_catalog(metrics=METRICS)
     pol = load_policy(policy, catalog) if policy else None
     assumptions = load_cost_assumptions(costs)
     evaluation = evaluate(loaded, catalog, list(targets) or None, policy=pol, costs=assumptions)

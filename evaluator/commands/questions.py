@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -38,10 +39,12 @@ def _evaluate(snapshots: list[Snapshot], vendors: list[str]) -> tuple[Evaluation
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("questions.xlsx"),
+    "output_text",
+    type=click.Path(),  # a string: a trailing "/" (a folder) must survive
+    default="questions.xlsx",
     show_default=True,
-    help="Output file; the format follows the extension: .xlsx, .md or .csv.",
+    help="Output file; the format follows the extension: .xlsx, .md or .csv. A folder (DIR/) gets one workbook "
+    "per vendor to send (questions-eks.xlsx, ...) and the buyer's copy review.xlsx.",
 )
 @click.option(
     "--bank",
@@ -50,7 +53,7 @@ def _evaluate(snapshots: list[Snapshot], vendors: list[str]) -> tuple[Evaluation
     type=click.Path(exists=True, path_type=Path),
     help="Question bank file or folder to use instead of the shipped one (repeatable).",
 )
-def command(snapshots: tuple[Path, ...], vendors: tuple[str, ...], output: Path, banks: tuple[Path, ...]) -> None:
+def command(snapshots: tuple[Path, ...], vendors: tuple[str, ...], output_text: str, banks: tuple[Path, ...]) -> None:
     """Write a procurement question list per vendor from measured snapshots.
 
     Questions whose triggers fire on the measured facts (etcd size, NetworkPolicy count, custom apiserver
@@ -60,15 +63,24 @@ def command(snapshots: tuple[Path, ...], vendors: tuple[str, ...], output: Path,
     spreadsheet; `k8seval report --answers FILE` scores the answers.
 
     \b
+    With -o DIR/ each vendor gets its own workbook (questions-eks.xlsx, questions-gke.xlsx): only its
+    questions, no reviewer columns, set up to print. review.xlsx beside them is the buyer's copy, with a
+    review sheet per vendor (reviewer score and comments).
+
+    \b
     Example:
       k8seval questions snapshots/prod-*.json --vendor eks --vendor gke -o questions.xlsx
+      k8seval questions snapshots/prod-*.json -o to-vendors/
       k8seval questions snap.json --vendor self-hosted -o baseline.md
     """
     from ..procurement import generate_questions, load_bank, write_questions
+    from ..procurement.sheets import write_vendor_workbooks
 
+    output = Path(output_text)
     refuse_format_as_path(output, ("xlsx", "md", "csv"), example="questions.xlsx")
+    folder = output_text.endswith(("/", os.sep)) or output.is_dir()
     suffix = output.suffix.lower()
-    if suffix not in (".xlsx", ".md", ".csv"):
+    if not folder and suffix not in (".xlsx", ".md", ".csv"):
         raise click.BadParameter(f"{output}: use a .xlsx, .md or .csv file name", param_hint="-o/--output")
     chosen = list(dict.fromkeys(vendors)) or ["eks", "gke"]
     loaded = [load_snapshot(path) for path in snapshots]
@@ -76,8 +88,13 @@ def command(snapshots: tuple[Path, ...], vendors: tuple[str, ...], output: Path,
     bank = load_bank(list(banks) if banks else None, constraint_ids=constraint_ids)
     lists = {vendor: generate_questions(loaded, evaluation, vendor, bank) for vendor in chosen}
     clusters = list(dict.fromkeys(s.cluster.name for s in loaded))
-    path = write_questions(lists, output, clusters=clusters, generated_at=utc_now(), bank=bank)
-    click.echo(f"Wrote {path} ({len(clusters)} cluster{'s' if len(clusters) != 1 else ''} measured)")
+    measured = f"{len(clusters)} cluster{'s' if len(clusters) != 1 else ''} measured"
+    if folder:
+        paths = write_vendor_workbooks(lists, output, clusters=clusters, generated_at=utc_now(), bank=bank)
+        click.echo(f"Wrote {', '.join(str(p) for p in paths)} ({measured})")
+    else:
+        path = write_questions(lists, output, clusters=clusters, generated_at=utc_now(), bank=bank)
+        click.echo(f"Wrote {path} ({measured})")
     for vendor, questions in lists.items():
         gates = sum(1 for q in questions if q.gate)
         click.echo(f"\n{VENDOR_NAMES[vendor]}: {len(questions)} questions ({gates} knock-out)")

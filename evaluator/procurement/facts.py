@@ -256,6 +256,24 @@ def fmt_text(value: Any) -> str:
     return str(value)
 
 
+# A finding's status as a vendor reads it: the question lists go to vendors, who do not know our scale of
+# ok / watch / at-risk / blocker / unknown.
+STANDING = {
+    "ok": "well within your published terms",
+    "watch": "approaching the edge of your published terms",
+    "at-risk": "at or near the edge of your published terms",
+    "blocker": "outside your published terms",
+    "unknown": "not determinable from your public documentation",
+}
+
+
+def fmt_standing(value: Any) -> str:
+    """A status fact (``findings.<id>.status``) in words a vendor reads; ``not measured`` for None."""
+    if value is None:
+        return "not measured"
+    return STANDING.get(str(value), str(value))
+
+
 def format_fact(key: str, value: Any) -> str:
     """Display a fact (or a threshold compared with it) the way its kind asks."""
     try:

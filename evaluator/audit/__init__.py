@@ -60,7 +60,8 @@ goes on. When nothing at all was collected the audit stops with exit code 3. Eve
 the output folder:
 
     report.html  report.md  findings.json  findings.csv  findings.xlsx  junit.xml
-    questions.xlsx (a sheet per vendor)  snapshots/<platform>-<cluster>-<time>.json
+    questions.xlsx (the buyer's copy: a sheet and a review sheet per vendor)
+    questions-<vendor>.xlsx (one to send to each vendor)  snapshots/<platform>-<cluster>-<time>.json
 
 With ``--fail-on LEVEL`` the exit code is 1 when any finding reaches LEVEL, after everything is written.
 

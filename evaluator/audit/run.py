@@ -270,6 +270,7 @@ def write_outputs(
         say("info", name, "written")
     if context.raw_questions:
         from ..procurement import write_questions
+        from ..procurement.sheets import write_vendor_workbooks
 
         evaluation = context.evaluation
         assert evaluation is not None
@@ -279,6 +280,16 @@ def write_outputs(
         )
         files.append(path)
         say("info", "questions.xlsx", "written")
+        # One workbook per vendor to send (no reviewer columns, no other vendor's questions).
+        for extra in write_vendor_workbooks(
+            context.raw_questions,
+            out,
+            clusters=list(evaluation.clusters),
+            generated_at=evaluation.generated_at,
+            buyer_copy=None,  # questions.xlsx above is the buyer's copy
+        ):
+            files.append(extra)
+            say("info", extra.name, "written")
     return files
 
 

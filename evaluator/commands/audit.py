@@ -103,7 +103,8 @@ def command(
 
     Sources are collected concurrently; one that fails is reported and the audit goes on (exit 3 only
     when nothing at all was collected). Written to the output folder: report.html, report.md,
-    findings.json, findings.csv, findings.xlsx, junit.xml, questions.xlsx and snapshots/*.json.
+    findings.json, findings.csv, findings.xlsx, junit.xml, questions.xlsx (the buyer's copy),
+    questions-<vendor>.xlsx (one to send to each vendor) and snapshots/*.json.
     With --fail-on LEVEL the exit code is 1 when any finding reaches LEVEL, after everything is written,
     and the findings that reached it are named by cluster and constraint.
 

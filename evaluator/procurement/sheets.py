@@ -196,9 +196,11 @@ def write_vendor_workbooks(
     clusters: list[str],
     generated_at: str,
     bank: QuestionBank | None = None,
+    buyer_copy: str | None = "review.xlsx",
 ) -> list[Path]:
     """One workbook per vendor to send (``questions-eks.xlsx``, ...: no reviewer columns, no other vendor),
-    plus the buyer's copy ``review.xlsx`` with every vendor's sheet and its review sheet. Returns the paths."""
+    plus the buyer's copy (``buyer_copy``, default ``review.xlsx``; None for none) with every vendor's sheet
+    and its review sheet. Returns the paths."""
     out = Path(folder)
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: not a folder (a path ending in / writes one workbook per vendor)")
@@ -211,7 +213,8 @@ def write_vendor_workbooks(
                 {vendor: questions}, out / name, clusters=clusters, generated_at=generated_at, bank=bank, review=False
             )
         )
-    paths.append(write_questions(lists, out / "review.xlsx", clusters=clusters, generated_at=generated_at, bank=bank))
+    if buyer_copy:
+        paths.append(write_questions(lists, out / buyer_copy, clusters=clusters, generated_at=generated_at, bank=bank))
     return paths
 
 

@@ -146,3 +146,52 @@ def test_bank_text_printing_a_status_word_is_refused(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     with pytest.raises(CatalogError, match="t_status: text: a vendor would read one of our status words"):
         load_bank(path, constraint_ids=["version_support"])
+
+
+# ------------------------------------------------------------------------------------------- jurisdictions
+
+
+def _csv_rows(tmp_path: Path, *args: str) -> dict[str, dict[str, str]]:
+    import csv
+
+    snap = save_snapshot(bank_snapshot(), tmp_path / "snap.json")
+    out = tmp_path / "q.csv"
+    result = CliRunner().invoke(cli, ["questions", str(snap), "--vendor", "eks", "-o", str(out), *args])
+    assert result.exit_code == 0, result.output
+    return {row["id"]: row for row in csv.DictReader(out.open(encoding="utf-8"))}
+
+
+def test_default_jurisdictions_are_uk_and_eu(tmp_path: Path) -> None:
+    rows = _csv_rows(tmp_path)
+    assert rows["loc_data_location"]["question"].endswith("within the UK or EEA?")
+    assert (
+        "critical third party in the UK or as a critical ICT third-party provider in the EU"
+        in (rows["gov_oversight_status"]["question"])
+    )
+    refs = " ".join(r["regulatory"] for r in rows.values())
+    assert "DORA" in refs and "PRA SS2/21" in refs
+
+
+@pytest.mark.parametrize(("chosen", "area", "kept", "left_out"), [("uk", "the UK", "PRA", "DORA"),
+                         ("eu", "the EEA", "DORA", "PRA")])  # fmt: skip
+def test_one_jurisdiction_words_the_questions_and_keeps_its_references(
+    tmp_path: Path, chosen: str, area: str, kept: str, left_out: str
+) -> None:
+    rows = _csv_rows(tmp_path, "--jurisdiction", chosen)
+    assert rows["loc_data_location"]["question"].endswith(f"within {area}?")
+    assert rows["loc_support_access"]["question"].endswith(f"restricted to {area}?")
+    refs = [ref for r in rows.values() for ref in r["regulatory"].split("; ") if ref]
+    assert any(ref.startswith(kept) for ref in refs) and not any(ref.startswith(left_out) for ref in refs)
+
+
+def test_audit_config_chooses_jurisdictions(tmp_path: Path) -> None:
+    from evaluator.audit import load_config
+
+    path = tmp_path / "k8seval.yaml"
+    path.write_text("jurisdictions: [eu]\nsources: {kube: [{}]}\n", encoding="utf-8")
+    assert load_config(path).jurisdictions == ["eu"]
+    path.write_text("jurisdictions: [us]\nsources: {kube: [{}]}\n", encoding="utf-8")
+    with pytest.raises(
+        Exception, match=r"k8seval.yaml: jurisdictions\[0\]: unknown jurisdiction 'us' \(supported: uk, eu\)"
+    ):
+        load_config(path)

@@ -19,6 +19,7 @@ at least one source must be listed. Relative paths are resolved against the fold
     costs: costs.yaml                             # cost assumptions (default: the shipped assumptions)
     answers: [answers-eks.xlsx]                   # filled vendor question lists, scored in the report
     templates: my-templates                       # folder of templates overriding the shipped ones by name
+    jurisdictions: [uk, eu]                       # regulation and data location of the vendor questions
     fail_on: at-risk                              # exit 1 when a finding reaches this (--fail-on wins)
 
     sources:

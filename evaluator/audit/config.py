@@ -12,6 +12,7 @@ from ..errors import InputError
 from ..fileio import load_yaml
 from ..findings import ALL_STATUSES, TARGETS
 from ..inventory import PLATFORMS
+from ..procurement.jurisdictions import check_jurisdictions
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class AuditConfig:
     source_file: str | None = None
     answers: list[str] = field(default_factory=list)
     templates: str | None = None
+    jurisdictions: list[str] | None = None  # regulatory regimes of the question lists (default: uk, eu)
 
     @property
     def source_count(self) -> int:
@@ -169,7 +171,21 @@ class _Fields:
 def parse_config(data: Any, where: str) -> AuditConfig:
     """Validate parsed YAML as an audit configuration; errors name ``where`` and the field."""
     top = _Fields(
-        data, where, "", ("title", "out", "targets", "policy", "costs", "answers", "templates", "fail_on", "sources")
+        data,
+        where,
+        "",
+        (
+            "title",
+            "out",
+            "targets",
+            "policy",
+            "costs",
+            "answers",
+            "templates",
+            "jurisdictions",
+            "fail_on",
+            "sources",
+        ),
     )
     targets = top.texts("targets")
     for i, t in enumerate(targets or []):
@@ -222,6 +238,9 @@ def parse_config(data: Any, where: str) -> AuditConfig:
         source_file=where,
         answers=top.path_values("answers"),
         templates=top.path_value("templates"),
+        jurisdictions=list(check_jurisdictions(top.texts("jurisdictions"), f"{where}: jurisdictions"))
+        if data.get("jurisdictions") is not None
+        else None,
     )
     if config.source_count == 0:
         raise InputError(f"{where}: sources: list at least one source (kube, etcd, eks or gke)")

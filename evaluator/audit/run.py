@@ -49,8 +49,11 @@ def build_context(
     fail_on: str | None = None,
     notices: Sequence[str] = (),
     now: str | None = None,
+    jurisdictions: Sequence[str] | None = None,
 ) -> ReportContext:
-    """Load (if paths), score, generate vendor questions, score answer files, and build the report context."""
+    """Load (if paths), score, generate vendor questions, score answer files, and build the report context.
+
+    ``jurisdictions`` (default UK and EU) words the vendor questions' data-location and regulatory parts."""
     from ..catalog.loader import load_catalog
     from ..procurement import load_bank
     from ..scoring.cost import load_cost_assumptions
@@ -64,7 +67,7 @@ def build_context(
     assumptions = load_cost_assumptions(costs)
     evaluation = evaluate(loaded, catalog, targets, policy=pol, costs=assumptions, now=now)
     bank = load_bank()
-    questions = generate_vendor_questions(loaded, evaluation, bank)
+    questions = generate_vendor_questions(loaded, evaluation, bank, jurisdictions)
     scored = score_answer_files(answers, bank)
     return build_report_context(
         evaluation,
@@ -79,7 +82,10 @@ def build_context(
 
 
 def generate_vendor_questions(
-    snapshots: Sequence[Snapshot], evaluation: Evaluation, bank: QuestionBank | None = None
+    snapshots: Sequence[Snapshot],
+    evaluation: Evaluation,
+    bank: QuestionBank | None = None,
+    jurisdictions: Sequence[str] | None = None,
 ) -> dict[str, list[GeneratedQuestion]]:
     """The procurement questions per vendor whose targets are in the evaluation (``bank``: the shipped one)."""
     from ..procurement import generate_questions, load_bank
@@ -88,7 +94,7 @@ def generate_vendor_questions(
     out: dict[str, list[GeneratedQuestion]] = {}
     for vendor in QUESTION_VENDORS:
         if any(t in evaluation.targets for t in VENDOR_TARGETS[vendor]):
-            out[vendor] = list(generate_questions(list(snapshots), evaluation, vendor, bank))
+            out[vendor] = list(generate_questions(list(snapshots), evaluation, vendor, bank, jurisdictions))
     return out
 
 
@@ -320,6 +326,7 @@ def run_audit(
         progress=progress,
         answers=config.answers,
         templates=[config.templates] if config.templates else [],
+        jurisdictions=config.jurisdictions,
     )
 
 
@@ -337,6 +344,7 @@ def finish_audit(
     progress: Progress | None,
     answers: Sequence[str] = (),
     templates: Sequence[str] = (),
+    jurisdictions: Sequence[str] | None = None,
 ) -> AuditResult:
     say = progress or (lambda event, label, detail: None)
     say("start", "score", "")
@@ -349,6 +357,7 @@ def finish_audit(
         title=title,
         fail_on=fail_on,
         notices=notices,
+        jurisdictions=jurisdictions,
     )
     evaluation = context.evaluation
     assert evaluation is not None

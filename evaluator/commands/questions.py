@@ -47,13 +47,27 @@ def _evaluate(snapshots: list[Snapshot], vendors: list[str]) -> tuple[Evaluation
     "per vendor to send (questions-eks.xlsx, ...) and the buyer's copy review.xlsx.",
 )
 @click.option(
+    "--jurisdiction",
+    "jurisdictions",
+    multiple=True,
+    type=click.Choice(["uk", "eu"]),
+    help="Regulatory regime and data-location area the questions are written for (repeatable; default: uk and "
+    "eu). uk: PRA SS2/21, FCA FG16/5, UK critical third parties, data in the UK; eu: DORA, EBA, data in the EEA.",
+)
+@click.option(
     "--bank",
     "banks",
     multiple=True,
     type=click.Path(exists=True, path_type=Path),
     help="Question bank file or folder to use instead of the shipped one (repeatable).",
 )
-def command(snapshots: tuple[Path, ...], vendors: tuple[str, ...], output_text: str, banks: tuple[Path, ...]) -> None:
+def command(
+    snapshots: tuple[Path, ...],
+    vendors: tuple[str, ...],
+    output_text: str,
+    jurisdictions: tuple[str, ...],
+    banks: tuple[Path, ...],
+) -> None:
     """Write a procurement question list per vendor from measured snapshots.
 
     Questions whose triggers fire on the measured facts (etcd size, NetworkPolicy count, custom apiserver
@@ -86,7 +100,9 @@ def command(snapshots: tuple[Path, ...], vendors: tuple[str, ...], output_text: 
     loaded = [load_snapshot(path) for path in snapshots]
     evaluation, constraint_ids = _evaluate(loaded, chosen)
     bank = load_bank(list(banks) if banks else None, constraint_ids=constraint_ids)
-    lists = {vendor: generate_questions(loaded, evaluation, vendor, bank) for vendor in chosen}
+    lists = {
+        vendor: generate_questions(loaded, evaluation, vendor, bank, list(jurisdictions) or None) for vendor in chosen
+    }
     clusters = list(dict.fromkeys(s.cluster.name for s in loaded))
     measured = f"{len(clusters)} cluster{'s' if len(clusters) != 1 else ''} measured"
     if folder:

@@ -125,6 +125,12 @@ FACTS: dict[str, FactSpec] = {
     "cloud.node_groups": FactSpec("count", "node groups / node pools, largest cluster", 12),
     "gaps.count": FactSpec("count", "facts that could not be measured, all clusters", 2),
     "gaps.missing": FactSpec("list", "what could not be measured", ["etcd.db_size_bytes"]),
+    "regulation.area": FactSpec("text", "where data must stay, from the chosen jurisdictions", "the UK or EEA"),
+    "regulation.oversight": FactSpec(
+        "text",
+        "the oversight schemes of the chosen jurisdictions",
+        "as a critical third party in the UK or as a critical ICT third-party provider in the EU",
+    ),
     "fit.blockers": FactSpec("count", "findings at blocker for the vendor's targets", 2),
     "fit.at_risk": FactSpec("count", "findings at at-risk for the vendor's targets", 3),
     "fit.unknown": FactSpec("count", "findings that could not be scored for the vendor's targets", 1),
@@ -581,12 +587,17 @@ def build_facts(
     evaluation: Evaluation | None,
     vendor: str,
     constraint_ids: Iterable[str] = (),
+    jurisdictions: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """The full flat fact dictionary for one vendor: snapshot facts plus findings facts."""
+    """The full flat fact dictionary for one vendor: snapshot facts, findings facts, and the ``regulation.*``
+    facts of the chosen ``jurisdictions`` (default UK and EU)."""
+    from .jurisdictions import check_jurisdictions, regulation_facts
+
     if vendor not in VENDOR_TARGETS:
         raise InputError(f"unknown vendor {vendor!r}: expected one of {', '.join(VENDORS)}")
     facts = snapshot_facts(snapshots)
     facts.update(finding_facts(evaluation, vendor, constraint_ids))
+    facts.update(regulation_facts(check_jurisdictions(jurisdictions)))
     return facts
 
 

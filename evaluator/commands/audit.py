@@ -256,7 +256,7 @@ def render_summary(result: Any, *, color: bool = False, width: int = 100) -> str
     if snaps:
         say(f"  {snaps[0].parent}/ ({len(snaps)} snapshot{'s' if len(snaps) != 1 else ''})")
     say(f"Open {result.out / 'report.html'}")
-    return buffer.getvalue()
+    return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())  # no padding at line ends
 
 
 def gate_lines(result: Any, level: str) -> list[str]:

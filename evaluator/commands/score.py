@@ -205,14 +205,25 @@ def render_table(evaluation: Evaluation, *, color: bool = False, width: int = 14
             console.print(f"  {note}", highlight=False)
 
     if evaluation.costs:
-        costs = Table(title="Control-plane cost per month (USD; worker nodes out of scope)", title_justify="left")
+        regions = (evaluation.cost_analysis or {}).get("regions", {})
+        where = ", ".join(f"{p} {r}" for p, r in regions.items())
+        costs = Table(title=f"Cost per month (USD; prices {where}; + gaps: some lines unpriced)", title_justify="left")
         costs.add_column("Cluster")
         for target in targets:
             costs.add_column(target_label(target), justify="right")
-        totals = {(c.cluster, c.target): c.monthly_usd for c in evaluation.costs}
+        totals = {(c.cluster, c.target): c for c in evaluation.costs}
+
+        def cell(est: Any) -> str:
+            if est is None:
+                return "-"
+            return f"{est.monthly_usd:,.2f}" + ("" if est.complete else " + gaps")
+
         for cluster in evaluation.clusters:
-            costs.add_row(cluster, *[f"{totals.get((cluster, t), 0):,.2f}" for t in targets])
+            costs.add_row(cluster, *[cell(totals.get((cluster, t))) for t in targets])
         console.print(costs)
+        decision = (evaluation.cost_analysis or {}).get("decision")
+        if decision:
+            console.print(f"  {decision}.", highlight=False)
         for target, entry in evaluation.break_even.items():
             if target in targets and isinstance(entry, dict) and entry.get("message"):
                 console.print(f"  Break-even ({target_label(target)}): {entry['message']}.", highlight=False)

@@ -28,7 +28,7 @@ from ..catalog.model import Catalog
 from ..errors import InputError
 from ..findings import STATUSES, TARGETS, UNKNOWN, Evaluation, Finding, TargetFit, status_rank
 from ..inventory import Snapshot, parse_time, utc_now
-from .cost import CostAssumptions, break_even, estimate_fleet, load_cost_assumptions
+from .cost import CostAssumptions, break_even, cost_analysis, estimate_fleet_with_parts, load_cost_assumptions
 from .forecast import forecast_history
 from .judge import (
     format_value,
@@ -269,7 +269,7 @@ def evaluate(
     assumptions = costs if costs is not None else load_cost_assumptions(None)
     latest = [(h.label, h.latest) for h in histories]
     # Break-even compares every target, so estimate them all once and keep the chosen ones for the evaluation.
-    estimates = estimate_fleet(latest, TARGETS, assumptions, at=generated_at)
+    estimates, parts = estimate_fleet_with_parts(latest, TARGETS, assumptions, at=generated_at)
     return Evaluation(
         generated_at=generated_at,
         catalog_version=catalog.version,
@@ -282,6 +282,14 @@ def evaluate(
         costs=[e for e in estimates if e.target in chosen],
         cost_assumptions=assumptions.to_dict(),
         break_even=break_even(latest, assumptions, at=generated_at, estimates=estimates),
+        cost_analysis=cost_analysis(
+            latest,
+            assumptions,
+            chosen,
+            at=generated_at,
+            estimates=[e for e in estimates if e.target in chosen],
+            components=parts,
+        ),
     )
 
 

@@ -1,4 +1,4 @@
-"""Costs: the monthly estimate per target, its assumptions with their sources, and the break-even."""
+"""Costs: the table by line and category per target, the decision, break-even, sensitivity, prices and assumptions."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from ...findings import (
     TARGETS,
     Evaluation,
 )
-from ..charts import cost_bars
+from ..charts import stacked_cost_bars
 from ..environment import num, target_label, usd
 
 
@@ -100,29 +100,61 @@ def _break_even(data: Mapping[str, Any], targets: Sequence[str]) -> list[dict[st
     return rows
 
 
+COST_CATEGORIES = ("control plane", "workers", "load balancers", "traffic", "support", "people")
+
+
 def cost_section(evaluation: Evaluation, targets: Sequence[str]) -> dict[str, Any]:
+    analysis = evaluation.cost_analysis or {}
+    empty: dict[str, Any] = {
+        "present": False,
+        "totals": [],
+        "rows": [],
+        "lines": [],
+        "svg": Markup(""),
+        "assumptions": _assumptions(evaluation.cost_assumptions),
+        "break_even": _break_even(evaluation.break_even, targets),
+        "analysis": analysis,
+        "decision": analysis.get("decision", ""),
+        "moves_most": analysis.get("moves_most", ""),
+        "sensitivity_pct": analysis.get("sensitivity_pct", 25),
+        "sensitivity": [],
+        "prices": [],
+        "mapping": [],
+        "categories": list(COST_CATEGORIES),
+    }
     if not evaluation.costs:
-        return {
-            "present": False,
-            "totals": [],
-            "rows": [],
-            "lines": [],
-            "svg": Markup(""),
-            "assumptions": _assumptions(evaluation.cost_assumptions),
-            "break_even": _break_even(evaluation.break_even, targets),
-        }
+        return empty
     by_target: dict[str, float] = defaultdict(float)
+    complete: dict[str, bool] = defaultdict(lambda: True)
+    region: dict[str, str] = {}
+    by_category: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     table: dict[str, dict[str, float]] = defaultdict(dict)
     lines: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     notes: list[str] = []
     for est in evaluation.costs:
         by_target[est.target] += est.monthly_usd
+        complete[est.target] = complete[est.target] and est.complete
+        region[est.target] = est.region
         table[est.cluster][est.target] = est.monthly_usd
         for line in est.lines:
             agg = lines[est.target].setdefault(
-                line.item, {"item": line.item, "monthly": 0.0, "basis": line.basis, "source": line.source, "n": 0}
+                line.item,
+                {
+                    "item": line.item,
+                    "category": line.category,
+                    "monthly": 0.0,
+                    "basis": line.basis,
+                    "source": line.source,
+                    "verified": line.verified,
+                    "gap": line.gap,
+                    "n": 0,
+                },
             )
-            agg["monthly"] += line.monthly_usd
+            if line.monthly_usd is None:
+                agg["gap"] = agg["gap"] or line.gap
+            else:
+                agg["monthly"] += line.monthly_usd
+                by_category[est.target][line.category or "other"] += line.monthly_usd
             agg["n"] += 1
             if agg["basis"] != line.basis:
                 agg["basis"] = "varies by cluster"
@@ -130,14 +162,49 @@ def cost_section(evaluation: Evaluation, targets: Sequence[str]) -> dict[str, An
             if note not in notes:
                 notes.append(note)
     ordered = [t for t in targets if t in by_target] + [t for t in by_target if t not in targets]
+    for t in ordered:  # a line that is a gap anywhere shows no amount (its total would understate)
+        for agg in lines[t].values():
+            agg["yearly"] = agg["monthly"] * 12
+            if agg["gap"]:
+                agg["monthly"] = agg["yearly"] = None
     totals: list[dict[str, Any]] = [
-        {"target": t, "label": target_label(t), "monthly": by_target[t], "yearly": by_target[t] * 12} for t in ordered
+        {
+            "target": t,
+            "label": target_label(t),
+            "monthly": by_target[t],
+            "yearly": by_target[t] * 12,
+            "complete": complete[t],
+            "region": region.get(t, ""),
+            "categories": [by_category[t].get(c, 0.0) for c in COST_CATEGORIES],
+        }
+        for t in ordered
     ]
-    cheapest = min(totals, key=lambda row: row["monthly"]) if totals else None
+    best = analysis.get("cheapest")
+    cheapest_row = next((row for row in totals if row["target"] == best), None)
+    sensitivity = [
+        {
+            "label": r["label"],
+            "input": r["input"],
+            "swing": r["swing_monthly"],
+            "flips": "; ".join(r["flips"]) or "no",
+            "low": [usd(r["low"].get(t)) for t in ordered],
+            "high": [usd(r["high"].get(t)) for t in ordered],
+        }
+        for r in analysis.get("sensitivity", [])
+        if r["swing_monthly"] > 0
+    ]
+    mapping: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for m in analysis.get("mapping", []):
+        key = (m["target"], m["measured"])
+        if key not in seen:
+            seen.add(key)
+            mapping.append({**m, "label": target_label(m["target"])})
     return {
+        **empty,
         "present": True,
         "totals": totals,
-        "cheapest": cheapest,
+        "cheapest": cheapest_row,
         "rows": [
             {
                 "cluster": cluster,
@@ -147,11 +214,22 @@ def cost_section(evaluation: Evaluation, targets: Sequence[str]) -> dict[str, An
         ],
         "columns": [target_label(t) for t in ordered],
         "lines": [
-            {"target": t, "label": target_label(t), "lines": list(lines[t].values()), "total": by_target[t]}
+            {
+                "target": t,
+                "label": target_label(t),
+                "region": region.get(t, ""),
+                "lines": list(lines[t].values()),
+                "total": by_target[t],
+                "complete": complete[t],
+            }
             for t in ordered
         ],
         "notes": notes,
-        "svg": cost_bars([(target_label(t), by_target[t]) for t in ordered]),
-        "assumptions": _assumptions(evaluation.cost_assumptions),
-        "break_even": _break_even(evaluation.break_even, targets),
+        "svg": stacked_cost_bars(
+            [(target_label(t), [by_category[t].get(c, 0.0) for c in COST_CATEGORIES], complete[t]) for t in ordered],
+            list(COST_CATEGORIES),
+        ),
+        "sensitivity": sensitivity,
+        "prices": analysis.get("prices", []),
+        "mapping": mapping,
     }

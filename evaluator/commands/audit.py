@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import io
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 import click
 
 from ..errors import GateTripped, InputError
+from ..storage import is_remote, parse_location, publish_folder
 from .support import fail_on_option, targets_option
 
 # Up to this many clusters the verdict table has a row per cluster and target; above it, a row per target
@@ -82,9 +84,9 @@ class _RichProgress:
 @click.option("--sample", is_flag=True, help="Audit the built-in simulated bank cluster (no configuration needed).")
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=str,
     default=None,
-    help="Output folder. Default: the configuration's 'out', else reports/<YYYY-MM-DD>.",
+    help="Output folder or s3:// / gs:// prefix. Default: the configuration's 'out', else reports/<YYYY-MM-DD>.",
 )
 @fail_on_option
 @click.option("-q", "--quiet", is_flag=True, help="Print only the files written (no progress, no verdict).")
@@ -94,7 +96,7 @@ class _RichProgress:
 def command(
     config_path: Path | None,
     sample: bool,
-    out: Path | None,
+    out: str | None,
     fail_on: str | None,
     quiet: bool,
     targets: tuple[str, ...],
@@ -138,27 +140,41 @@ def command(
     if sample == bool(config_path):
         raise InputError("give exactly one of --config FILE or --sample")
     config = load_config(config_path) if config_path else None
+    remote = out or (config.out if config else None)
+    remote = remote if remote and is_remote(remote) else None
+    if remote:
+        parse_location(remote)  # a bad bucket name is refused before anything is collected
     progress: Any = _quiet_progress if quiet else _RichProgress() if sys.stderr.isatty() else _PlainProgress()
-    try:
-        if config is not None:
-            result = run_audit(config, out=out, fail_on=fail_on, targets=list(targets) or None, progress=progress)
-        else:
-            result = run_sample(out=out, fail_on=fail_on, targets=list(targets) or None, progress=progress)
-    finally:
-        progress.close()
+    urls: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="k8seval-audit-") as staging:
+        local_out = staging if remote else out
+        try:
+            if config is not None:
+                result = run_audit(
+                    config, out=local_out, fail_on=fail_on, targets=list(targets) or None, progress=progress
+                )
+            else:
+                result = run_sample(out=local_out, fail_on=fail_on, targets=list(targets) or None, progress=progress)
+        finally:
+            progress.close()
+        if remote:
+            # Written locally first, then uploaded: a failed run leaves the bucket as it was.
+            urls = [str(u) for u in publish_folder(result.out, remote)]
     for warning in result.warnings:
         click.echo(f"k8seval: warning: {warning}", err=True)
+    where = parse_location(remote).url if remote else None
     if quiet:
-        for path in result.files:
-            click.echo(str(path))
+        for written in urls or result.files:
+            click.echo(str(written))
     else:
-        click.echo(render_summary(result, color=sys.stdout.isatty()), nl=False)
+        click.echo(render_summary(result, color=sys.stdout.isatty(), uploaded=urls, where=where), nl=False)
     level = fail_on or (config.fail_on if config else None)
     if result.gate_tripped and level:
         for line in gate_lines(result, level):
             click.echo(line, err=True)
         raise GateTripped(
-            f"--fail-on {level}: {result.gate_count} finding(s) reach {level}; reports written to {result.out}"
+            f"--fail-on {level}: {result.gate_count} finding(s) reach {level}; "
+            f"reports written to {remote or result.out}"
         )
 
 
@@ -171,8 +187,13 @@ _quiet_progress.close = lambda: None  # type: ignore[attr-defined]
 _VERDICT_STYLES = {"fits": "green", "fits with work": "dark_orange", "does not fit today": "bold red"}
 
 
-def render_summary(result: Any, *, color: bool = False, width: int = 100) -> str:
-    """The audit's closing text: verdict table, recommendation, three most urgent items, files written."""
+def render_summary(
+    result: Any, *, color: bool = False, width: int = 100, uploaded: list[str] | None = None, where: str | None = None
+) -> str:
+    """The audit's closing text: verdict table, recommendation, three most urgent items, files written.
+
+    ``uploaded`` and ``where``: the objects written to an s3:// or gs:// prefix, listed instead of local files.
+    """
     from rich import box
     from rich.console import Console
     from rich.table import Table
@@ -248,14 +269,24 @@ def render_summary(result: Any, *, color: bool = False, width: int = 100) -> str
     else:
         say("Most urgent: nothing at risk or blocking.", style="bold")
     say("")
-    say(f"Files written to {result.out}/:", style="bold")
-    for path in result.files:
-        if path.parent.name != "snapshots":
-            say(f"  {path}")
-    snaps = [p for p in result.files if p.parent.name == "snapshots"]
-    if snaps:
-        say(f"  {snaps[0].parent}/ ({len(snaps)} snapshot{'s' if len(snaps) != 1 else ''})")
-    say(f"Open {result.out / 'report.html'}")
+    if uploaded:
+        say(f"Objects written to {where}:", style="bold")
+        for url in uploaded:
+            if "/snapshots/" not in url:
+                say(f"  {url}")
+        snap_urls = [u for u in uploaded if "/snapshots/" in u]
+        if snap_urls:
+            say(f"  {where}snapshots/ ({len(snap_urls)} snapshot{'s' if len(snap_urls) != 1 else ''})")
+        say(f"Open {where}report.html")
+    else:
+        say(f"Files written to {result.out}/:", style="bold")
+        for path in result.files:
+            if path.parent.name != "snapshots":
+                say(f"  {path}")
+        snaps = [p for p in result.files if p.parent.name == "snapshots"]
+        if snaps:
+            say(f"  {snaps[0].parent}/ ({len(snaps)} snapshot{'s' if len(snaps) != 1 else ''})")
+        say(f"Open {result.out / 'report.html'}")
     return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())  # no padding at line ends
 
 

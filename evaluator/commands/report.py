@@ -11,9 +11,12 @@ from ..reporting.render import FORMATS
 from .support import (
     costs_option,
     fail_on_option,
+    latest_option,
+    load_inputs,
     policy_option,
     refuse_format_as_path,
     snapshots_argument,
+    staged_output,
     targets_option,
 )
 
@@ -23,9 +26,9 @@ from .support import (
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=str,
     default=None,
-    help="Report file. Default: report.<format> (report.html when no format is given).",
+    help="Report file or s3:// / gs:// object. Default: report.<format> (report.html when no format is given).",
 )
 @click.option(
     "--format",
@@ -53,9 +56,16 @@ from .support import (
 @costs_option
 @fail_on_option
 @click.option("--title", default=None, help="Report title. Default: 'Platform fit: <cluster>'.")
+@latest_option
+@click.option(
+    "--baseline",
+    type=str,
+    default=None,
+    help="The last audit (a findings JSON, or snapshots): adds a 'since last audit' section and column.",
+)
 def command(
-    snapshots: tuple[Path, ...],
-    output: Path | None,
+    snapshots: tuple[str, ...],
+    output: str | None,
     fmt: str | None,
     answers: tuple[Path, ...],
     targets: tuple[str, ...],
@@ -64,6 +74,8 @@ def command(
     costs: Path | None,
     fail_on: str | None,
     title: str | None,
+    latest: int | None,
+    baseline: str | None,
 ) -> None:
     """Write the vendor comparison report for SNAPSHOT files (several of one cluster make its history).
 
@@ -78,16 +90,18 @@ def command(
       k8seval report prod.json -o report.md
       k8seval report prod.json --format junit -o junit.xml --fail-on blocker
       k8seval report prod.json --answers answers-eks.xlsx --answers answers-gke.xlsx -o report.html
+      k8seval report s3://bank-k8seval/snapshots/ --latest 30 -o s3://bank-k8seval/reports/fleet.html
+      k8seval report today/ --baseline reports/2026-11-01/findings.json -o report.html
     """
     from ..audit import build_context
     from ..reporting.render import format_for, render_report
 
-    refuse_format_as_path(output, FORMATS)
+    refuse_format_as_path(Path(output) if output else None, FORMATS)
     if output is None:
-        output = Path(f"report.{'xml' if fmt == 'junit' else fmt or 'html'}")
-    chosen = format_for(output, fmt)
+        output = f"report.{'xml' if fmt == 'junit' else fmt or 'html'}"
+    chosen = format_for(Path(output), fmt)
     context = build_context(
-        list(snapshots),
+        load_inputs(snapshots, latest),
         targets=list(targets) or None,
         policy=policy,
         costs=costs,
@@ -95,7 +109,18 @@ def command(
         title=title,
         fail_on=fail_on,
     )
-    path = render_report(context, chosen, output, templates=list(templates), fail_on=fail_on)
+    if baseline:
+        from ..reporting.diff import since_last_audit, with_since
+        from ..scoring.diff import diff_findings, states_from_findings
+        from .diff import load_side
+
+        assert context.evaluation is not None
+        _, old_states, _ = load_side(baseline, list(targets) or None, policy)
+        changes = diff_findings(old_states, states_from_findings(context.evaluation.findings))
+        context = with_since(context, since_last_audit(changes, baseline))
+    with staged_output(output) as local:
+        render_report(context, chosen, local, templates=list(templates), fail_on=fail_on)
+    path = output
     click.echo(f"wrote {path}", err=True)
     if context.gate and context.gate["tripped"]:
         count = context.gate["count"]

@@ -73,6 +73,7 @@ class ReportContext:
     # rows the long lists show as HTML.
     matrix_data: Markup | None = None
     shown: dict[str, int] = field(default_factory=lambda: dict(SHOWN))
+    since: dict[str, Any] | None = None  # "since last audit" (report --baseline): see reporting/diff.py
 
     @property
     def single(self) -> bool:

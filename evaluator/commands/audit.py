@@ -168,6 +168,8 @@ def command(
             click.echo(str(written))
     else:
         click.echo(render_summary(result, color=sys.stdout.isatty(), uploaded=urls, where=where), nl=False)
+        if remote:
+            click.echo(f"wrote {len(urls)} objects to {where} (open {where}report.html)", err=True)
     level = fail_on or (config.fail_on if config else None)
     if result.gate_tripped and level:
         for line in gate_lines(result, level):

@@ -10,7 +10,14 @@ import click
 from ..findings import VENDOR_TARGETS, Evaluation
 from ..inventory import Snapshot, utc_now
 from ..procurement.facts import VENDOR_NAMES, VENDORS
-from .support import latest_option, load_inputs, refuse_format_as_path, snapshots_argument
+from .support import (
+    apply_with_policies,
+    latest_option,
+    load_inputs,
+    refuse_format_as_path,
+    snapshots_argument,
+    with_policies_option,
+)
 
 
 def _evaluate(snapshots: list[Snapshot], vendors: list[str]) -> tuple[Evaluation, list[str]]:
@@ -62,6 +69,7 @@ def _evaluate(snapshots: list[Snapshot], vendors: list[str]) -> tuple[Evaluation
     help="Question bank file or folder to use instead of the shipped one (repeatable).",
 )
 @latest_option
+@with_policies_option
 def command(
     snapshots: tuple[str, ...],
     vendors: tuple[str, ...],
@@ -69,6 +77,7 @@ def command(
     jurisdictions: tuple[str, ...],
     banks: tuple[Path, ...],
     latest: int | None,
+    with_policies: Path | None,
 ) -> None:
     """Write a procurement question list per vendor from measured snapshots.
 
@@ -88,6 +97,7 @@ def command(
       k8seval questions snapshots/prod-*.json --vendor eks --vendor gke -o questions.xlsx
       k8seval questions snapshots/prod-*.json -o to-vendors/
       k8seval questions snap.json --vendor self-hosted -o baseline.md
+      k8seval questions snap.json --with-policies planned/ -o questions.md   # facts after the rollout too
     """
     from ..procurement import generate_questions, load_bank, write_questions
     from ..procurement.sheets import write_vendor_workbooks
@@ -99,7 +109,7 @@ def command(
     if not folder and suffix not in (".xlsx", ".md", ".csv"):
         raise click.BadParameter(f"{output}: use a .xlsx, .md or .csv file name", param_hint="-o/--output")
     chosen = list(dict.fromkeys(vendors)) or ["eks", "gke"]
-    loaded = load_inputs(snapshots, latest)
+    loaded = apply_with_policies(load_inputs(snapshots, latest), with_policies)
     evaluation, constraint_ids = _evaluate(loaded, chosen)
     bank = load_bank(list(banks) if banks else None, constraint_ids=constraint_ids)
     lists = {

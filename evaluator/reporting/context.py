@@ -26,6 +26,7 @@ from ..inventory import Snapshot, parse_time
 from .dataset import matrix_dataset, script_json
 from .environment import anchor, target_label
 from .sections import costs, evidence, fleet, forecasts, gaps, procurement, tradeoffs, verdicts
+from .sections.dataplane import dataplane_sections
 
 REPORT_SCHEMA = "k8seval/report/v1"
 
@@ -74,6 +75,7 @@ class ReportContext:
     matrix_data: Markup | None = None
     shown: dict[str, int] = field(default_factory=lambda: dict(SHOWN))
     since: dict[str, Any] | None = None  # "since last audit" (report --baseline): see reporting/diff.py
+    dataplane: list[dict[str, Any]] = field(default_factory=list)  # NetworkPolicy load (sections/dataplane.py)
 
     @property
     def single(self) -> bool:
@@ -160,6 +162,7 @@ def build_report_context(
         matrix_data=script_json(matrix_dataset(clusters, targets, {t: target_label(t) for t in targets}))
         if len(clusters) > INLINE_MATRIX_MAX
         else None,
+        dataplane=dataplane_sections(latest, evaluation.findings, cluster_names, anchors, targets),
     )
 
 

@@ -1,8 +1,9 @@
 """Report size and render time for a fleet: synthetic snapshots through evaluate(), then every format.
 
-Run: ``python benchmarks/bench_report.py [--clusters 200] [--history 2] [--out DIR] [--browser]``. Prints figures;
-asserts nothing. ``--browser`` also opens the HTML in headless Chromium (Debian's /usr/bin/chromium, through
-Playwright) and times it until the page's scripts have run, then one sort of the largest sortable table.
+Run: ``python benchmarks/bench_report.py [--clusters 200] [--history 2] [--out DIR] [--browser] [--formats html,xlsx]``.
+Prints figures; asserts nothing. ``--browser`` also opens the HTML in headless Chromium (Debian's
+/usr/bin/chromium, through Playwright) and times it until the page's scripts have run, then one sort of the
+largest sortable table, then opening the last cluster's matrix from its link in the fleet table.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ def main() -> None:
     parser.add_argument("--history", type=int, default=2, help="snapshots per cluster (2+ gives forecasts)")
     parser.add_argument("--out", type=Path, default=None, help="keep the reports here (default: a temp folder)")
     parser.add_argument("--browser", action="store_true", help="time opening the HTML in headless Chromium")
+    parser.add_argument("--formats", default="html,md,json,csv,xlsx,junit", help="comma-separated formats to render")
     args = parser.parse_args()
 
     snaps = fleet(args.clusters, args.history)
@@ -105,11 +107,13 @@ def main() -> None:
             ("xlsx", "findings.xlsx"),
             ("junit", "junit.xml"),
         ):
+            if fmt not in args.formats.split(","):
+                continue
             start = time.perf_counter()
             path = render_report(context, fmt, out / name)
             took = time.perf_counter() - start
             print(f"render {fmt:<6} {path.stat().st_size / 1e6:8.2f} MB  {took:7.2f} s")
-        if args.browser:
+        if args.browser and "html" in args.formats.split(","):
             browser_timings(out / "report.html")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS:                {peak:7.0f} MiB")
@@ -124,6 +128,8 @@ def browser_timings(html: Path, chromium: str = "/usr/bin/chromium") -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=args)
         page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
         start = time.perf_counter()
         page.goto(html.as_uri(), wait_until="load", timeout=300_000)
         loaded = time.perf_counter() - start
@@ -137,8 +143,18 @@ def browser_timings(html: Path, chromium: str = "/usr/bin/chromium") -> None:
                        t.querySelector('thead th button.sort').click(); return t.tBodies[0].rows.length; }"""
         )
         sort = time.perf_counter() - start
+        start = time.perf_counter()
+        link = page.locator("#fleet-table tbody th a").last
+        anchor = link.get_attribute("href")
+        link.click()
+        page.wait_for_selector(f"{anchor} table.matrix tbody tr", timeout=60_000)
+        opened = page.locator(f"{anchor} table.matrix tbody tr").count()
+        open_s = time.perf_counter() - start
         browser.close()
     print(f"chromium: load {loaded:6.2f} s, {nodes:,} DOM elements; {rows:,}-row table sorted in {sort:5.2f} s")
+    print(f"chromium: a cluster's matrix ({opened} rows) opened from the fleet table in {open_s:5.2f} s")
+    if errors:
+        print(f"chromium: {len(errors)} script error(s), first: {errors[0]}")
 
 
 if __name__ == "__main__":

@@ -43,10 +43,14 @@
 
   function setupFilter(bar) {
     var id = bar.getAttribute("data-filter-for");
-    var tables = document.getElementById(id) && document.getElementById(id).tagName === "TABLE"
-      ? [document.getElementById(id)]
-      : Array.prototype.slice.call(document.querySelectorAll('table[data-group="' + id + '"]'));
-    if (!tables.length) return;
+    // Tables are looked up on every change: a fleet report adds cluster matrices as the reader opens them.
+    function tables() {
+      var one = document.getElementById(id);
+      return one && one.tagName === "TABLE"
+        ? [one]
+        : Array.prototype.slice.call(document.querySelectorAll('table[data-group="' + id + '"]'));
+    }
+    if (!tables().length && !document.querySelector("[data-matrix-detail]")) return;
     var text = bar.querySelector("[data-filter-text]");
     var boxes = Array.prototype.slice.call(bar.querySelectorAll("[data-filter-status]"));
     var count = bar.querySelector("[data-filter-count]");
@@ -54,7 +58,7 @@
       var q = text.value.trim().toLowerCase();
       var wanted = boxes.filter(function (b) { return b.checked; }).map(function (b) { return b.value; });
       var shown = 0, total = 0;
-      tables.forEach(function (table) {
+      tables().forEach(function (table) {
         Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
           total += 1;
           var hay = (row.textContent + " " + (row.getAttribute("data-cluster") || "")).toLowerCase();
@@ -70,9 +74,16 @@
     text.addEventListener("input", apply);
     boxes.forEach(function (b) { b.addEventListener("change", apply); });
     bar.hidden = false;
+    appliers.push(apply);
     apply();
   }
 
+  var appliers = [];
   document.querySelectorAll("table.sortable").forEach(makeSortable);
   document.querySelectorAll(".filters[data-filter-for]").forEach(setupFilter);
+  // For _matrix_script.js: make a table it drew sortable, and apply the current filters to it.
+  window.k8sevalReport = {
+    sortable: function (table) { if (table) makeSortable(table); },
+    refilter: function () { appliers.forEach(function (apply) { apply(); }); }
+  };
 })();

@@ -19,7 +19,7 @@ from evaluator.procurement import (
     write_questions,
 )
 from evaluator.procurement.bank import QuestionBank, load_bank
-from evaluator.procurement.sheets import HEADERS
+from evaluator.procurement.sheets import REVIEW_COLUMNS, VENDOR_HEADERS, review_sheet_name
 from tests.questionnaire_support import bank_snapshot
 
 # A small bank with fixed weights so scores can be computed by hand.
@@ -116,7 +116,11 @@ def _rows(ws: Any) -> dict[str, int]:
 
 
 def _col(name: str) -> int:
-    return HEADERS.index(name) + 1
+    return VENDOR_HEADERS.index(name) + 1
+
+
+def _review_col(name: str) -> int:
+    return [c[0] for c in REVIEW_COLUMNS].index(name) + 1
 
 
 def _fill(path: Path, sheet: str, answers: dict[str, tuple[Any, Any]], **extra: dict[str, Any]) -> None:
@@ -129,15 +133,19 @@ def _fill(path: Path, sheet: str, answers: dict[str, tuple[Any, Any]], **extra: 
         ws.cell(row=rows[qid], column=_col("commitment level"), value=commitment)
     for column, values in extra.items():
         for qid, value in values.items():
-            ws.cell(row=rows[qid], column=_col(column.replace("_", " ")), value=value)
+            if column == "reviewer_score":  # the reviewer's columns are on the vendor's review sheet
+                review = wb[review_sheet_name(sheet)]
+                review.cell(row=_rows(review)[qid], column=_review_col("reviewer score"), value=value)
+            else:
+                ws.cell(row=rows[qid], column=_col(column.replace("_", " ")), value=value)
     wb.save(path)
 
 
 def test_workbook_layout(workbook: Path) -> None:
     wb = openpyxl.load_workbook(workbook)
-    assert wb.sheetnames == ["About", "eks", "gke"]
+    assert wb.sheetnames == ["About", "eks", "eks review", "gke", "gke review"]
     ws = wb["eks"]
-    assert [c.value for c in ws[1]] == HEADERS
+    assert [c.value for c in ws[1]] == VENDOR_HEADERS and "reviewer score" not in VENDOR_HEADERS
     assert all(c.font.bold for c in ws[1]) and ws["A1"].fill.fgColor.rgb.endswith("1F3864")
     assert ws.freeze_panes == "B2"
     assert ws.auto_filter.ref.startswith("A1:")
@@ -168,7 +176,7 @@ def test_round_trip_scores_by_hand(workbook: Path, bank: QuestionBank) -> None:
             "t_yes": ("Partial", "documentation"),  # 2 x 0.75, weight 4 (case ignored)
             "t_num": (10, "SLA"),  # meets partial (8), not full (16): 2 x 1.0, weight 3
             "t_text": ("Scheduled maintenance only.", None),  # reviewer 3 x blank 0.5, weight 2
-            "t_policies": ("Tested to 20,000.", "roadmap"),  # text 2 x 0.25, weight 1
+            "t_policies": ("Tested to 20,000.", "roadmap"),  # text 2 x 0.5 (as no commitment), weight 1
         },
         reviewer_score={"t_text": 3},
         evidence_link={"t_gate": "https://example.org/msa.pdf"},
@@ -180,14 +188,14 @@ def test_round_trip_scores_by_hand(workbook: Path, bank: QuestionBank) -> None:
     result = score_answers(eks, bank)
     assert result.passed_gates and result.gates_failed == []
     domains = {d.domain: d for d in result.domains}
-    # CPS: (4 x 1.5 + 3 x 2 + 1 x 0.5) / (4 + 3 + 1) = 12.5 / 8
-    assert domains["CPS"].score == pytest.approx(1.56)
+    # CPS: (4 x 1.5 + 3 x 2 + 1 x 1) / (4 + 3 + 1) = 13 / 8
+    assert domains["CPS"].score == pytest.approx(round(13 / 8, 2))
     assert (domains["CPS"].answered, domains["CPS"].total) == (3, 3)
     assert domains["GOV"].score == 4.0
     # SLA: only t_text answered: 3 x 0.5
     assert domains["SLA"].score == 1.5 and (domains["SLA"].answered, domains["SLA"].total) == (1, 2)
-    # Overall: (5 x 4 + 4 x 1.5 + 3 x 2 + 2 x 1.5 + 1 x 0.5) / 15 = 35.5 / 15
-    assert result.overall == pytest.approx(2.37)
+    # Overall: (5 x 4 + 4 x 1.5 + 3 x 2 + 2 x 1.5 + 1 x 1) / 15 = 36 / 15
+    assert result.overall == pytest.approx(2.4)
     assert result.unanswered == ["t_unanswered"]
     assert (result.answered, result.total) == (5, 6)
     # The untouched gke sheet: nothing answered, no score, the gate not passed.
@@ -276,8 +284,9 @@ def test_bad_reviewer_score_and_duplicate_id(workbook: Path, bank: QuestionBank)
     wb = openpyxl.load_workbook(workbook)
     ws = wb["eks"]
     ws.cell(row=ws.max_row + 1, column=1, value="t_gate")
-    for r in range(2, ws.max_row):
-        ws.cell(row=r, column=_col("reviewer score")).value = None
+    review = wb["eks review"]
+    for r in range(2, review.max_row + 1):
+        review.cell(row=r, column=_review_col("reviewer score")).value = None
     wb.save(workbook)
     with pytest.raises(InputError, match="appears twice"):
         import_answers(workbook, bank)

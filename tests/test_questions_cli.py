@@ -31,7 +31,7 @@ def test_xlsx_quotes_measured_figures(tmp_path: Path, snap: Path) -> None:
         cli, ["questions", str(snap), "--vendor", "eks", "-o", str(out)], catch_exceptions=False
     )
     assert result.exit_code == 0, result.output
-    assert openpyxl.load_workbook(out).sheetnames == ["About", "eks"]
+    assert openpyxl.load_workbook(out).sheetnames == ["About", "eks", "eks review"]
     questions = _questions(out, "eks")
     assert "8,000 NetworkPolicies" in questions["net_policy_scale"]
     assert "1,500 nodes" in questions["net_policy_scale"]
@@ -54,7 +54,7 @@ def test_defaults_write_questions_xlsx_for_eks_and_gke(tmp_path: Path, snap: Pat
         os.chdir(cwd)
     assert result.exit_code == 0, result.output
     wb = openpyxl.load_workbook(tmp_path / "questions.xlsx")
-    assert wb.sheetnames == ["About", "eks", "gke"]
+    assert wb.sheetnames == ["About", "eks", "eks review", "gke", "gke review"]
     assert "Google GKE:" in result.output
 
 

@@ -240,6 +240,7 @@ def test_xlsx_sheets(tmp_path: Path) -> None:
     assert wb.sheetnames == [
         "Summary",
         "Findings",
+        "Constraints",
         "Forecasts",
         "Costs",
         "Cost sensitivity",
@@ -264,9 +265,34 @@ def test_xlsx_sheets(tmp_path: Path) -> None:
     findings = wb["Findings"]
     assert findings.freeze_panes == "A2"
     assert findings["A1"].font.bold and findings["A1"].fill.fgColor.rgb.endswith("1F4E79")
-    assert findings.auto_filter.ref == f"A1:P{len(make_evaluation().findings) + 1}"
-    assert findings.max_row == len(make_evaluation().findings) + 1
+    evaluation = make_evaluation()
+    assert findings.auto_filter.ref == f"A1:J{len(evaluation.findings) + 1}"
+    assert findings.max_row == len(evaluation.findings) + 1
     assert findings.column_dimensions["D"].width > 10
+    # Status colours are conditional formats on the status column (one rule per status, not a style per cell).
+    rules = {r.formula[0]: r.dxf.fill.bgColor.rgb for cf in findings.conditional_formatting for r in cf.rules}
+    assert rules['"blocker"'].endswith("F8D4D4") and rules['"ok"'].endswith("DCEFE3") and len(rules) == 5
+    ranges = {str(cf.sqref) for cf in findings.conditional_formatting}
+    assert ranges == {f"E2:E{len(evaluation.findings) + 1}"}
+    header = [c.value for c in findings[1]]
+    first = dict(zip(header, [c.value for c in findings[2]], strict=True))
+    f0 = evaluation.findings[0]
+    assert (first["Cluster"], first["Constraint"], first["Status"], first["Message"]) == (
+        f0.cluster,
+        f0.constraint,
+        f0.status,
+        f0.message,
+    )
+    # What is the same for every cluster is on the Constraints sheet, once per constraint and target.
+    limits = wb["Constraints"]
+    keys = {(r[0], r[3]) for r in limits.iter_rows(min_row=2, values_only=True)}
+    assert keys == {(f.constraint, f.target) for f in evaluation.findings}
+    row = next(r for r in limits.iter_rows(min_row=2, values_only=True) if (r[0], r[3]) == (f0.constraint, f0.target))
+    assert row[5] == f0.source and row[6] == f0.verified
+    # Forecasts: a row per growing metric, a column per target.
+    forecasts = wb["Forecasts"]
+    assert [c.value for c in forecasts[1]][5:9] == ["Self-hosted", "Amazon EKS", "GKE Standard", "GKE Autopilot"]
+    assert "limit 2026-12-31" in forecasts["G2"].value and "at-risk already past" in forecasts["G2"].value
     assert wb["Summary"]["A2"].value == "prod-eu-1"
     # Without answers there is no Answers sheet.
     wb2 = load_workbook(render_report(make_context(), "xlsx", tmp_path / "r2.xlsx"))

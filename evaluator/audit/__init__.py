@@ -1,7 +1,8 @@
 """``k8seval audit``: collect every configured source, score, and write the full report set in one go.
 
-Rooms: :mod:`.config` (the configuration file: schema and validation), :mod:`.run` (collect, merge, score,
-write) and :mod:`.sample` (the built-in simulated sample behind ``--sample``).
+Rooms: :mod:`.config` (the configuration file: schema and validation), :mod:`.checks` (the files it
+names, checked before collecting), :mod:`.run` (collect, merge, score, write) and :mod:`.sample` (the
+built-in simulated sample behind ``--sample``).
 
 Audit configuration (``k8seval.yaml``)
 --------------------------------------
@@ -16,6 +17,9 @@ at least one source must be listed. Relative paths are resolved against the fold
     targets: [self-hosted, eks, gke]              # default: the policy's targets, else all four
     policy: policy.yaml                           # thresholds, overrides, exclusions (k8seval score --policy)
     costs: costs.yaml                             # cost assumptions (default: the shipped assumptions)
+    answers: [answers-eks.xlsx]                   # filled vendor question lists, scored in the report
+    templates: my-templates                       # folder of templates overriding the shipped ones by name
+    jurisdictions: [uk, eu]                       # regulation and data location of the vendor questions
     fail_on: at-risk                              # exit 1 when a finding reaches this (--fail-on wins)
 
     sources:
@@ -46,13 +50,19 @@ plus the in-cluster view); an etcd source is merged into the kube snapshot of it
 Behaviour
 ---------
 
+Before anything is collected, every file the configuration names is checked (:mod:`.checks`): the policy
+and cost assumptions are loaded and validated, answer workbooks read, template folders compiled,
+kubeconfigs parsed (and the context looked up), etcd certificate files opened. The first problem stops
+the audit with exit code 2 and a message naming the file.
+
 Sources are collected concurrently (a small thread pool). A source that fails (unreachable, no
 credentials, access denied) becomes a warning in the terminal and a notice in the report; the audit
 goes on. When nothing at all was collected the audit stops with exit code 3. Everything is written to
 the output folder:
 
     report.html  report.md  findings.json  findings.csv  findings.xlsx  junit.xml
-    questions.xlsx (a sheet per vendor)  snapshots/<platform>-<cluster>-<time>.json
+    questions.xlsx (the buyer's copy: a sheet and a review sheet per vendor)
+    questions-<vendor>.xlsx (one to send to each vendor)  snapshots/<platform>-<cluster>-<time>.json
 
 With ``--fail-on LEVEL`` the exit code is 1 when any finding reaches LEVEL, after everything is written.
 
@@ -64,6 +74,7 @@ the report says plainly that this is simulated history of a simulated cluster.
 
 from __future__ import annotations
 
+from .checks import check_config
 from .config import AuditConfig, EksSource, EtcdSource, GkeSource, KubeSource, load_config, parse_config
 from .run import (
     REPORT_FILES,
@@ -91,6 +102,7 @@ __all__ = [
     "KubeSource",
     "Progress",
     "build_context",
+    "check_config",
     "collect_sample",
     "collect_sources",
     "default_out_dir",

@@ -12,6 +12,7 @@ from ..errors import InputError
 from ..fileio import load_yaml
 from ..findings import ALL_STATUSES, TARGETS
 from ..inventory import PLATFORMS
+from ..procurement.jurisdictions import check_jurisdictions
 from ..storage import is_remote
 
 
@@ -91,6 +92,9 @@ class AuditConfig:
     fail_on: str | None = None
     title: str | None = None
     source_file: str | None = None
+    answers: list[str] = field(default_factory=list)
+    templates: str | None = None
+    jurisdictions: list[str] | None = None  # regulatory regimes of the question lists (default: uk, eu)
 
     @property
     def source_count(self) -> int:
@@ -130,6 +134,13 @@ class _Fields:
         p = Path(os.path.expanduser(value))
         return str(p if p.is_absolute() else self.base / p)
 
+    def path_values(self, key: str) -> list[str]:
+        return [str(self._resolve(v)) for v in self.texts(key) or []]
+
+    def _resolve(self, value: str) -> Path:
+        p = Path(os.path.expanduser(value))
+        return p if p.is_absolute() else self.base / p
+
     def texts(self, key: str, *, required: bool = False) -> list[str] | None:
         value = self.data.get(key)
         if value is None:
@@ -161,7 +172,23 @@ class _Fields:
 
 def parse_config(data: Any, where: str) -> AuditConfig:
     """Validate parsed YAML as an audit configuration; errors name ``where`` and the field."""
-    top = _Fields(data, where, "", ("title", "out", "targets", "policy", "costs", "fail_on", "sources"))
+    top = _Fields(
+        data,
+        where,
+        "",
+        (
+            "title",
+            "out",
+            "targets",
+            "policy",
+            "costs",
+            "answers",
+            "templates",
+            "jurisdictions",
+            "fail_on",
+            "sources",
+        ),
+    )
     targets = top.texts("targets")
     for i, t in enumerate(targets or []):
         if t not in TARGETS:
@@ -211,6 +238,11 @@ def parse_config(data: Any, where: str) -> AuditConfig:
         fail_on=top.choice("fail_on", ALL_STATUSES),
         title=top.text("title"),
         source_file=where,
+        answers=top.path_values("answers"),
+        templates=top.path_value("templates"),
+        jurisdictions=list(check_jurisdictions(top.texts("jurisdictions"), f"{where}: jurisdictions"))
+        if data.get("jurisdictions") is not None
+        else None,
     )
     if config.source_count == 0:
         raise InputError(f"{where}: sources: list at least one source (kube, etcd, eks or gke)")

@@ -51,8 +51,11 @@ def build_context(
     fail_on: str | None = None,
     notices: Sequence[str] = (),
     now: str | None = None,
+    jurisdictions: Sequence[str] | None = None,
 ) -> ReportContext:
-    """Load (if paths), score, generate vendor questions, score answer files, and build the report context."""
+    """Load (if paths), score, generate vendor questions, score answer files, and build the report context.
+
+    ``jurisdictions`` (default UK and EU) words the vendor questions' data-location and regulatory parts."""
     from ..catalog.loader import load_catalog
     from ..procurement import load_bank
     from ..scoring.cost import load_cost_assumptions
@@ -66,7 +69,7 @@ def build_context(
     assumptions = load_cost_assumptions(costs)
     evaluation = evaluate(loaded, catalog, targets, policy=pol, costs=assumptions, now=now)
     bank = load_bank()
-    questions = generate_vendor_questions(loaded, evaluation, bank)
+    questions = generate_vendor_questions(loaded, evaluation, bank, jurisdictions)
     scored = score_answer_files(answers, bank, sent={v: [q.id for q in qs] for v, qs in questions.items()})
     return build_report_context(
         evaluation,
@@ -81,7 +84,10 @@ def build_context(
 
 
 def generate_vendor_questions(
-    snapshots: Sequence[Snapshot], evaluation: Evaluation, bank: QuestionBank | None = None
+    snapshots: Sequence[Snapshot],
+    evaluation: Evaluation,
+    bank: QuestionBank | None = None,
+    jurisdictions: Sequence[str] | None = None,
 ) -> dict[str, list[GeneratedQuestion]]:
     """The procurement questions per vendor whose targets are in the evaluation (``bank``: the shipped one)."""
     from ..procurement import generate_questions, load_bank
@@ -90,7 +96,7 @@ def generate_vendor_questions(
     out: dict[str, list[GeneratedQuestion]] = {}
     for vendor in QUESTION_VENDORS:
         if any(t in evaluation.targets for t in VENDOR_TARGETS[vendor]):
-            out[vendor] = list(generate_questions(list(snapshots), evaluation, vendor, bank))
+            out[vendor] = list(generate_questions(list(snapshots), evaluation, vendor, bank, jurisdictions))
     return out
 
 
@@ -256,6 +262,7 @@ class AuditResult:
     warnings: list[str]
     gate_tripped: bool
     gate_count: int = 0
+    context: ReportContext | None = None  # what the report was rendered from (attention list, summary)
 
 
 def default_out_dir(today: datetime | None = None) -> Path:
@@ -271,6 +278,7 @@ def write_outputs(
     *,
     fail_on: str | None = None,
     progress: Progress | None = None,
+    templates: Sequence[str] = (),
 ) -> list[Path]:
     """Write snapshots, every report format and the vendor question workbook into ``out``, then ``manifest.json``.
 
@@ -297,12 +305,13 @@ def write_outputs(
         taken.add(name)
         files.append(save_snapshot(snap, snap_dir / name))
     for name, fmt in REPORT_FILES:
-        files.append(render_report(context, fmt, out / name, fail_on=fail_on))
+        files.append(render_report(context, fmt, out / name, fail_on=fail_on, templates=list(templates)))
         if fmt == "csv" and context.evaluation is not None and context.evaluation.costs:
             files.append(costs_csv_path(out / name))  # written beside the findings CSV
         say("info", name, "written")
     if context.raw_questions:
         from ..procurement import write_questions
+        from ..procurement.sheets import write_vendor_workbooks
 
         evaluation = context.evaluation
         assert evaluation is not None
@@ -312,6 +321,16 @@ def write_outputs(
         )
         files.append(path)
         say("info", "questions.xlsx", "written")
+        # One workbook per vendor to send (no reviewer columns, no other vendor's questions).
+        for extra in write_vendor_workbooks(
+            context.raw_questions,
+            out,
+            clusters=list(evaluation.clusters),
+            generated_at=evaluation.generated_at,
+            buyer_copy=None,  # questions.xlsx above is the buyer's copy
+        ):
+            files.append(extra)
+            say("info", extra.name, "written")
     write_manifest(out, files)
     return files
 
@@ -345,7 +364,7 @@ def run_audit(
     progress: Progress | None = None,
     with_policies: str | os.PathLike[str] | None = None,
 ) -> AuditResult:
-    """Collect, score and write everything for ``config``; command-line values win over the file's.
+    """Check the files ``config`` names, then collect, score and write everything; command-line values win.
 
     ``with_policies``: planned NetworkPolicies (file or folder) scored as a what-if beside each cluster.
 
@@ -365,6 +384,9 @@ def run_audit(
 
         planned = load_planned(with_policies)  # a bad planned file fails before anything is collected
         config = dataclasses.replace(config, kube=[dataclasses.replace(k, policy_model=True) for k in config.kube])
+    from .checks import check_config
+
+    check_config(config)
     collected = collect_sources(config, progress=progress)
     notices = [f"Not collected or partly collected: {w}" for w in collected.warnings]
     return finish_audit(
@@ -378,6 +400,9 @@ def run_audit(
         notices=notices,
         warnings=collected.warnings,
         progress=progress,
+        answers=config.answers,
+        templates=[config.templates] if config.templates else [],
+        jurisdictions=config.jurisdictions,
     )
 
 
@@ -404,15 +429,26 @@ def finish_audit(
     notices: Sequence[str],
     warnings: list[str],
     progress: Progress | None,
+    answers: Sequence[str] = (),
+    templates: Sequence[str] = (),
+    jurisdictions: Sequence[str] | None = None,
 ) -> AuditResult:
     say = progress or (lambda event, label, detail: None)
     say("start", "score", "")
     context = build_context(
-        snapshots, targets=targets, policy=policy, costs=costs, title=title, fail_on=fail_on, notices=notices
+        snapshots,
+        targets=targets,
+        policy=policy,
+        costs=costs,
+        answers=answers,
+        title=title,
+        fail_on=fail_on,
+        notices=notices,
+        jurisdictions=jurisdictions,
     )
     evaluation = context.evaluation
     assert evaluation is not None
     say("done", "score", f"{len(evaluation.findings):,} findings for {len(evaluation.clusters)} cluster(s)")
-    files = write_outputs(context, snapshots, out, fail_on=fail_on, progress=progress)
+    files = write_outputs(context, snapshots, out, fail_on=fail_on, progress=progress, templates=templates)
     gate = context.gate or {"tripped": False, "count": 0}
-    return AuditResult(out, files, evaluation, warnings, gate["tripped"], gate["count"])
+    return AuditResult(out, files, evaluation, warnings, gate["tripped"], gate["count"], context)

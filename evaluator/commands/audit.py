@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import io
 import sys
 import tempfile
 import threading
@@ -14,6 +16,12 @@ import click
 from ..errors import GateTripped, InputError
 from ..storage import is_remote, parse_location, publish_folder
 from .support import fail_on_option, targets_option, with_policies_option
+
+# Up to this many clusters the verdict table has a row per cluster and target; above it, a row per target
+# for the fleet and the worst cluster-target pairs (everything else is in the report).
+LONG_TABLE_CLUSTERS = 10
+WORST_PAIRS = 10
+GATE_LINES = 20  # --fail-on names at most this many cluster x constraint hits; the rest are counted
 
 
 class _PlainProgress:
@@ -81,6 +89,7 @@ class _RichProgress:
     help="Output folder or s3:// / gs:// prefix. Default: the configuration's 'out', else reports/<YYYY-MM-DD>.",
 )
 @fail_on_option
+@click.option("-q", "--quiet", is_flag=True, help="Print only the files written (no progress, no verdict).")
 @targets_option(
     "Compare only these targets (repeatable). Default: the configuration's, else all.", "--targets", "--target"
 )
@@ -90,6 +99,7 @@ def command(
     sample: bool,
     out: str | None,
     fail_on: str | None,
+    quiet: bool,
     targets: tuple[str, ...],
     with_policies: Path | None,
 ) -> None:
@@ -97,8 +107,13 @@ def command(
 
     Sources are collected concurrently; one that fails is reported and the audit goes on (exit 3 only
     when nothing at all was collected). Written to the output folder: report.html, report.md,
-    findings.json, findings.csv, findings.xlsx, junit.xml, questions.xlsx and snapshots/*.json.
-    With --fail-on LEVEL the exit code is 1 when any finding reaches LEVEL, after everything is written.
+    findings.json, findings.csv, findings.xlsx, junit.xml, questions.xlsx (the buyer's copy),
+    questions-<vendor>.xlsx (one to send to each vendor) and snapshots/*.json.
+    With --fail-on LEVEL the exit code is 1 when any finding reaches LEVEL, after everything is written,
+    and the findings that reached it are named by cluster and constraint.
+
+    The terminal gets the fleet verdict (cluster x target: verdict, score, coverage), the recommendation,
+    the three most urgent items and the files written; --quiet prints only the files.
 
     \b
     Configuration (k8seval.yaml; relative paths are from the file's folder):
@@ -132,7 +147,8 @@ def command(
     remote = remote if remote and is_remote(remote) else None
     if remote:
         parse_location(remote)  # a bad bucket name is refused before anything is collected
-    progress: Any = _RichProgress() if sys.stderr.isatty() else _PlainProgress()
+    progress: Any = _quiet_progress if quiet else _RichProgress() if sys.stderr.isatty() else _PlainProgress()
+    urls: list[str] = []
     with tempfile.TemporaryDirectory(prefix="k8seval-audit-") as staging:
         local_out = staging if remote else out
         try:
@@ -157,17 +173,148 @@ def command(
             progress.close()
         if remote:
             # Written locally first, then uploaded: a failed run leaves the bucket as it was.
-            urls = publish_folder(result.out, remote)
+            urls = [str(u) for u in publish_folder(result.out, remote)]
     for warning in result.warnings:
         click.echo(f"k8seval: warning: {warning}", err=True)
-    if remote:
-        location = parse_location(remote)
-        click.echo(f"wrote {len(urls)} objects to {location.url} (open {location.url}report.html)", err=True)
+    where = parse_location(remote).url if remote else None
+    if quiet:
+        for written in urls or result.files:
+            click.echo(str(written))
     else:
-        click.echo(f"wrote {len(result.files)} files to {result.out}/ (open {result.out / 'report.html'})", err=True)
+        click.echo(render_summary(result, color=sys.stdout.isatty(), uploaded=urls, where=where), nl=False)
+        if remote:
+            click.echo(f"wrote {len(urls)} objects to {where} (open {where}report.html)", err=True)
     level = fail_on or (config.fail_on if config else None)
-    if result.gate_tripped:
+    if result.gate_tripped and level:
+        for line in gate_lines(result, level):
+            click.echo(line, err=True)
         raise GateTripped(
             f"--fail-on {level}: {result.gate_count} finding(s) reach {level}; "
             f"reports written to {remote or result.out}"
         )
+
+
+def _quiet_progress(event: str, label: str, detail: str) -> None:
+    """--quiet: no progress lines."""
+
+
+_quiet_progress.close = lambda: None  # type: ignore[attr-defined]
+
+_VERDICT_STYLES = {"fits": "green", "fits with work": "dark_orange", "does not fit today": "bold red"}
+
+
+def render_summary(
+    result: Any, *, color: bool = False, width: int = 100, uploaded: list[str] | None = None, where: str | None = None
+) -> str:
+    """The audit's closing text: verdict table, recommendation, three most urgent items, files written.
+
+    ``uploaded`` and ``where``: the objects written to an s3:// or gs:// prefix, listed instead of local files.
+    """
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..findings import Finding
+    from ..reporting.environment import target_label
+    from ..reporting.verdict import coverage, rank_targets, recommendation, urgent_items
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, color_system="auto" if color else None, force_terminal=color)
+    say = functools.partial(console.print, highlight=False, soft_wrap=True)  # long lines wrap in the terminal
+    evaluation = result.evaluation
+    fits = {(f.cluster, f.target): f for f in evaluation.fits}
+    cells: dict[tuple[str, str], list[Finding]] = {}
+    for f in evaluation.findings:
+        cells.setdefault((f.cluster, f.target), []).append(f)
+
+    def pct(value: float | None) -> str:
+        return "—" if value is None else f"{value:.0%}"
+
+    def pair_row(cluster: str, target: str) -> list[Any]:
+        fit = fits.get((cluster, target))
+        verdict = fit.verdict if fit else "not scored"
+        score = f"{fit.score:.0f} {fit.grade}" if fit else "—"
+        return [
+            cluster,
+            target_label(target),
+            Text(verdict, style=_VERDICT_STYLES.get(verdict, "")),
+            score,
+            pct(coverage(fit, cells.get((cluster, target), []))),
+        ]
+
+    n = len(evaluation.clusters)
+    pairs = [(c, t) for c in evaluation.clusters for t in evaluation.targets]
+    if n > LONG_TABLE_CLUSTERS:
+        fleet = Table(title=f"Fleet verdict: {n:,} clusters", title_justify="left", box=box.SIMPLE_HEAD)
+        fleet.add_column("Target")
+        for name in ("Fits", "Fits with work", "Does not fit today", "Mean score", "Coverage"):
+            fleet.add_column(name, justify="right")
+        for rank in rank_targets(evaluation):
+            verdicts = [fits[(c, rank.target)].verdict for c in evaluation.clusters if (c, rank.target) in fits]
+            fleet.add_row(
+                target_label(rank.target),
+                f"{verdicts.count('fits'):,}",
+                f"{verdicts.count('fits with work'):,}",
+                f"{verdicts.count('does not fit today'):,}",
+                "—" if rank.score is None else f"{rank.score:.0f}",
+                pct(rank.coverage),
+            )
+        console.print(fleet)
+        pairs = sorted(pairs, key=lambda p: (fits[p].score if p in fits else 101.0, p))[:WORST_PAIRS]
+        title = f"Worst {len(pairs)} of {n * len(evaluation.targets):,} cluster-target pairs"
+    else:
+        title = "Verdict per cluster and target"
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    for name in ("Cluster", "Target", "Verdict"):
+        table.add_column(name, overflow="fold")
+    for name in ("Score", "Coverage"):
+        table.add_column(name, justify="right")
+    for cluster, target in pairs:
+        table.add_row(*pair_row(cluster, target))
+    console.print(table)
+    say("Coverage: the share of the catalog's limits that could be checked.", style="dim")
+    say("")
+    say(Text("Recommendation: ", style="bold") + Text(recommendation(evaluation)))
+    attention = result.context.attention if result.context is not None else []
+    say("")
+    if attention:
+        say(f"Most urgent ({min(3, len(attention))} of {len(attention):,} to act on):", style="bold")
+        for i, line in enumerate(urgent_items(attention, 3), start=1):
+            say(f"  {i}. {line}")
+    else:
+        say("Most urgent: nothing at risk or blocking.", style="bold")
+    say("")
+    if uploaded:
+        say(f"Objects written to {where}:", style="bold")
+        for url in uploaded:
+            if "/snapshots/" not in url:
+                say(f"  {url}")
+        snap_urls = [u for u in uploaded if "/snapshots/" in u]
+        if snap_urls:
+            say(f"  {where}snapshots/ ({len(snap_urls)} snapshot{'s' if len(snap_urls) != 1 else ''})")
+        say(f"Open {where}report.html")
+    else:
+        say(f"Files written to {result.out}/:", style="bold")
+        for path in result.files:
+            if path.parent.name != "snapshots":
+                say(f"  {path}")
+        snaps = [p for p in result.files if p.parent.name == "snapshots"]
+        if snaps:
+            say(f"  {snaps[0].parent}/ ({len(snaps)} snapshot{'s' if len(snaps) != 1 else ''})")
+        say(f"Open {result.out / 'report.html'}")
+    return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())  # no padding at line ends
+
+
+def gate_lines(result: Any, level: str) -> list[str]:
+    """What tripped --fail-on: one line per cluster and constraint (at most GATE_LINES, the rest counted)."""
+    from ..reporting.environment import target_label
+    from ..reporting.verdict import gate_hits
+
+    hits = gate_hits(result.evaluation.findings, level)
+    lines = [f"--fail-on {level} tripped by {len(hits):,} cluster x constraint pair(s):"]
+    for cluster, constraint, status, targets in hits[:GATE_LINES]:
+        lines.append(f"  {cluster}: {constraint}: {status} on {', '.join(target_label(t) for t in targets)}")
+    if len(hits) > GATE_LINES:
+        lines.append(f"  ... and {len(hits) - GATE_LINES:,} more (findings.csv lists them all)")
+    return lines

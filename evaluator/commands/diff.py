@@ -125,9 +125,7 @@ def render_diff_table(diff: Any, *, color: bool = False, width: int = 140) -> st
 @click.option("-o", "--output", type=str, default=None, help="Write to FILE (or an s3:// / gs:// object), not stdout.")
 @targets_option("Compare only these targets (repeatable). Default: every target on either side.")
 @policy_option
-def command(
-    old: str, new: str, fmt: str, output: str | None, targets: tuple[str, ...], policy: Path | None
-) -> None:
+def command(old: str, new: str, fmt: str, output: str | None, targets: tuple[str, ...], policy: Path | None) -> None:
     """Compare two audits: facts that moved, findings whose status changed per target, new and resolved findings.
 
     OLD and NEW are each a snapshot file, a folder or s3:// / gs:// prefix of snapshots (the newest of each

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -9,7 +10,14 @@ import click
 from ..findings import VENDOR_TARGETS, Evaluation
 from ..inventory import Snapshot, utc_now
 from ..procurement.facts import VENDOR_NAMES, VENDORS
-from .support import apply_with_policies, latest_option, load_inputs, snapshots_argument, with_policies_option
+from .support import (
+    apply_with_policies,
+    latest_option,
+    load_inputs,
+    refuse_format_as_path,
+    snapshots_argument,
+    with_policies_option,
+)
 
 
 def _evaluate(snapshots: list[Snapshot], vendors: list[str]) -> tuple[Evaluation, list[str]]:
@@ -38,10 +46,20 @@ def _evaluate(snapshots: list[Snapshot], vendors: list[str]) -> tuple[Evaluation
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("questions.xlsx"),
+    "output_text",
+    type=click.Path(),  # a string: a trailing "/" (a folder) must survive
+    default="questions.xlsx",
     show_default=True,
-    help="Output file; the format follows the extension: .xlsx, .md or .csv.",
+    help="Output file; the format follows the extension: .xlsx, .md or .csv. A folder (DIR/) gets one workbook "
+    "per vendor to send (questions-eks.xlsx, ...) and the buyer's copy review.xlsx.",
+)
+@click.option(
+    "--jurisdiction",
+    "jurisdictions",
+    multiple=True,
+    type=click.Choice(["uk", "eu"]),
+    help="Regulatory regime and data-location area the questions are written for (repeatable; default: uk and "
+    "eu). uk: PRA SS2/21, FCA FG16/5, UK critical third parties, data in the UK; eu: DORA, EBA, data in the EEA.",
 )
 @click.option(
     "--bank",
@@ -55,7 +73,8 @@ def _evaluate(snapshots: list[Snapshot], vendors: list[str]) -> tuple[Evaluation
 def command(
     snapshots: tuple[str, ...],
     vendors: tuple[str, ...],
-    output: Path,
+    output_text: str,
+    jurisdictions: tuple[str, ...],
     banks: tuple[Path, ...],
     latest: int | None,
     with_policies: Path | None,
@@ -69,24 +88,41 @@ def command(
     spreadsheet; `k8seval report --answers FILE` scores the answers.
 
     \b
+    With -o DIR/ each vendor gets its own workbook (questions-eks.xlsx, questions-gke.xlsx): only its
+    questions, no reviewer columns, set up to print. review.xlsx beside them is the buyer's copy, with a
+    review sheet per vendor (reviewer score and comments).
+
+    \b
     Example:
       k8seval questions snapshots/prod-*.json --vendor eks --vendor gke -o questions.xlsx
+      k8seval questions snapshots/prod-*.json -o to-vendors/
       k8seval questions snap.json --vendor self-hosted -o baseline.md
       k8seval questions snap.json --with-policies planned/ -o questions.md   # facts after the rollout too
     """
     from ..procurement import generate_questions, load_bank, write_questions
+    from ..procurement.sheets import write_vendor_workbooks
 
+    output = Path(output_text)
+    refuse_format_as_path(output, ("xlsx", "md", "csv"), example="questions.xlsx")
+    folder = output_text.endswith(("/", os.sep)) or output.is_dir()
     suffix = output.suffix.lower()
-    if suffix not in (".xlsx", ".md", ".csv"):
+    if not folder and suffix not in (".xlsx", ".md", ".csv"):
         raise click.BadParameter(f"{output}: use a .xlsx, .md or .csv file name", param_hint="-o/--output")
     chosen = list(dict.fromkeys(vendors)) or ["eks", "gke"]
     loaded = apply_with_policies(load_inputs(snapshots, latest), with_policies)
     evaluation, constraint_ids = _evaluate(loaded, chosen)
     bank = load_bank(list(banks) if banks else None, constraint_ids=constraint_ids)
-    lists = {vendor: generate_questions(loaded, evaluation, vendor, bank) for vendor in chosen}
+    lists = {
+        vendor: generate_questions(loaded, evaluation, vendor, bank, list(jurisdictions) or None) for vendor in chosen
+    }
     clusters = list(dict.fromkeys(s.cluster.name for s in loaded))
-    path = write_questions(lists, output, clusters=clusters, generated_at=utc_now(), bank=bank)
-    click.echo(f"Wrote {path} ({len(clusters)} cluster{'s' if len(clusters) != 1 else ''} measured)")
+    measured = f"{len(clusters)} cluster{'s' if len(clusters) != 1 else ''} measured"
+    if folder:
+        paths = write_vendor_workbooks(lists, output, clusters=clusters, generated_at=utc_now(), bank=bank)
+        click.echo(f"Wrote {', '.join(str(p) for p in paths)} ({measured})")
+    else:
+        path = write_questions(lists, output, clusters=clusters, generated_at=utc_now(), bank=bank)
+        click.echo(f"Wrote {path} ({measured})")
     for vendor, questions in lists.items():
         gates = sum(1 for q in questions if q.gate)
         click.echo(f"\n{VENDOR_NAMES[vendor]}: {len(questions)} questions ({gates} knock-out)")

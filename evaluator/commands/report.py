@@ -15,6 +15,7 @@ from .support import (
     latest_option,
     load_inputs,
     policy_option,
+    refuse_format_as_path,
     snapshots_argument,
     staged_output,
     targets_option,
@@ -100,6 +101,7 @@ def command(
     from ..audit import build_context
     from ..reporting.render import format_for, render_report
 
+    refuse_format_as_path(Path(output) if output else None, FORMATS)
     if output is None:
         output = f"report.{'xml' if fmt == 'junit' else fmt or 'html'}"
     chosen = format_for(Path(output), fmt)

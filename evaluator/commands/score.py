@@ -21,6 +21,7 @@ from .support import (
     latest_option,
     load_inputs,
     policy_option,
+    refuse_format_as_path,
     snapshots_argument,
     targets_option,
     with_policies_option,
@@ -92,6 +93,7 @@ def command(
     from ..scoring.metrics import METRICS
     from ..scoring.policy import load_policy
 
+    refuse_format_as_path(output, ("table", "json", "csv"))
     if fail_on_new and not baseline:
         raise click.UsageError("--fail-on-new needs --baseline (the last audit's findings.json or snapshots)")
     loaded = apply_with_policies(load_inputs(snapshots, latest), with_policies)

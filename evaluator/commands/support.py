@@ -99,6 +99,30 @@ policy_option = click.option(
 costs_option = click.option("--costs", type=click.Path(dir_okay=False, path_type=Path), help="Cost assumptions YAML.")
 
 
+OUTPUT_FORMAT_NAMES = ("table", "html", "htm", "md", "markdown", "json", "csv", "xlsx", "xml", "junit", "text", "yaml")
+
+
+def refuse_format_as_path(
+    path: Path | None, formats: Iterable[str], option: str = "-o/--output", *, example: str | None = None
+) -> None:
+    """A format name given as the output path (``-o json``) is a usage error with a hint to use --format.
+
+    ``example`` (for commands without --format, where the extension decides): the file name to suggest.
+    """
+    if path is None or path.suffix or len(path.parts) != 1:
+        return
+    name = path.name.lower()
+    if name in OUTPUT_FORMAT_NAMES:
+        choices = list(formats)
+        if example:
+            hint = f"the extension sets the format ({', '.join('.' + c for c in choices)}), e.g. -o {example}"
+        elif name in choices:
+            hint = f"use --format {name}, and -o FILE.{'xml' if name == 'junit' else name} to name the file"
+        else:
+            hint = f"formats are chosen with --format ({', '.join(choices)}) or the file extension"
+        raise click.UsageError(f"{option} {path}: that is a format name, not a file; {hint}")
+
+
 def targets_option(help_text: str, *flags: str) -> Callable[[Any], Any]:
     """A repeatable target choice stored as ``targets``; ``flags`` default to ``--target``."""
     return click.option(

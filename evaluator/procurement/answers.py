@@ -10,7 +10,7 @@ Scoring (per vendor sheet, against the bank):
    when it meets ``acceptance.full``, 2 when it meets ``acceptance.partial``, else 0 (2 when the question
    has no acceptance); a text answer 2. A filled reviewer score (0-4) replaces ``r`` for any answer type.
 3. ``r`` is multiplied by the evidence strength ``e`` of the commitment level: contract 1.0, SLA 1.0,
-   documentation 0.75, roadmap 0.25, none or blank 0.5.
+   documentation 0.75, roadmap, none or blank 0.5 (a roadmap never scores below no commitment).
 4. Domain score = sum(w * r * e) / sum(w) over the answered questions of the domain, where ``w`` is the
    question's weight (1-5); overall = the same over all answered questions. Both are 0-4, rounded to two
    decimals, None when nothing was answered. Unanswered questions are not scored as 0: they are listed in

@@ -30,7 +30,8 @@ true when any element is in the given list and ``not_in`` when none is. ``gt``/`
 
 Templates render in a sandboxed Jinja environment with ``StrictUndefined``; filters: ``gib`` (bytes as GiB,
 one decimal), ``count`` (thousands separators), ``num``, ``pct`` (fraction as percent), ``list`` (comma
-list; this replaces Jinja's own ``list`` filter), ``text``. Every filter shows ``not measured`` for None.
+list; this replaces Jinja's own ``list`` filter), ``text``, ``standing`` (a finding's status in a vendor's words;
+a text that would print our status words is refused). Every filter shows ``not measured`` for None.
 A bank is validated at load: errors name the file, the question id and the field.
 """
 
@@ -64,6 +65,7 @@ from .facts import (
     fmt_list,
     fmt_number,
     fmt_pct,
+    fmt_standing,
     fmt_text,
     format_fact,
     is_fact_key,
@@ -234,6 +236,7 @@ def template_env() -> SandboxedEnvironment:
         pct=_strict(fmt_pct),
         list=_strict(fmt_list),
         text=_strict(fmt_text),
+        standing=_strict(fmt_standing),
     )
     return env
 
@@ -413,6 +416,17 @@ def _validate_template(question: Question, where: str, constraint_ids: Sequence[
             raise _fail(
                 where, question.id, "text: a placeholder prints a raw value; use a filter (gib, count, num, list, text)"
             )
+        if _INTERNAL_WORDS.search(rendered):
+            raise _fail(
+                where,
+                question.id,
+                "text: a vendor would read one of our status words (ok, watch, at-risk, blocker, unknown); "
+                "print a status with the standing filter",
+            )
+
+
+# Our status scale, which a question a vendor reads must not print (the standing filter words it for them).
+_INTERNAL_WORDS = re.compile(r"\b(at-risk|blocker)\b|\bis (ok|watch|unknown)\b", re.IGNORECASE)
 
 
 def _validate(question: Question, where: str, domains: dict[str, str]) -> None:

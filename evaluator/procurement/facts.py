@@ -134,6 +134,12 @@ FACTS: dict[str, FactSpec] = {
     "cloud.node_groups": FactSpec("count", "node groups / node pools, largest cluster", 12),
     "gaps.count": FactSpec("count", "facts that could not be measured, all clusters", 2),
     "gaps.missing": FactSpec("list", "what could not be measured", ["etcd.db_size_bytes"]),
+    "regulation.area": FactSpec("text", "where data must stay, from the chosen jurisdictions", "the UK or EEA"),
+    "regulation.oversight": FactSpec(
+        "text",
+        "the oversight schemes of the chosen jurisdictions",
+        "as a critical third party in the UK or as a critical ICT third-party provider in the EU",
+    ),
     "fit.blockers": FactSpec("count", "findings at blocker for the vendor's targets", 2),
     "fit.at_risk": FactSpec("count", "findings at at-risk for the vendor's targets", 3),
     "fit.unknown": FactSpec("count", "findings that could not be scored for the vendor's targets", 1),
@@ -263,6 +269,24 @@ def fmt_text(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
+
+
+# A finding's status as a vendor reads it: the question lists go to vendors, who do not know our scale of
+# ok / watch / at-risk / blocker / unknown.
+STANDING = {
+    "ok": "well within your published terms",
+    "watch": "approaching the edge of your published terms",
+    "at-risk": "at or near the edge of your published terms",
+    "blocker": "outside your published terms",
+    "unknown": "not determinable from your public documentation",
+}
+
+
+def fmt_standing(value: Any) -> str:
+    """A status fact (``findings.<id>.status``) in words a vendor reads; ``not measured`` for None."""
+    if value is None:
+        return "not measured"
+    return STANDING.get(str(value), str(value))
 
 
 def format_fact(key: str, value: Any) -> str:
@@ -577,12 +601,17 @@ def build_facts(
     evaluation: Evaluation | None,
     vendor: str,
     constraint_ids: Iterable[str] = (),
+    jurisdictions: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """The full flat fact dictionary for one vendor: snapshot facts plus findings facts."""
+    """The full flat fact dictionary for one vendor: snapshot facts, findings facts, and the ``regulation.*``
+    facts of the chosen ``jurisdictions`` (default UK and EU)."""
+    from .jurisdictions import check_jurisdictions, regulation_facts
+
     if vendor not in VENDOR_TARGETS:
         raise InputError(f"unknown vendor {vendor!r}: expected one of {', '.join(VENDORS)}")
     facts = snapshot_facts(snapshots)
     facts.update(finding_facts(evaluation, vendor, constraint_ids))
+    facts.update(regulation_facts(check_jurisdictions(jurisdictions)))
     return facts
 
 

@@ -9,6 +9,7 @@ from ..findings import STATUSES, VENDOR_TARGETS, Evaluation, GeneratedQuestion, 
 from ..inventory import Snapshot
 from .bank import Question, QuestionBank, evaluate_trigger, load_bank, render_text
 from .facts import VENDORS, build_facts
+from .jurisdictions import check_jurisdictions, keep_reference
 
 
 def _severity(question: Question, evaluation: Evaluation | None, targets: Sequence[str]) -> int:
@@ -28,19 +29,23 @@ def generate_questions(
     evaluation: Evaluation | None,
     vendor: str,
     bank: QuestionBank | None = None,
+    jurisdictions: Sequence[str] | None = None,
 ) -> list[GeneratedQuestion]:
     """The questions to ask ``vendor`` (eks, gke or self-hosted): triggers fired, figures filled, ranked.
 
     Facts are computed over the latest snapshot of every cluster (see :mod:`.facts`); findings
     facts come from ``evaluation`` (None: they count as not measured). Order: gates first, then weight, then
     the worst status of the related findings, then bank order; ``priority`` numbers them 1..N.
+    ``jurisdictions`` (default UK and EU, see :mod:`.jurisdictions`) words the data-location questions and
+    keeps only the chosen regimes' regulatory references.
     """
     if vendor not in VENDOR_TARGETS:
         raise InputError(f"unknown vendor {vendor!r}: expected one of {', '.join(VENDORS)}")
     if not snapshots:
         raise InputError("no snapshots given: a question list needs at least one measured cluster")
     bank = bank if bank is not None else load_bank()
-    facts = build_facts(snapshots, evaluation, vendor, bank.referenced_constraints())
+    chosen = check_jurisdictions(jurisdictions)
+    facts = build_facts(snapshots, evaluation, vendor, bank.referenced_constraints(), chosen)
     targets = VENDOR_TARGETS[vendor]
     picked: list[tuple[tuple[int, int, int, int], Question, str, str]] = []
     for index, question in enumerate(bank.questions):
@@ -65,7 +70,7 @@ def generate_questions(
             weight=q.weight,
             gate=q.gate,
             priority=n,
-            regulatory=list(q.regulatory),
+            regulatory=[ref for ref in q.regulatory if keep_reference(ref, chosen)],
             constraints=list(q.constraints),
             trigger=reason,
         )

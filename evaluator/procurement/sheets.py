@@ -26,8 +26,10 @@ from .bank import YES_NO_PARTIAL, QuestionBank, load_bank
 from .facts import VENDOR_NAMES
 
 # Commitment level -> evidence strength. A contractual or SLA commitment counts in full; documentation can
-# change without notice; a roadmap item may never ship; an unstated commitment is treated as self-attestation.
-EVIDENCE_STRENGTH = {"contract": 1.0, "SLA": 1.0, "documentation": 0.75, "roadmap": 0.25, "none": 0.5}
+# change without notice; an unstated commitment is treated as self-attestation. A roadmap item may never ship:
+# it is worth no more than no commitment, and never less (a vendor must not lose points for telling us its
+# plans); a roadmap answer never passes a gate (answers.py).
+EVIDENCE_STRENGTH = {"contract": 1.0, "SLA": 1.0, "documentation": 0.75, "roadmap": 0.5, "none": 0.5}
 COMMITMENT_LEVELS = tuple(EVIDENCE_STRENGTH)
 BLANK_COMMITMENT_STRENGTH = 0.5
 
@@ -76,6 +78,26 @@ COLUMNS: list[tuple[str, int, str]] = [
 ]
 HEADERS = [c[0] for c in COLUMNS]
 REQUIRED_HEADERS = ("id", "vendor answer", "commitment level")
+# What the vendor's sheet carries: everything but the reviewer's columns, which live on a review sheet per
+# vendor ("eks review") in the buyer's copy only. The reader still takes a "reviewer score" column on a vendor
+# sheet (workbooks written before the review sheets).
+VENDOR_COLUMNS = [c for c in COLUMNS if c[2] != "reviewer"]
+VENDOR_HEADERS = [c[0] for c in VENDOR_COLUMNS]
+REVIEW_SUFFIX = " review"
+REVIEW_COLUMNS: list[tuple[str, int]] = [
+    ("id", 26),
+    ("question", 60),
+    ("gate", 16),
+    ("reviewer score", 14),
+    ("reviewer comments", 60),
+]
+
+
+def review_sheet_name(vendor: str) -> str:
+    """The review sheet of ``vendor``'s answers in the buyer's copy: ``eks review``."""
+    return vendor[: 31 - len(REVIEW_SUFFIX)] + REVIEW_SUFFIX
+
+
 ANSWER_HINTS = {
     "yes_no_partial": "yes / no / partial",
     "number": "a number",
@@ -128,7 +150,6 @@ def _row(q: GeneratedQuestion, bank: QuestionBank | None) -> list[Any]:
         None,
         None,
         None,
-        None,
     ]
 
 
@@ -142,10 +163,12 @@ def write_questions(
     clusters: list[str],
     generated_at: str,
     bank: QuestionBank | None = None,
+    review: bool = True,
 ) -> Path:
     """Write the question lists (vendor -> questions) to ``path``; the format follows the extension.
 
-    ``.xlsx``: an About sheet and a sheet per vendor with drop-downs; ``.md``: a section per vendor;
+    ``.xlsx``: an About sheet and a sheet per vendor with drop-downs, and with ``review`` (the buyer's copy)
+    a review sheet per vendor for the reviewer's score and comments; ``.md``: a section per vendor;
     ``.csv``: one table with a vendor column. The write is atomic. ``bank`` (default: the shipped one)
     supplies domain names, answer units and gate pass marks.
     """
@@ -157,7 +180,7 @@ def write_questions(
         bank = load_bank()
     if suffix == ".xlsx":
         with atomic_path(target) as tmp:
-            _workbook(lists, clusters, generated_at, bank).save(tmp)
+            _workbook(lists, clusters, generated_at, bank, review=review).save(tmp)
     elif suffix == ".md":
         with atomic_path(target) as tmp:
             tmp.write_text(_markdown(lists, clusters, generated_at, bank), encoding="utf-8")
@@ -167,7 +190,38 @@ def write_questions(
     return target
 
 
-def _about_rows(lists: dict[str, list[GeneratedQuestion]], clusters: list[str], generated_at: str) -> list[list[str]]:
+def write_vendor_workbooks(
+    lists: dict[str, list[GeneratedQuestion]],
+    folder: str | os.PathLike[str],
+    *,
+    clusters: list[str],
+    generated_at: str,
+    bank: QuestionBank | None = None,
+    buyer_copy: str | None = "review.xlsx",
+) -> list[Path]:
+    """One workbook per vendor to send (``questions-eks.xlsx``, ...: no reviewer columns, no other vendor),
+    plus the buyer's copy (``buyer_copy``, default ``review.xlsx``; None for none) with every vendor's sheet
+    and its review sheet. Returns the paths."""
+    out = Path(folder)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: not a folder (a path ending in / writes one workbook per vendor)")
+    bank = bank or load_bank()
+    paths = []
+    for vendor, questions in lists.items():
+        name = "questions-" + re.sub(r"[^A-Za-z0-9_.-]", "_", vendor) + ".xlsx"
+        paths.append(
+            write_questions(
+                {vendor: questions}, out / name, clusters=clusters, generated_at=generated_at, bank=bank, review=False
+            )
+        )
+    if buyer_copy:
+        paths.append(write_questions(lists, out / buyer_copy, clusters=clusters, generated_at=generated_at, bank=bank))
+    return paths
+
+
+def _about_rows(
+    lists: dict[str, list[GeneratedQuestion]], clusters: list[str], generated_at: str, *, review: bool = True
+) -> list[list[str]]:
     rows = [
         ["k8seval procurement question list"],
         [],
@@ -193,7 +247,16 @@ def _about_rows(lists: dict[str, list[GeneratedQuestion]], clusters: list[str], 
         ["", "documentation: described in public documentation, may change"],
         ["", "roadmap: planned, not available today"],
         ["", "none: no commitment"],
-        ["reviewer score", "0 to 4, filled by our reviewer; replaces the computed score of that answer"],
+        *(
+            [
+                [
+                    "reviewer score",
+                    f"0 to 4 on the '<vendor>{REVIEW_SUFFIX}' sheets (our copy only); replaces the computed score",
+                ]
+            ]
+            if review
+            else []
+        ),
         [],
         ["How answers are scored"],
         ["", "yes 4, partial 2, no 0; numbers against the question's pass mark (4 / 2 / 0); text 2."],
@@ -208,7 +271,25 @@ def _about_rows(lists: dict[str, list[GeneratedQuestion]], clusters: list[str], 
     return rows
 
 
-def _workbook(lists: dict[str, list[GeneratedQuestion]], clusters: list[str], generated_at: str, bank: QuestionBank):  # type: ignore[no-untyped-def]
+def _print_setup(ws: Any) -> None:
+    """Printable as sent: landscape A4, fitted to the page width, header row repeated, text wrapped."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.print_options.gridLines = True
+
+
+def _workbook(  # type: ignore[no-untyped-def]
+    lists: dict[str, list[GeneratedQuestion]],
+    clusters: list[str],
+    generated_at: str,
+    bank: QuestionBank,
+    *,
+    review: bool = True,
+):
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.utils import get_column_letter
@@ -224,7 +305,7 @@ def _workbook(lists: dict[str, list[GeneratedQuestion]], clusters: list[str], ge
     wb = Workbook()
     about = wb.active
     about.title = ABOUT_SHEET
-    for row in _about_rows(lists, clusters, generated_at):
+    for row in _about_rows(lists, clusters, generated_at, review=review):
         about.append([xlsx_text(v) for v in row])
     about["A1"].font = Font(bold=True, size=14)
     for cell in about["A"]:
@@ -235,14 +316,18 @@ def _workbook(lists: dict[str, list[GeneratedQuestion]], clusters: list[str], ge
     for row in about.iter_rows():
         for cell in row:
             cell.alignment = wrap
+    about.page_setup.orientation = "portrait"
+    about.page_setup.fitToWidth = 1
+    about.page_setup.fitToHeight = 0
+    about.sheet_properties.pageSetUpPr.fitToPage = True
 
-    answer_col = HEADERS.index("vendor answer") + 1
-    commit_col = HEADERS.index("commitment level") + 1
-    score_col = HEADERS.index("reviewer score") + 1
+    answer_col = VENDOR_HEADERS.index("vendor answer") + 1
+    commit_col = VENDOR_HEADERS.index("commitment level") + 1
     for vendor, questions in lists.items():
         ws = wb.create_sheet(title=vendor[:31])
-        ws.append(HEADERS)
-        for col, (_name, width, _) in enumerate(COLUMNS, start=1):
+        _print_setup(ws)
+        ws.append(VENDOR_HEADERS)
+        for col, (_name, width, _) in enumerate(VENDOR_COLUMNS, start=1):
             cell = ws.cell(row=1, column=col)
             cell.font = header_font
             cell.fill = header_fill
@@ -284,17 +369,22 @@ def _workbook(lists: dict[str, list[GeneratedQuestion]], clusters: list[str], ge
             errorTitle="Reviewer score",
             error="A score from 0 to 4.",
         )
-        for dv in (yes_no, number, commitment, reviewer):
+        for dv in (yes_no, number, commitment):
             ws.add_data_validation(dv)
         for r, question in enumerate(questions, start=2):
             ws.append([xlsx_text(v) for v in _row(question, bank)])
-            for col in range(1, len(HEADERS) + 1):
+            for col in range(1, len(VENDOR_HEADERS) + 1):
                 ws.cell(row=r, column=col).alignment = wrap
             id_cell = ws.cell(row=r, column=1)
             id_cell.fill = id_fill
             id_cell.font = id_font
             id_cell.protection = Protection(locked=True)
-            for col in (answer_col, commit_col, HEADERS.index("evidence link") + 1, HEADERS.index("comments") + 1):
+            for col in (
+                answer_col,
+                commit_col,
+                VENDOR_HEADERS.index("evidence link") + 1,
+                VENDOR_HEADERS.index("comments") + 1,
+            ):
                 ws.cell(row=r, column=col).fill = answer_fill
                 ws.cell(row=r, column=col).protection = Protection(locked=False)
             answer_ref = f"{get_column_letter(answer_col)}{r}"
@@ -303,17 +393,47 @@ def _workbook(lists: dict[str, list[GeneratedQuestion]], clusters: list[str], ge
             elif question.answer_type == "number":
                 number.add(answer_ref)
             commitment.add(f"{get_column_letter(commit_col)}{r}")
-            reviewer.add(f"{get_column_letter(score_col)}{r}")
         ws.freeze_panes = "B2"
         last = max(len(questions) + 1, 2)
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(HEADERS))}{last}"
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(VENDOR_HEADERS))}{last}"
         ws.row_dimensions[1].height = 30
+        if review:
+            _review_sheet(wb, vendor, questions, bank, reviewer, header_font, header_fill, wrap, answer_fill)
     if len(wb.sheetnames) > 1:
         wb.active = 1
     return wb
 
 
 _MD_PARAGRAPH = str.maketrans({"\\": "\\\\", "[": "\\[", "]": "\\]", "<": "&lt;", "\n": " ", "\r": " ", "|": "\\|"})
+
+
+def _review_sheet(  # type: ignore[no-untyped-def]
+    wb, vendor: str, questions: list[GeneratedQuestion], bank: QuestionBank, reviewer, font, fill, wrap, input_fill
+) -> None:
+    """The buyer's review of one vendor's answers: a score (0-4) and comments per question, by id."""
+    from copy import copy
+
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(title=review_sheet_name(vendor))
+    _print_setup(ws)
+    ws.append([name for name, _ in REVIEW_COLUMNS])
+    for col, (_name, width) in enumerate(REVIEW_COLUMNS, start=1):
+        cell = ws.cell(row=1, column=col)
+        cell.font, cell.fill, cell.alignment = font, fill, wrap
+        ws.column_dimensions[get_column_letter(col)].width = width
+    dv = copy(reviewer)
+    ws.add_data_validation(dv)
+    score_col = [name for name, _ in REVIEW_COLUMNS].index("reviewer score") + 1
+    for r, q in enumerate(questions, start=2):
+        ws.append([xlsx_text(v) for v in (q.id, q.title, _gate_label(q, bank), None, None)])
+        for col in range(1, len(REVIEW_COLUMNS) + 1):
+            ws.cell(row=r, column=col).alignment = wrap
+        for col in (score_col, score_col + 1):
+            ws.cell(row=r, column=col).fill = input_fill
+        dv.add(f"{get_column_letter(score_col)}{r}")
+    ws.freeze_panes = "B2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(REVIEW_COLUMNS))}{max(len(questions) + 1, 2)}"
 
 
 def _md_escape(text: str) -> str:
@@ -359,7 +479,7 @@ def _markdown(
 def _csv(lists: dict[str, list[GeneratedQuestion]], bank: QuestionBank) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["vendor", *HEADERS, "trigger", "regulatory"])
+    writer.writerow(["vendor", *VENDOR_HEADERS, "trigger", "regulatory"])
     for vendor, questions in lists.items():
         for q in questions:
             row = [vendor, *_row(q, bank), q.trigger, "; ".join(q.regulatory)]
@@ -500,6 +620,8 @@ def _import_xlsx(source: Path, bank: QuestionBank) -> list[AnswerSheet]:
         for ws in wb.worksheets:
             if ws.title == ABOUT_SHEET:
                 continue
+            if ws.title.endswith(REVIEW_SUFFIX):
+                continue  # read after the vendor sheets, by _apply_reviews
             where = f"{source.name}: sheet {ws.title!r}"
             # The sheet's <dimension> element is written by whoever saved the file: read the rows that are
             # there, not the range it declares (a stale one would hide every row past it).
@@ -522,10 +644,45 @@ def _import_xlsx(source: Path, bank: QuestionBank) -> list[AnswerSheet]:
                 cells = {name: f"cell {get_column_letter(i + 1)}{r}" for name, i in header.items()}
                 answers.append(_parse_row(values, cells, bank, where, seen))
             sheets.append(AnswerSheet(vendor=ws.title, source_file=str(source), sheet=ws.title, answers=answers))
+        sheets = _apply_reviews(wb, sheets, source)
     finally:
         wb.close()
     if not sheets:
         raise InputError(f"{source}: no vendor sheets found (only {ABOUT_SHEET!r})")
+    return sheets
+
+
+def _apply_reviews(wb: Any, sheets: list[AnswerSheet], source: Path) -> list[AnswerSheet]:
+    """The reviewer's scores from the review sheets ("eks review") onto the answers of their vendor's sheet."""
+    from dataclasses import replace
+
+    from openpyxl.utils import get_column_letter
+
+    by_name = {review_sheet_name(s.vendor): i for i, s in enumerate(sheets)}
+    for ws in wb.worksheets:
+        if not ws.title.endswith(REVIEW_SUFFIX) or ws.title not in by_name:
+            continue
+        where = f"{source.name}: sheet {ws.title!r}"
+        rows = ws.iter_rows(values_only=True)
+        header = _header_map(next(rows, None) or [])
+        if "id" not in header or "reviewer score" not in header:
+            raise InputError(f"{where}: not a review sheet: needs the columns id and reviewer score in row 1")
+        scores: dict[str, float] = {}
+        for r, row in enumerate(rows, start=2):
+            qid = _text(row[header["id"]] if header["id"] < len(row) else None)
+            raw = row[header["reviewer score"]] if header["reviewer score"] < len(row) else None
+            if not qid or raw is None or _text(raw) == "":
+                continue
+            score = _parse_number(raw)
+            if score is None or not 0 <= score <= 4:
+                cell = f"{get_column_letter(header['reviewer score'] + 1)}{r}"
+                raise InputError(
+                    f"{where} cell {cell}: {qid}: reviewer score must be a number from 0 to 4, got {_text(raw)!r}"
+                )
+            scores[qid] = score
+        i = by_name[ws.title]
+        answers = [replace(a, reviewer_score=scores[a.id]) if a.id in scores else a for a in sheets[i].answers]
+        sheets[i] = replace(sheets[i], answers=answers)
     return sheets
 
 

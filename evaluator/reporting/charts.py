@@ -6,6 +6,7 @@ snapshot (a cluster name, a target label) can never become markup. Numbers are r
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -30,6 +31,37 @@ def _parse(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def _nice_step(span: float, ticks: int = 3) -> float:
+    """A round step (1, 2 or 5 x 10^n) that divides ``span`` into about ``ticks`` intervals."""
+    if span <= 0:
+        return 1.0
+    raw = span / ticks
+    power = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 5, 10):
+        if raw <= factor * power:
+            return factor * power
+    return 10 * power
+
+
+def _bytes_step(span: float) -> float:
+    """A step in whole GiB (or a binary fraction of one) so byte axes read 2 GiB, 4 GiB, ..."""
+    gib = 1024**3
+    step = _nice_step(span / gib) * gib
+    return step
+
+
+def _tick_text(value: float, unit: str) -> str:
+    """A short y-axis label: ``2 GiB``, ``15k``, ``1.5M``, ``40%``; the unit of counts is named once above."""
+    if unit == "bytes":
+        return f"{value / 1024**3:.3g} GiB"
+    if unit in ("fraction", "ratio"):
+        return f"{value * 100:.0f}%"
+    for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= max(size, 1e4):
+            return f"{value / size:.3g}{suffix}"
+    return f"{value:,.3g}" if value % 1 else f"{value:,.0f}"
+
+
 def sparkline(
     points: Sequence[Sequence[object]],
     *,
@@ -38,12 +70,14 @@ def sparkline(
     unit: str,
     horizon_days: int = 365,
     width: int = 400,
-    height: int = 120,
+    height: int = 140,
 ) -> Markup:
     """Measured points (solid), the trend projected ``horizon_days`` ahead (dashed) and labelled threshold lines.
 
-    ``thresholds`` is ``[(label, value), ...]``; a threshold more than four times the largest plotted value
-    is left out of the drawing (it would flatten the line) and listed in the chart's title instead.
+    The y axis has round values in the metric's unit. ``thresholds`` is ``[(label, value), ...]``; one more
+    than four times the largest plotted value would flatten the line, so it is not drawn to scale but
+    marked at the top edge with an arrow and its value ("off the scale"). Labels sit inside the plot,
+    right-aligned above their line, so no label is cut at the edge.
     """
     data = [(_parse(str(t)), float(v)) for t, v in points if v is not None]  # type: ignore[arg-type]
     if not data:
@@ -56,8 +90,10 @@ def sparkline(
     peak = max(max(v for _, v in data), projected, 0.0)
     shown = [(label, value) for label, value in thresholds if value <= max(peak, 1e-9) * 4]
     hidden = [(label, value) for label, value in thresholds if (label, value) not in shown]
-    top = max([peak, *[v for _, v in shown]]) * 1.12 or 1.0
-    left, right, pad_top, pad_bottom = 4.0, 118.0, 6.0, 16.0
+    top_value = max([peak, *[v for _, v in shown]]) * 1.12 or 1.0
+    step = _bytes_step(top_value) if unit == "bytes" else _nice_step(top_value)
+    top = math.ceil(top_value / step) * step
+    left, right, pad_top, pad_bottom = 44.0, 8.0, 16.0, 16.0
     plot_w = width - left - right
     plot_h = height - pad_top - pad_bottom
     span = (end - start).total_seconds() or 1.0
@@ -72,28 +108,64 @@ def sparkline(
         f"Measured {quantity(data[0][1], unit)} to {quantity(last_value, unit)}; "
         f"trend {quantity(projected, unit)} in {horizon_days} days"
     )
+    if shown:
+        summary += "; lines: " + ", ".join(f"{label} {quantity(value, unit)}" for label, value in shown)
     if hidden:
-        summary += "; off the chart: " + ", ".join(f"{label} {quantity(value, unit)}" for label, value in hidden)
+        summary += "; off the scale: " + ", ".join(f"{label} {quantity(value, unit)}" for label, value in hidden)
     out = [
         Markup(
             '<svg class="spark" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-label="{s}">'
             "<title>{s}</title>"
-            '<line x1="{l}" x2="{r}" y1="{b}" y2="{b}" stroke="#9ca3af"/>'
-        ).format(w=width, h=height, s=summary, l=_r(left), r=_r(left + plot_w), b=_r(pad_top + plot_h))
+        ).format(w=width, h=height, s=summary)
     ]
-    # Threshold lines, labelled at the right edge; labels that would overlap are nudged apart.
+    # The y axis: round values in the metric's unit, with faint grid lines.
+    tick = 0.0
+    while tick <= top + step / 2:
+        ty = y(tick)
+        out.append(
+            Markup(
+                '<line x1="{l}" x2="{r}" y1="{y}" y2="{y}" stroke="{c}"/>'
+                '<text class="ytick" x="{tx}" y="{ly}" font-size="9" fill="#4b5563" text-anchor="end">{t}</text>'
+            ).format(
+                l=_r(left),
+                r=_r(left + plot_w),
+                y=_r(ty),
+                c="#9ca3af" if tick == 0 else "#e5e7eb",
+                tx=_r(left - 4),
+                ly=_r(ty + 3),
+                t=_tick_text(tick, unit),
+            )
+        )
+        tick += step
+    if unit not in ("bytes", "fraction", "ratio", "count", ""):
+        out.append(Markup('<text class="yunit" x="2" y="9" font-size="9" fill="#4b5563">{}</text>').format(unit))
+    # Threshold lines, labelled inside the plot above the line; labels that would overlap are nudged apart.
     used_y: list[float] = []
+    labels: list[Markup] = []  # drawn after the data, with a white halo, so the trend never hides them
     for label, value in sorted(shown, key=lambda item: item[1]):
         ty = y(value)
-        ly = ty + 3
-        while any(abs(ly - other) < 9 for other in used_y):
-            ly -= 9
+        ly = ty - 3
+        while any(abs(ly - other) < 10 for other in used_y):
+            ly -= 10
         used_y.append(ly)
         out.append(
             Markup(
                 '<line x1="{x1}" x2="{x2}" y1="{y}" y2="{y}" stroke="#b91c1c" stroke-dasharray="2 2" stroke-width="1"/>'
-                '<text x="{tx}" y="{ly}" font-size="9" fill="#7f1d1d">{t}</text>'
-            ).format(x1=_r(left), x2=_r(left + plot_w), y=_r(ty), tx=_r(left + plot_w + 3), ly=_r(ly), t=label)
+            ).format(x1=_r(left), x2=_r(left + plot_w), y=_r(ty))
+        )
+        labels.append(
+            Markup(
+                '<text class="limit" x="{tx}" y="{ly}" font-size="9" fill="#7f1d1d" text-anchor="end"'
+                ' stroke="#fff" stroke-width="3" paint-order="stroke">{t}</text>'
+            ).format(tx=_r(left + plot_w - 2), ly=_r(max(ly, 9.0)), t=f"{label} {quantity(value, unit)}")
+        )
+    if hidden:
+        # Lines far above the data: marked at the top edge instead of dropped.
+        text = "↑ off the scale: " + ", ".join(f"{label} {quantity(value, unit)}" for label, value in hidden)
+        labels.append(
+            Markup(
+                '<text class="offscale" x="{tx}" y="10" font-size="9" fill="#7f1d1d" text-anchor="end">{t}</text>'
+            ).format(tx=_r(left + plot_w - 2), t=text)
         )
     path = " ".join(f"{_r(x(t))},{_r(y(v))}" for t, v in data)
     out.append(Markup('<polyline points="{}" fill="none" stroke="#1f4e79" stroke-width="2"/>').format(path))
@@ -104,6 +176,7 @@ def sparkline(
             '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#1f4e79" stroke-width="1.5" stroke-dasharray="4 3"/>'
         ).format(_r(x(last)), _r(y(last_value)), _r(x(end)), _r(y(projected)))
     )
+    out.extend(labels)
     out.append(
         Markup(
             '<text x="{}" y="{}" font-size="9" fill="#4b5563">{}</text>'

@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from markupsafe import Markup
+
 from ..catalog.model import Catalog
 from ..findings import (
     STATUSES,
@@ -21,11 +23,19 @@ from ..findings import (
     reaches,
 )
 from ..inventory import Snapshot, parse_time
+from .dataset import matrix_dataset, script_json
 from .environment import anchor, target_label
 from .sections import costs, evidence, fleet, forecasts, gaps, procurement, tradeoffs, verdicts
 from .sections.dataplane import dataplane_sections
 
 REPORT_SCHEMA = "k8seval/report/v1"
+
+
+# Above this many clusters the HTML report embeds the per-cluster matrices as one compact dataset drawn by
+# its own script on demand, instead of as HTML (a 200-cluster matrix is 12 MB and 450,000 elements as HTML).
+INLINE_MATRIX_MAX = 10
+# The longest lists the HTML report shows in full; the rest are counted, and all are in findings.csv/.xlsx.
+SHOWN = {"attention": 60, "gaps": 200, "unknowns": 200, "trends": 150}
 
 
 @dataclass
@@ -64,6 +74,10 @@ class ReportContext:
     evaluation: Evaluation | None = None  # for the JSON, CSV, XLSX and JUnit writers
     raw_questions: dict[str, list[GeneratedQuestion]] = field(default_factory=dict)
     raw_answers: list[VendorAnswers] = field(default_factory=list)
+    # Fleet-size reports: the matrices as one compact dataset drawn on demand (see dataset.py), and how many
+    # rows the long lists show as HTML.
+    matrix_data: Markup | None = None
+    shown: dict[str, int] = field(default_factory=lambda: dict(SHOWN))
     since: dict[str, Any] | None = None  # "since last audit" (report --baseline): see reporting/diff.py
     dataplane: list[dict[str, Any]] = field(default_factory=list)  # NetworkPolicy load (sections/dataplane.py)
 
@@ -166,6 +180,9 @@ def build_report_context(
         evaluation=evaluation,
         raw_questions={k: list(v) for k, v in (questions or {}).items()},
         raw_answers=list(answers or ()),
+        matrix_data=script_json(matrix_dataset(clusters, targets, {t: target_label(t) for t in targets}))
+        if len(clusters) > INLINE_MATRIX_MAX
+        else None,
         dataplane=dataplane_sections(latest, evaluation.findings, cluster_names, anchors, targets),
     )
 

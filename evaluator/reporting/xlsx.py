@@ -9,6 +9,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -19,12 +20,16 @@ HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 HEADER_ALIGN = Alignment(vertical="center")
 BOLD = Font(bold=True)
+# Differential (conditional-format) fills take the colour as the background colour.
 STATUS_FILLS = {
-    "ok": PatternFill("solid", fgColor="DCEFE3"),
-    "watch": PatternFill("solid", fgColor="FDF0D5"),
-    "at-risk": PatternFill("solid", fgColor="FBE0CF"),
-    "blocker": PatternFill("solid", fgColor="F8D4D4"),
-    "unknown": PatternFill("solid", fgColor="E5E7EB"),
+    status: PatternFill("solid", fgColor=colour, bgColor=colour)
+    for status, colour in {
+        "ok": "DCEFE3",
+        "watch": "FDF0D5",
+        "at-risk": "FBE0CF",
+        "blocker": "F8D4D4",
+        "unknown": "E5E7EB",
+    }.items()
 }
 MAX_WIDTH = 70
 
@@ -39,6 +44,9 @@ def xlsx_text(value: Any) -> Any:
     return value
 
 
+WIDTH_SAMPLE = 500  # column widths are measured on the first rows: a fleet's Findings sheet has tens of thousands
+
+
 def _sheet(
     wb: Workbook,
     title: str,
@@ -51,7 +59,7 @@ def _sheet(
     # Write-only mode streams rows (a fleet has tens of thousands); widths and panes are set before rows.
     ws = wb.create_sheet(title)
     widths = [len(h) + 2 for h in headers]
-    for row in rows:
+    for row in rows[:WIDTH_SAMPLE]:
         for i, v in enumerate(row):
             if v is not None:
                 widths[i] = max(widths[i], min(MAX_WIDTH, len(str(v)) + 2))
@@ -68,15 +76,17 @@ def _sheet(
         cell.alignment = HEADER_ALIGN
         header_cells.append(cell)
     ws.append(header_cells)
+    if status_col is not None and rows:
+        # Status colours as conditional formatting on the column: one rule per status instead of a styled
+        # cell per row (a fleet has tens of thousands), and the colour follows an edited or sorted cell.
+        letter = get_column_letter(status_col + 1)
+        area = f"{letter}2:{letter}{len(rows) + 1}"
+        for status, fill in STATUS_FILLS.items():
+            ws.conditional_formatting.add(area, CellIsRule(operator="equal", formula=[f'"{status}"'], fill=fill))
+    append = ws.append
     for row in rows:
-        values: list[Any] = [xlsx_text(v) for v in row]
-        if status_col is not None:
-            fill = STATUS_FILLS.get(str(row[status_col]))
-            if fill is not None:
-                cell = WriteOnlyCell(ws, value=values[status_col])
-                cell.fill = fill
-                values[status_col] = cell
-        ws.append(values)
+        # xlsx_text inlined: a string starting with "=" would be stored as a formula.
+        append([("'" + v if v[:1] == "=" else v) if isinstance(v, str) else v for v in row])
     if footer:
         ws.append([])
         for label, value in footer:
@@ -86,7 +96,7 @@ def _sheet(
 
 
 def write_workbook(context: ReportContext, path: str | os.PathLike[str]) -> None:
-    """Write the report as a workbook: Summary, Findings, Forecasts, Costs, Gaps, Sources (+ Answers)."""
+    """Write the report as a workbook: Summary, Findings, Constraints, Forecasts, Costs, Gaps, Sources (+ Answers)."""
     evaluation = context.evaluation
     assert evaluation is not None  # render_report checks this before calling
     wb = Workbook(write_only=True)
@@ -123,102 +133,74 @@ def write_workbook(context: ReportContext, path: str | os.PathLike[str]) -> None
         ],
     )
 
+    # One row per finding with what varies per finding; what is the same for every cluster (category, limit
+    # kind, source, checked date, remediation) is on the Constraints sheet, once per constraint and target.
+    # A fleet has tens of thousands of findings, and every cell costs time to write.
     _sheet(
         wb,
         "Findings",
-        [
-            "Cluster",
-            "Target",
-            "Constraint",
-            "Title",
-            "Category",
-            "Status",
-            "Observed",
-            "Limit",
-            "Unit",
-            "Utilisation",
-            "Headroom",
-            "Limit kind",
-            "Message",
-            "Remediation",
-            "Source",
-            "Verified",
-        ],
+        ["Cluster", "Target", "Constraint", "Title", "Status", "Observed", "Limit", "Unit", "Utilisation", "Message"],
         [
             [
                 f.cluster,
                 f.target,
                 f.constraint,
                 f.title,
-                f.category,
                 f.status,
                 f.observed,
                 f.limit,
                 f.unit,
                 None if f.utilisation is None else round(f.utilisation, 4),
-                f.headroom,
-                f.limit_kind,
                 f.message,
-                f.remediation,
-                f.source,
-                f.verified,
             ]
             for f in evaluation.findings
         ],
-        status_col=5,
+        status_col=4,
     )
-    forecast_rows = []
+    per_limit: dict[tuple[str, str], list[Any]] = {}
+    for f in evaluation.findings:
+        if (f.constraint, f.target) not in per_limit:
+            per_limit[(f.constraint, f.target)] = [
+                f.constraint,
+                f.title,
+                f.category,
+                f.target,
+                f.limit_kind,
+                f.source,
+                f.verified,
+                f.remediation,
+            ]
+    _sheet(
+        wb,
+        "Constraints",
+        ["Constraint", "Title", "Category", "Target", "Limit kind", "Source", "Verified", "Remediation"],
+        list(per_limit.values()),
+    )
+    # One row per growing metric, a column per target saying when the trend reaches each of its lines.
+    targets = list(evaluation.targets)
+    forecast_rows: list[list[Any]] = []
     for fc in evaluation.forecasts:
-        if not fc.crossings:
-            forecast_rows.append(
-                [
-                    fc.cluster,
-                    fc.constraint,
-                    fc.unit,
-                    fc.current,
-                    fc.slope_per_day * 30.44,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    fc.message,
-                ]
-            )
-        for cr in fc.crossings:
-            forecast_rows.append(
-                [
-                    fc.cluster,
-                    fc.constraint,
-                    fc.unit,
-                    fc.current,
-                    round(fc.slope_per_day * 30.44, 4),
-                    cr.target,
-                    cr.level,
-                    cr.threshold,
-                    "already" if cr.already else cr.date,
-                    None if cr.months is None else round(cr.months, 1),
-                    fc.message,
-                ]
-            )
+        lines: dict[str, list[str]] = {t: [] for t in targets}
+        for cr in sorted(fc.crossings, key=lambda c: ("watch", "at-risk", "blocker").index(c.level)):
+            when = "already past" if cr.already else (cr.date or "not on the current trend")
+            lines.setdefault(cr.target, []).append(f"{'limit' if cr.level == 'blocker' else cr.level} {when}")
+        forecast_rows.append(
+            [
+                fc.cluster,
+                fc.constraint,
+                fc.unit,
+                fc.current,
+                round(fc.slope_per_day * 30.44, 4),
+                *("; ".join(lines[t]) or None for t in targets),
+                fc.message,
+            ]
+        )
     for note in evaluation.forecast_notes:
-        forecast_rows.append([None, None, None, None, None, None, None, None, None, None, note])
+        forecast_rows.append([None, None, None, None, None, *(None for _ in targets), note])
     _sheet(
         wb,
         "Forecasts",
-        [
-            "Cluster",
-            "Constraint",
-            "Unit",
-            "Current",
-            "Growth per month",
-            "Target",
-            "Level",
-            "Threshold",
-            "Crosses on",
-            "Months",
-            "Note",
-        ],
+        ["Cluster", "Constraint", "Unit", "Current", "Growth per month", *(target_label(t) for t in targets), "Note"],
         forecast_rows,
     )
     cost_rows: list[list[Any]] = []

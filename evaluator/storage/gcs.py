@@ -81,9 +81,7 @@ class GCSStore:
     def list(self, prefix: str) -> Iterator[Entry]:
         """Every object under ``prefix``, page by page."""
         with _errors(self.location.url_of(prefix)):
-            for blob in self.client.list_blobs(
-                self.location.bucket, prefix=prefix, page_size=LIST_PAGE, retry=RETRY
-            ):
+            for blob in self.client.list_blobs(self.location.bucket, prefix=prefix, page_size=LIST_PAGE, retry=RETRY):
                 yield Entry(blob.name, int(blob.size or 0), self.location.url_of(blob.name))
 
     def get(self, key: str) -> bytes:

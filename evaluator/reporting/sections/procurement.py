@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from ...findings import (
@@ -87,4 +88,14 @@ def answer_rows(
                 "measured": measured,
             }
         )
+    # Each card is titled by its vendor; two answer files of one vendor get their file name too, so no two
+    # cards carry the same title.
+    labels = [row["label"] for row in out]
+    for row in out:
+        if labels.count(row["label"]) > 1:
+            row["label"] = f"{row['label']}: {Path(row['source_file']).name}"
+    titles = [row["label"] for row in out]
+    for i, row in enumerate(out):
+        if titles.count(row["label"]) > 1:
+            row["label"] = f"{row['label']} ({titles[: i + 1].count(row['label'])})"
     return out

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError
-from ..fileio import load_yaml
 from .config import AuditConfig
 
 
@@ -34,8 +33,7 @@ def check_config(config: AuditConfig) -> None:
     if config.templates:
         _check_templates(config.templates, where)
     for i, kube in enumerate(config.kube):
-        if kube.kubeconfig:
-            _check_kubeconfig(kube.kubeconfig, kube.context, f"{where}: sources.kube[{i}]")
+        _check_kubeconfig(kube.kubeconfig, kube.context, f"{where}: sources.kube[{i}]")
     for i, etcd in enumerate(config.etcd):
         for name in ("cacert", "cert", "key"):
             value = getattr(etcd, name)
@@ -54,18 +52,15 @@ def _check_readable(path: str, field_name: str) -> None:
         raise InputError(f"{p}: cannot read ({field_name}): {exc.strerror or exc}") from None
 
 
-def _check_kubeconfig(path: str, context: str | None, field_name: str) -> None:
-    _check_readable(path, f"{field_name}.kubeconfig")
-    data = load_yaml(path, what="kubeconfig")
-    if not isinstance(data, dict) or not isinstance(data.get("contexts") or [], list):
-        raise InputError(f"{path}: not a kubeconfig (expected a mapping with contexts) ({field_name}.kubeconfig)")
-    names = [c.get("name") for c in data.get("contexts") or [] if isinstance(c, dict)]
-    wanted = context or data.get("current-context")
-    if context and context not in names:
-        known = ", ".join(map(str, names)) or "none"
-        raise InputError(f"{path}: no context {context!r} ({field_name}.context; the kubeconfig has: {known})")
-    if not wanted:
-        raise InputError(f"{path}: no current-context and no context given ({field_name}.context)")
+def _check_kubeconfig(path: str | None, context: str | None, field_name: str) -> None:
+    """The collector's own checks (the file, the context, the credential files its user names), without
+    running a credential plugin or contacting the cluster."""
+    from ..collectors.kube_client import check_kubeconfig
+
+    try:
+        check_kubeconfig(path, context)
+    except InputError as exc:
+        raise InputError(f"{exc} ({field_name})") from None
 
 
 def _check_templates(folder: str, where: str) -> None:

@@ -371,13 +371,7 @@ def run_audit(
     Every kube source's kubeconfig and context are checked first: a missing file or an unknown context is bad
     input (exit 2) before anything is collected.
     """
-    from ..collectors.kube_client import check_kubeconfig
 
-    for source in config.kube:
-        try:
-            check_kubeconfig(source.kubeconfig, source.context)
-        except InputError as exc:
-            raise InputError(f"{config.source_file or 'audit configuration'}: {source.label}: {exc}") from None
     planned = None
     if with_policies is not None:
         from ..dataplane.whatif import load_planned

@@ -215,7 +215,6 @@ def render_summary(
     from rich.table import Table
     from rich.text import Text
 
-    from ..findings import Finding
     from ..reporting.environment import target_label
     from ..reporting.verdict import coverage, rank_targets, recommendation, urgent_items
 
@@ -224,9 +223,6 @@ def render_summary(
     say = functools.partial(console.print, highlight=False, soft_wrap=True)  # long lines wrap in the terminal
     evaluation = result.evaluation
     fits = {(f.cluster, f.target): f for f in evaluation.fits}
-    cells: dict[tuple[str, str], list[Finding]] = {}
-    for f in evaluation.findings:
-        cells.setdefault((f.cluster, f.target), []).append(f)
 
     def pct(value: float | None) -> str:
         return "—" if value is None else f"{value:.0%}"
@@ -240,7 +236,7 @@ def render_summary(
             target_label(target),
             Text(verdict, style=_VERDICT_STYLES.get(verdict, "")),
             score,
-            pct(coverage(fit, cells.get((cluster, target), []))),
+            pct(coverage(fit)),
         ]
 
     n = len(evaluation.clusters)

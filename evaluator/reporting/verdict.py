@@ -1,8 +1,8 @@
 """The fleet verdict in a few lines: coverage per cluster and target, the ranking of targets, the
 recommendation sentence and the most urgent items. Read by the audit's terminal summary.
 
-Coverage and the recommendation come from the evaluation when it carries them (``TargetFit.coverage``,
-``Evaluation.recommendation``); otherwise they are derived here from the findings and the fits.
+Coverage and the recommendation are the scoring engine's (``TargetFit.coverage``, ``Evaluation.recommendation``);
+this module only ranks and words them for the terminal.
 """
 
 from __future__ import annotations
@@ -13,23 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..findings import UNKNOWN, Evaluation, Finding, TargetFit, reaches, status_rank
-from .environment import target_label
 
 VERDICT_ORDER = {"fits": 0, "fits with work": 1, "does not fit today": 2}
 
 
-def coverage(fit: TargetFit | None, findings: Sequence[Finding]) -> float | None:
-    """The share of limits that could be checked for one cluster on one target, 0 to 1.
-
-    ``fit.coverage`` when the evaluation has it, else the share of ``findings`` (that cluster and target)
-    whose status is not ``unknown``; None without findings.
-    """
-    given = getattr(fit, "coverage", None)
-    if isinstance(given, int | float) and not isinstance(given, bool):
-        return float(given)
-    if not findings:
-        return None
-    return sum(1 for f in findings if f.status != UNKNOWN) / len(findings)
+def coverage(fit: TargetFit | None) -> float | None:
+    """The share of limits that could be checked for one cluster on one target, 0 to 1 (None when not scored)."""
+    return None if fit is None else fit.coverage
 
 
 @dataclass(frozen=True)
@@ -63,7 +53,7 @@ def rank_targets(evaluation: Evaluation) -> list[TargetRank]:
             if fit is not None:
                 verdicts.append(fit.verdict)
                 scores.append(fit.score)
-            cov = coverage(fit, cell)
+            cov = coverage(fit)
             if cov is not None:
                 covers.append(cov)
             for f in cell:
@@ -87,48 +77,15 @@ def rank_targets(evaluation: Evaluation) -> list[TargetRank]:
     return ranks
 
 
-def _names(items: Sequence[str], limit: int = 2) -> str:
-    shown = list(items[:limit])
-    if len(items) > limit:
-        shown.append(f"{len(items) - limit} more")
-    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
-def _are(items: Sequence[str]) -> str:
-    return "is" if len(items) == 1 else "are"
+
+
 
 
 def recommendation(evaluation: Evaluation) -> str:
-    """One sentence (or three short ones): which option fits best now, what blocks the others, what is unknown.
-
-    ``evaluation.recommendation`` when the evaluation carries one; otherwise built from :func:`rank_targets`.
-    """
-    given = getattr(evaluation, "recommendation", None)
-    if isinstance(given, str) and given.strip():
-        return given.strip()
-    ranks = rank_targets(evaluation)
-    if not ranks:
-        return "No target was scored."
-    best = ranks[0]
-    many = len(evaluation.clusters) != 1
-    where = f"{len(evaluation.clusters)} clusters" if many else evaluation.clusters[0]
-    score = f", score {best.score:.0f}" if best.score is not None else ""
-    first = f"For {where}, {target_label(best.target)} fits best now ({best.verdict}{score})."
-    if many:
-        first = first[:-2] + f"; {best.fits} of {best.clusters} fit as they are)."
-    parts = [first]
-    for r in ranks[1:]:
-        if r.verdict == "does not fit today" and r.blockers:
-            parts.append(
-                f"{target_label(r.target)} does not fit today until {_names(r.blockers)} {_are(r.blockers)} resolved."
-            )
-    unknown = sum(r.unknowns for r in ranks)
-    if unknown:
-        parts.append(
-            f"{unknown} limit check{'s' if unknown != 1 else ''} could not be made (not measured or not "
-            "published): ask the vendors."
-        )
-    return " ".join(parts)
+    """The engine's recommendation: which option fits best now, what the others need first, what is unknown."""
+    return evaluation.recommendation.strip() or "No target was scored."
 
 
 def urgent_items(attention: Sequence[Mapping[str, Any]], n: int = 3) -> list[str]:

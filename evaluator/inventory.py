@@ -260,6 +260,7 @@ class CollectionInfo:
     duration_seconds: float | None = None
     requests: int | None = None
     count_methods: dict[str, str] = field(default_factory=dict)  # resource -> "metrics" | "remaining" | "paged"
+    sources: dict[str, str] = field(default_factory=dict)  # fact -> the metric it was read from (collect prometheus)
 
 
 @dataclass(frozen=True)

@@ -50,13 +50,17 @@ def free_port() -> int:
 
 
 def wait_ready(url: str, timeout: float = 30.0) -> None:
-    """Poll ``url`` until it answers 200, or fail."""
+    """Poll ``url`` until it answers 200 (``tcp://host:port``: until the port accepts), or fail."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
+            if url.startswith("tcp://"):
+                host, port = url[len("tcp://") :].rsplit(":", 1)
+                with socket.create_connection((host, int(port)), timeout=1):
+                    return
             if requests.get(url, timeout=1).status_code == 200:
                 return
-        except requests.RequestException:
+        except (requests.RequestException, OSError):
             pass
         time.sleep(0.2)
     raise AssertionError(f"{url} did not become ready in {timeout:.0f}s")
@@ -87,8 +91,13 @@ class Process:
         self._fh.close()
 
 
-def start_prometheus(tsdb: Path, *, config: str = "", extra: tuple[str, ...] = ()) -> tuple[Process, str]:
-    """Start the real prometheus on a free 127.0.0.1 port over ``tsdb``; returns (process, base URL)."""
+def start_prometheus(
+    tsdb: Path, *, config: str = "", extra: tuple[str, ...] = (), ready: bool = True
+) -> tuple[Process, str]:
+    """Start the real prometheus on a free 127.0.0.1 port over ``tsdb``; returns (process, base URL).
+
+    ``ready=False`` waits for the port only (a server behind TLS and auth cannot be polled over plain http).
+    """
     assert PROMETHEUS is not None
     port = free_port()
     cfg = tsdb.parent / f"{tsdb.name}-prometheus.yml"
@@ -103,7 +112,34 @@ def start_prometheus(tsdb: Path, *, config: str = "", extra: tuple[str, ...] = (
         "--web.enable-admin-api",
         *extra,
     ]
-    return Process(args, tsdb.parent / f"{tsdb.name}-prometheus.log", f"{url}/-/ready"), url
+    log = tsdb.parent / f"{tsdb.name}-prometheus.log"
+    return Process(args, log, f"{url}/-/ready" if ready else f"tcp://127.0.0.1:{port}"), url
+
+
+def web_config(folder: Path, *, user: str, password: str, tls) -> Path:
+    """A Prometheus ``--web.config.file``: basic auth (bcrypt) and TLS requiring a client certificate."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import crypt  # bcrypt through libxcrypt; Python 3.11's crypt module is enough for a test password
+
+        hashed = crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH))
+    path = folder / "web.yml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "tls_server_config": {
+                    "cert_file": str(tls.server_cert),
+                    "key_file": str(tls.server_key),
+                    "client_ca_file": str(tls.ca),
+                    "client_auth_type": "RequireAndVerifyClientCert",
+                },
+                "basic_auth_users": {user: hashed},
+            }
+        )
+    )
+    return path
 
 
 def start_pushgateway(folder: Path) -> tuple[Process, str]:
@@ -402,6 +438,9 @@ def expected_facts(history: History, cluster: str, day: int) -> dict[str, Any]:
             objects.setdefault(key, len(rows))
     elif objects:
         facts["network_policies.count"] = objects.get("networkpolicies.networking.k8s.io")
+        if facts["network_policies.count"] == 0:  # no policies: none per namespace and no rules either
+            for item in ("max_per_namespace", "namespaces_with_policies", "ingress_rules", "egress_rules"):
+                facts[f"network_policies.{item}"] = 0
         facts["services.count"] = objects.get("services")
         facts["namespaces"] = objects.get("namespaces")
     facts["objects"] = dict(sorted(objects.items()))

@@ -319,3 +319,70 @@ def test_plan_steps_bounds_before_any_query():
     assert plan_steps(3 * DAY, DAY, END) == [END - 2 * DAY, END - DAY, END]
     with pytest.raises(EndpointError):
         PrometheusClient("http://127.0.0.1:9").labels(0, 1)
+
+
+@pytest.fixture(scope="module")
+def secured(tmp_path_factory):
+    """A real Prometheus behind TLS with client certificates and basic auth: (URL, TLS files)."""
+    from tests.etcd_support import make_pki
+    from tests.prometheus_support import web_config
+
+    folder = tmp_path_factory.mktemp("secure")
+    tls = make_pki(folder)
+    web = web_config(folder, user="k8seval", password="s3cret", tls=tls)
+    proc, url = start_prometheus(folder / "tsdb", extra=(f"--web.config.file={web}",), ready=False)
+    yield url.replace("http://", "https://"), tls
+    proc.stop()
+
+
+def _secure_args(tls, password: str = "s3cret") -> list[str]:
+    return [
+        "--cacert",
+        str(tls.ca),
+        "--cert",
+        str(tls.client_cert),
+        "--key",
+        str(tls.client_key),
+        "--basic-auth",
+        f"k8seval:{password}",
+        "--range",
+        "2d",
+        "--name",
+        "secure",
+    ]
+
+
+def test_client_certificates_ca_bundle_and_basic_auth(secured, tmp_path):
+    url, tls = secured
+    code, out, err = _collect(url, tmp_path, *_secure_args(tls), "--header", "X-Scope-OrgID: team-a")
+    assert code == 0, err
+    snaps = [load_snapshot(p) for p in tmp_path.glob("*.json")]
+    assert len(snaps) == 2  # an empty server: every fact a gap, never a zero
+    assert all(s.nodes.count is None and s.objects == {} for s in snaps)
+    assert all(
+        any(g.item == "nodes.count" and "has no kube_node_info series" in g.reason for g in s.gaps) for s in snaps
+    )
+
+
+def test_a_refused_password_exits_3_with_a_hint(secured, tmp_path):
+    url, tls = secured
+    code, _, err = _collect(url, tmp_path, *_secure_args(tls, password="wrong"))
+    assert code == 3 and "refused the credentials (401" in err and "--basic-auth" in err
+    assert not list(tmp_path.glob("*.json"))
+
+
+def test_without_the_client_certificate_or_ca_exits_3(secured, tmp_path):
+    url, tls = secured
+    code, _, err = _collect(url, tmp_path, "--basic-auth", "k8seval:s3cret", "--range", "2d")
+    assert code == 3 and "TLS failure" in err and "--cacert" in err
+
+
+def test_a_url_that_is_not_a_prometheus_api_exits_3_naming_it(backfilled, tmp_path):
+    url = backfilled[1] + "/graph"
+    code, _, err = _collect(url, tmp_path, "--range", "2d")
+    assert code == 3 and f"{url} is not a Prometheus API" in err and "404" in err
+
+
+def test_a_missing_bearer_token_file_exits_2(backfilled, tmp_path):
+    code, _, err = _collect(backfilled[1], tmp_path, "--bearer-token-file", str(tmp_path / "nope"))
+    assert code == 2 and "nope: cannot read the bearer token file" in err

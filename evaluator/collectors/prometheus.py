@@ -161,12 +161,9 @@ class PrometheusClient:
             self.session.headers["Authorization"] = f"Bearer {_read_token(auth.bearer_token_file)}"
         elif auth.basic_auth:
             self.session.auth = auth.basic_auth
-        if auth.cert:
-            self.session.cert = (auth.cert, auth.key) if auth.key else auth.cert
-        if auth.cacert:
-            self.session.verify = auth.cacert
-        elif auth.insecure:
-            self.session.verify = False
+        # Passed on every request: requests lets $REQUESTS_CA_BUNDLE override a session's own verify setting.
+        self.cert: str | tuple[str, str] | None = (auth.cert, auth.key) if auth.cert and auth.key else auth.cert
+        self.verify: str | bool = auth.cacert or not auth.insecure
         self._lock = threading.Lock()
         self.requests = 0  # HTTP requests sent, retries included
         self.queries = 0  # query_range calls
@@ -189,13 +186,17 @@ class PrometheusClient:
             with self._lock:
                 self.requests += 1
             try:
-                if method == "POST":
-                    resp = self.session.post(self.url + path, data=list(params), timeout=self.timeout)
-                else:
-                    resp = self.session.get(self.url + path, params=list(params), timeout=self.timeout)
+                resp = self.session.request(
+                    method,
+                    self.url + path,
+                    **({"data": list(params)} if method == "POST" else {"params": list(params)}),
+                    timeout=self.timeout,
+                    verify=self.verify,
+                    cert=self.cert,
+                )
             except requests.exceptions.SSLError as exc:
                 raise EndpointError(
-                    f"TLS failure talking to {self.url}: {_one_line(exc)}",
+                    f"TLS failure talking to {self.url}: {_ssl_reason(exc)}",
                     hint="Pass --cacert with the CA that signed the server's certificate (or --cert/--key)",
                 ) from None
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
@@ -312,6 +313,15 @@ def _retry_after(value: str | None) -> float:
             except (TypeError, ValueError):
                 pass
     return 1.0
+
+
+def _ssl_reason(exc: BaseException) -> str:
+    """The OpenSSL reason inside requests' nested error text, e.g. ``certificate verify failed: ...``."""
+    text = str(exc)
+    match = re.search(r"\[SSL: [A-Z0-9_]+\] ([^()]+?)(?: \(_ssl|\)|$)", text) or re.search(
+        r"\[SSL\] ([^()]+?)(?: \(_ssl|\)|$)", text
+    )
+    return _one_line(match.group(1)) if match else _one_line(text)[:200]
 
 
 def _one_line(value: object) -> str:

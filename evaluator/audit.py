@@ -48,7 +48,7 @@ credentials, access denied) becomes a warning in the terminal and a notice in th
 goes on. When nothing at all was collected the audit stops with exit code 3. Everything is written to
 the output folder:
 
-    report.html  report.md  findings.json  findings.csv  findings.xlsx  junit.xml
+    report.html  report.md  findings.json  findings.csv  findings.xlsx  junit.xml  metrics.prom
     questions.xlsx (a sheet per vendor)  snapshots/<platform>-<cluster>-<time>.json
 
 With ``--fail-on LEVEL`` the exit code is 1 when any finding reaches LEVEL, after everything is written.
@@ -89,6 +89,7 @@ REPORT_FILES = (
     ("findings.csv", "csv"),
     ("findings.xlsx", "xlsx"),
     ("junit.xml", "junit"),
+    ("metrics.prom", "openmetrics"),
 )
 QUESTION_VENDORS = ("eks", "gke")
 SAMPLE_HISTORY = ((180, 0.8), (90, 0.9), (0, 1.0))  # (days before now, scale of the bank spec)

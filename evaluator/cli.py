@@ -74,9 +74,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from .commands import audit, catalog, collect, questions, report, score, simulate
+    from .commands import audit, catalog, collect, history, monitoring, questions, report, score, simulate
 
-    for module in (collect, simulate, score, report, questions, audit, catalog):
+    for module in (collect, simulate, score, report, questions, audit, catalog, history, monitoring):
         cli.add_command(module.command)
 
 

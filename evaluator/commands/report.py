@@ -25,7 +25,7 @@ from ..reporting.render import FORMATS
     "fmt",
     type=click.Choice(list(FORMATS)),
     default=None,
-    help="Output format; inferred from the -o extension (.html .md .json .csv .xlsx .xml) when not given.",
+    help="Output format; inferred from the -o extension (.html .md .json .csv .xlsx .xml .prom) when not given.",
 )
 @click.option(
     "--answers",
@@ -46,6 +46,12 @@ from ..reporting.render import FORMATS
 @costs_option
 @fail_on_option
 @click.option("--title", default=None, help="Report title. Default: 'Platform fit: <cluster>'.")
+@click.option(
+    "--push",
+    metavar="URL",
+    default=None,
+    help="Also push the metrics (as --format openmetrics) to this Pushgateway, one group per cluster.",
+)
 def command(
     snapshots: tuple[Path, ...],
     output: Path | None,
@@ -57,13 +63,15 @@ def command(
     costs: Path | None,
     fail_on: str | None,
     title: str | None,
+    push: str | None,
 ) -> None:
     """Write the vendor comparison report for SNAPSHOT files (several of one cluster make its history).
 
     HTML is one self-contained file (no network requests) that prints well; Markdown suits pull
     requests and wikis; JSON is the evaluation plus a summary; CSV has one row per finding; XLSX a sheet
     per section; JUnit a test suite per cluster and target, failing at --fail-on (default at-risk for
-    JUnit). --fail-on LEVEL also exits 1, after the report is written, when any finding reaches LEVEL.
+    JUnit); OpenMetrics the observed value, limit, headroom and status per constraint as gauges.
+    --fail-on LEVEL also exits 1, after the report is written, when any finding reaches LEVEL.
 
     \b
     Example:
@@ -71,12 +79,14 @@ def command(
       k8seval report prod.json -o report.md
       k8seval report prod.json --format junit -o junit.xml --fail-on blocker
       k8seval report prod.json --answers answers-eks.xlsx --answers answers-gke.xlsx -o report.html
+      k8seval report snapshots/*.json --format openmetrics -o /var/lib/node_exporter/k8seval.prom
+      k8seval report snapshots/*.json --format openmetrics --push http://pushgateway:9091
     """
     from ..audit import build_context
     from ..reporting.render import format_for, render_report
 
     if output is None:
-        output = Path(f"report.{'xml' if fmt == 'junit' else fmt or 'html'}")
+        output = Path(f"report.{ {'junit': 'xml', 'openmetrics': 'prom'}.get(fmt or '', fmt or 'html') }")
     chosen = format_for(output, fmt)
     context = build_context(
         list(snapshots),
@@ -89,6 +99,12 @@ def command(
     )
     path = render_report(context, chosen, output, templates=list(templates), fail_on=fail_on)
     click.echo(f"wrote {path}", err=True)
+    if push:
+        from ..collectors.pushgateway import push_metrics
+        from ..reporting.openmetrics import openmetrics_by_cluster
+
+        groups = push_metrics(push, openmetrics_by_cluster(context))
+        click.echo(f"pushed {len(groups)} group(s) to {push}", err=True)
     if context.gate and context.gate["tripped"]:
         count = context.gate["count"]
         raise GateTripped(f"--fail-on {fail_on}: {count} finding(s) reach {fail_on}; report written to {path}")

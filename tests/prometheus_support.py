@@ -151,10 +151,10 @@ def start_pushgateway(folder: Path) -> tuple[Process, str]:
     return Process(args, folder / "pushgateway.log", f"{url}/-/ready"), url
 
 
-def promtool(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run promtool and return the finished process (the caller checks the code)."""
+def promtool(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run promtool (``stdin`` as its input) and return the finished process (the caller checks the code)."""
     assert PROMTOOL is not None
-    return subprocess.run([PROMTOOL, *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run([PROMTOOL, *args], input=stdin, capture_output=True, text=True, timeout=300)
 
 
 def backfill(folder: Path, tsdb: Path) -> None:

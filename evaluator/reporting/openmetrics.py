@@ -7,7 +7,7 @@ format, what the node-exporter textfile collector and the Pushgateway accept (``
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from ..findings import ALL_STATUSES, Evaluation, Finding
@@ -26,8 +26,8 @@ FAMILIES: tuple[tuple[str, str], ...] = (
     ("k8seval_constraint_status_level", "Status as a number: ok 0, watch 1, at-risk 2, blocker 3, unknown -1."),
     ("k8seval_fit_score", "Fit score of the cluster on the target, 0 to 100."),
     (
-        "k8seval_forecast_days_until",
-        "Days until the trend crosses the target's watch, at-risk or limit line (0: already).",
+        "k8seval_forecast_crossing_timestamp_seconds",
+        "When the trend crosses the target's watch, at-risk or limit line (UNIX seconds; past: already crossed).",
     ),
     ("k8seval_collection_duration_seconds", "Seconds the collection of the cluster's latest snapshot took."),
     ("k8seval_collection_requests", "Requests the collection of the cluster's latest snapshot sent."),
@@ -71,7 +71,7 @@ def metric_families(context: ReportContext) -> dict[str, Samples]:
         _finding(out, f)
     for fit in evaluation.fits:
         out["k8seval_fit_score"].append(({"cluster": fit.cluster, "target": fit.target, "grade": fit.grade}, fit.score))
-    _forecasts(out, evaluation, parse_time(evaluation.generated_at).date())
+    _forecasts(out, evaluation)
     for row in context.clusters:
         labels = {"cluster": row["name"], "platform": row["platform"]}
         health = row.get("collection") or {}
@@ -103,19 +103,18 @@ def _finding(out: dict[str, Samples], f: Finding) -> None:
     out["k8seval_constraint_status_level"].append((base | {"category": f.category}, float(STATUS_LEVEL[f.status])))
 
 
-def _forecasts(out: dict[str, Samples], evaluation: Evaluation, today: date) -> None:
-    """Days until each crossing; ``line`` is ``watch``, ``at-risk`` or ``limit`` (the limit itself)."""
+def _forecasts(out: dict[str, Samples], evaluation: Evaluation) -> None:
+    """The date each trend crosses a line; ``line`` is ``watch``, ``at-risk`` or ``limit`` (the limit itself)."""
     limits = {(f.cluster, f.target, f.constraint): _number(f.limit) for f in evaluation.findings}
     for fc in evaluation.forecasts:
         for c in fc.crossings:
+            if not c.date:  # not within the forecast horizon
+                continue
             limit = limits.get((fc.cluster, c.target, fc.constraint))
             line = "limit" if limit is not None and c.threshold == limit else c.level
             labels = {"cluster": fc.cluster, "target": c.target, "constraint": fc.constraint, "line": line}
-            if c.already:
-                out["k8seval_forecast_days_until"].append((labels, 0.0))
-            elif c.date:
-                when = datetime.strptime(c.date[:10], "%Y-%m-%d").replace(tzinfo=UTC).date()
-                out["k8seval_forecast_days_until"].append((labels, float(max(0, (when - today).days))))
+            when = datetime.strptime(c.date[:10], "%Y-%m-%d").replace(tzinfo=UTC)
+            out["k8seval_forecast_crossing_timestamp_seconds"].append((labels, when.timestamp()))
 
 
 def _number(value: Any) -> float | None:

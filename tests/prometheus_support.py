@@ -201,7 +201,7 @@ def _list(base: str, path: str) -> list[dict[str, Any]]:
 PHASES = ("Pending", "Running", "Succeeded", "Failed", "Unknown")
 
 
-def kube_state_metrics(base: str) -> list[Sample]:
+def kube_state_metrics(base: str, *, phases: bool = True) -> list[Sample]:
     """What kube-state-metrics would export for the cluster at ``base``, from listing its objects."""
     out: list[Sample] = []
 
@@ -225,7 +225,7 @@ def kube_state_metrics(base: str) -> list[Sample]:
         ns, name, uid = meta["namespace"], meta["name"], meta.get("uid", "")
         add("kube_pod_info", 1, namespace=ns, pod=name, uid=uid, node=pod["spec"].get("nodeName", ""))
         phase = (pod.get("status") or {}).get("phase", "Unknown")
-        for p in PHASES:
+        for p in PHASES if phases else ():
             add("kube_pod_status_phase", 1 if p == phase else 0, namespace=ns, pod=name, uid=uid, phase=p)
     for ns in _list(base, "/api/v1/namespaces"):
         add("kube_namespace_created", 1.7e9, namespace=ns["metadata"]["name"])
@@ -274,6 +274,7 @@ class Segment:
     overrides: dict[str, Any]
     ksm: bool = True  # kube-state-metrics scraped in this segment
     apiserver: bool = True  # the apiserver scraped in this segment
+    phases: bool = True  # kube-state-metrics' kube_pod_status_phase (five series a pod) exported
 
 
 @dataclass(frozen=True)
@@ -309,7 +310,9 @@ class History:
         ]
 
 
-def scrape(spec_base: str, overrides: dict[str, Any], *, ksm: bool, apiserver: bool) -> tuple[list[Sample], str]:
+def scrape(
+    spec_base: str, overrides: dict[str, Any], *, ksm: bool, apiserver: bool, phases: bool = True
+) -> tuple[list[Sample], str]:
     """Run one simulator with ``overrides`` and scrape it: (samples, git version)."""
     data = yaml.safe_load((files("evaluator.simulator") / "profiles" / f"{spec_base}.yaml").read_text()) | overrides
     spec = parse_spec(yaml.safe_dump(data), where=f"{spec_base} + {overrides}")
@@ -319,7 +322,7 @@ def scrape(spec_base: str, overrides: dict[str, Any], *, ksm: bool, apiserver: b
             samples += parse_exposition(requests.get(sim.url + "/metrics", timeout=30).text)
             samples.append(build_info(sim.cluster.git_version))
         if ksm:
-            samples += kube_state_metrics(sim.url)
+            samples += kube_state_metrics(sim.url, phases=phases)
         return samples, sim.cluster.git_version
 
 
@@ -327,36 +330,44 @@ def build_history(
     plans: list[ClusterPlan], days: int, end: int, path: Path, *, cluster_label: str = "cluster"
 ) -> History:
     """Scrape every segment of every plan and write ``days`` daily steps ending at ``end`` as OpenMetrics files
-    in the folder ``path``."""
+    in the folder ``path``, one file per day (promtool re-reads its whole input for every 2-hour block it cuts,
+    so one file per day keeps the backfill linear). Segments with the same spec are scraped once."""
     start = end - (days - 1) * DAY
     history = History(path=path, start=start, days=days)
-    families: dict[str, list[tuple[str, int, float]]] = defaultdict(list)  # name -> (labels text, ts, value)
+    scraped: dict[str, tuple[list[Sample], str, list[tuple[str, str]]]] = {}
+    by_day: dict[int, list[tuple[ClusterPlan, list[Sample]]]] = defaultdict(list)
     for plan in plans:
         for seg in plan.segments:
-            samples, git_version = scrape(plan.base, seg.overrides, ksm=seg.ksm, apiserver=seg.apiserver)
+            key = repr((plan.base, sorted(seg.overrides.items()), seg.ksm, seg.apiserver, seg.phases))
+            if key not in scraped:
+                samples, git_version = scrape(
+                    plan.base, seg.overrides, ksm=seg.ksm, apiserver=seg.apiserver, phases=seg.phases
+                )
+                texts = [",".join(f'{k}="{v}"' for k, v in labels) for _, labels, _ in samples]
+                scraped[key] = (samples, git_version, texts)
+            samples, git_version, _ = scraped[key]
             for day in range(seg.first, seg.last + 1):
                 if day in plan.outage:
                     continue
                 history.written[(plan.name, day)] = samples
                 history.versions[(plan.name, day)] = git_version
-                ts = history.step_time(day) - plan.offset_seconds
-                for name, labels, value in samples:
-                    text = ",".join(f'{k}="{v}"' for k, v in ((cluster_label, plan.name), *labels))
-                    families[name].append((text, ts, value))
-    # promtool re-reads its whole input for every 2-hour block it cuts, so one file per day keeps it linear
+                by_day[day].append((plan, key))
     path.mkdir(parents=True, exist_ok=True)
-    by_day: dict[int, dict[str, list[tuple[str, int, float]]]] = defaultdict(lambda: defaultdict(list))
-    for name, rows in families.items():
-        for row in rows:
-            by_day[(row[1] - start + DAY - 1) // DAY][name].append(row)
-    for day, day_families in sorted(by_day.items()):
+    for day, entries in sorted(by_day.items()):
+        families: dict[str, list[str]] = defaultdict(list)
+        for plan, key in entries:
+            samples, _, texts = scraped[key]
+            ts = history.step_time(day) - plan.offset_seconds
+            own = f'{cluster_label}="{plan.name}"'
+            for (name, _, value), text in zip(samples, texts, strict=True):
+                labels = f"{own},{text}" if text else own
+                families[name].append(f"{name}{{{labels}}} {_num(value)} {ts}\n")
         with open(path / f"day-{day:04d}.om", "w") as fh:
-            for name in sorted(day_families):
+            for name in sorted(families):
                 kind = "counter" if name.endswith("_total") else "gauge"
                 family = name[: -len("_total")] if kind == "counter" else name
                 fh.write(f"# TYPE {family} {kind}\n")
-                for text, ts, value in sorted(day_families[name]):
-                    fh.write(f"{name}{{{text}}} {_num(value)} {ts}\n")
+                fh.writelines(sorted(families[name]))
             fh.write("# EOF\n")
     return history
 

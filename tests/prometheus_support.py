@@ -469,3 +469,59 @@ def expected_facts(history: History, cluster: str, day: int) -> dict[str, Any]:
     version = history.versions.get((cluster, day)) if s("kubernetes_build_info") else None
     facts["cluster.git_version"] = version
     return facts
+
+
+class ThrottlingProxy:
+    """A loopback HTTP proxy in front of a real Prometheus that answers the first ``throttle`` query_range
+    requests with ``status`` (429 or 503) and a Retry-After header, then forwards everything."""
+
+    def __init__(self, upstream: str, *, throttle: int, status: int = 429, retry_after: str = "1") -> None:
+        import http.server
+        import threading
+
+        proxy = self
+        self.upstream = upstream
+        self.left = throttle
+        self.throttled = 0
+        self.lock = threading.Lock()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _forward(self, method: str) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)) if method == "POST" else None
+                with proxy.lock:
+                    throttle_now = self.path.startswith("/api/v1/query_range") and proxy.left > 0
+                    if throttle_now:
+                        proxy.left -= 1
+                        proxy.throttled += 1
+                if throttle_now:
+                    self.send_response(status)
+                    self.send_header("Retry-After", retry_after)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                headers = {"Content-Type": self.headers.get("Content-Type", "")}
+                resp = requests.request(method, upstream + self.path, data=body, headers=headers, timeout=30)
+                self.send_response(resp.status_code)
+                self.send_header("Content-Type", resp.headers.get("Content-Type", "application/json"))
+                self.send_header("Content-Length", str(len(resp.content)))
+                self.end_headers()
+                self.wfile.write(resp.content)
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                self._forward("GET")
+
+            def do_POST(self) -> None:  # noqa: N802
+                self._forward("POST")
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        """Stop serving."""
+        self.server.shutdown()
+        self.server.server_close()

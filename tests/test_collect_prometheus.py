@@ -386,3 +386,34 @@ def test_a_url_that_is_not_a_prometheus_api_exits_3_naming_it(backfilled, tmp_pa
 def test_a_missing_bearer_token_file_exits_2(backfilled, tmp_path):
     code, _, err = _collect(backfilled[1], tmp_path, "--bearer-token-file", str(tmp_path / "nope"))
     assert code == 2 and "nope: cannot read the bearer token file" in err
+
+
+def test_429_and_503_are_honoured_with_retry_after(backfilled):
+    from tests.prometheus_support import ThrottlingProxy
+
+    history, url = backfilled
+    steps = plan_steps(3 * DAY, DAY, END)
+    proxy = ThrottlingProxy(url, throttle=2, status=429, retry_after="1")
+    try:
+        client = PrometheusClient(proxy.url, concurrency=1)
+        began = time.monotonic()
+        got = collect_prometheus(client, steps, cluster_label="cluster", platform="self-hosted")
+        assert time.monotonic() - began >= 2.0  # waited Retry-After twice
+    finally:
+        proxy.close()
+    plain = PrometheusClient(url)
+    direct = collect_prometheus(plain, steps, cluster_label="cluster", platform="self-hosted")
+    assert proxy.throttled == 2 and client.retries == 2 and client.requests == plain.requests + 2
+    assert [s.objects for s in got.snapshots] == [s.objects for s in direct.snapshots]
+
+
+def test_a_server_that_keeps_answering_503_exits_3(backfilled, tmp_path):
+    from tests.prometheus_support import ThrottlingProxy
+
+    proxy = ThrottlingProxy(backfilled[1], throttle=1000, status=503, retry_after="0")
+    try:
+        code, _, err = _collect(proxy.url, tmp_path, "--range", "2d", "--cluster-label", "cluster")
+    finally:
+        proxy.close()
+    assert code == 3 and "kept answering 503" in err and "--concurrency" in err
+    assert not list(tmp_path.glob("*.json"))

@@ -309,7 +309,7 @@ def test_unreachable_refused_and_not_prometheus_exit_3(tmp_path):
     from tests.prometheus_support import free_port
 
     code, _, err = _collect(f"http://127.0.0.1:{free_port()}", tmp_path)
-    assert code == 3 and "Could not reach Prometheus" in err and "--url" in err
+    assert code == 3 and "Could not reach Prometheus" in err and "connection refused" in err and "--url" in err
 
 
 def test_plan_steps_bounds_before_any_query():

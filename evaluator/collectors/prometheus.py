@@ -205,7 +205,14 @@ class PrometheusClient:
                     exc, requests.exceptions.ReadTimeout
                 )
                 if broken >= MAX_TRANSPORT_ATTEMPTS or refused:
-                    what = "timed out" if isinstance(exc, requests.exceptions.Timeout) else "connection failed"
+                    if isinstance(exc, requests.exceptions.Timeout):
+                        what = f"no answer within {self.timeout:g}s"
+                    elif "refused" in str(exc).lower():
+                        what = "connection refused"
+                    elif "resolve" in str(exc).lower() or "name or service" in str(exc).lower():
+                        what = "host name not found"
+                    else:
+                        what = "connection failed"
                     raise EndpointError(
                         f"Could not reach Prometheus at {self.url}: {what}",
                         hint="Check --url (the server's base URL, e.g. http://prometheus:9090) and --timeout",

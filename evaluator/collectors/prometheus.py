@@ -353,8 +353,10 @@ class _Query:
     per_cluster_series: str | None = None  # metric whose series count (per cluster) sizes the output
 
 
-def _agg(fn: str, metric: str, extra: str = "") -> Callable[[Callable[..., str], Callable[..., str]], str]:
-    return lambda sel, by: f"{fn} by ({by()}) ({metric}{sel(extra)})"
+def _agg(
+    fn: str, metric: str, extra: str = "", *labels: str
+) -> Callable[[Callable[..., str], Callable[..., str]], str]:
+    return lambda sel, by: f"{fn} by ({by(*labels)}) ({metric}{sel(extra)})"
 
 
 PODS = 'resource="pods"'
@@ -429,14 +431,6 @@ _QUERIES: tuple[_Query, ...] = (
     ),
     # kube-state-metrics
     _Query("nodes.count", ("kube_node_info",), _agg("count", "kube_node_info")),
-    _Query("alloc:max", ("kube_node_status_allocatable",), _agg("max", "kube_node_status_allocatable", PODS)),
-    _Query("alloc:mean", ("kube_node_status_allocatable",), _agg("avg", "kube_node_status_allocatable", PODS)),
-    _Query("alloc:min", ("kube_node_status_allocatable",), _agg("min", "kube_node_status_allocatable", PODS)),
-    _Query(
-        "alloc:p95",
-        ("kube_node_status_allocatable",),
-        lambda sel, by: f"quantile by ({by()}) (0.95, kube_node_status_allocatable{sel(PODS)})",
-    ),
     _Query("pods.count", ("kube_pod_info",), _agg("count", "kube_pod_info")),
     _Query("namespaces", ("kube_namespace_created",), _agg("count", "kube_namespace_created")),
     _Query("netpol.count", ("kube_networkpolicy_created",), _agg("count", "kube_networkpolicy_created")),
@@ -483,9 +477,9 @@ _QUERIES: tuple[_Query, ...] = (
 )
 
 
-def _pods_per_node_queries(with_phase: bool) -> list[_Query]:
-    """max/mean/min/p95 over nodes (from ``kube_node_info``, so a node without pods counts 0) of the
-    non-terminal pods on each node (every pod with a node when ``kube_pod_status_phase`` is not scraped)."""
+def _pods_on_each_node(with_phase: bool) -> Callable[[Callable[..., str], Callable[..., str]], str]:
+    """PromQL for one series per node (from ``kube_node_info``, so a node without pods is 0): its non-terminal
+    pods (every pod with a node when ``kube_pod_status_phase`` is not scraped)."""
 
     def per_node(sel: Callable[..., str], by: Callable[..., str]) -> str:
         pods = f"kube_pod_info{sel(ON_NODE)}"
@@ -496,13 +490,64 @@ def _pods_per_node_queries(with_phase: bool) -> list[_Query]:
             f"(0 * group by ({by('node')}) (kube_node_info{sel()})))"
         )
 
-    needs = ("kube_pod_info", "kube_node_info") + (("kube_pod_status_phase",) if with_phase else ())
+    return per_node
+
+
+def _pods_needs(with_phase: bool) -> tuple[str, ...]:
+    return ("kube_pod_info", "kube_node_info") + (("kube_pod_status_phase",) if with_phase else ())
+
+
+def _summary_queries(with_phase: bool) -> list[_Query]:
+    """max/mean/min/p95 over nodes summarised by PromQL, for clusters with more nodes than a query may return."""
+    per_node = _pods_on_each_node(with_phase)
+    needs = _pods_needs(with_phase)
+    alloc = "kube_node_status_allocatable"
     return [
         _Query("ppn:max", needs, lambda s, b: f"max by ({b()}) ({per_node(s, b)})"),
         _Query("ppn:mean", needs, lambda s, b: f"avg by ({b()}) ({per_node(s, b)})"),
         _Query("ppn:min", needs, lambda s, b: f"min by ({b()}) ({per_node(s, b)})"),
         _Query("ppn:p95", needs, lambda s, b: f"quantile by ({b()}) (0.95, {per_node(s, b)})"),
+        _Query("alloc:max", (alloc,), _agg("max", alloc, PODS)),
+        _Query("alloc:mean", (alloc,), _agg("avg", alloc, PODS)),
+        _Query("alloc:min", (alloc,), _agg("min", alloc, PODS)),
+        _Query("alloc:p95", (alloc,), lambda s, b: f"quantile by ({b()}) (0.95, {alloc}{s(PODS)})"),
     ]
+
+
+def _per_node_queries(with_phase: bool) -> list[_Query]:
+    """One series per node: non-terminal pods on it (0 when none) and its allocatable pods."""
+    alloc = "kube_node_status_allocatable"
+    return [
+        _Query("nodes:pods", _pods_needs(with_phase), _pods_on_each_node(with_phase), ("node",)),
+        _Query("nodes:allocatable", (alloc,), _agg("max", alloc, PODS, "node"), ("node",)),
+    ]
+
+
+def quantile(q: float, values: Sequence[float]) -> float:
+    """PromQL's ``quantile``: linear interpolation between the closest ranks (rank = q x (n - 1))."""
+    ordered = sorted(values)
+    rank = q * (len(ordered) - 1)
+    low = math.floor(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def _summarise_nodes(results: dict[str, Matrix], steps: int) -> None:
+    """max/mean/p95/min per cluster and step from the per-node matrices, as the PromQL summaries would be."""
+    for source, prefix in (("nodes:pods", "ppn"), ("nodes:allocatable", "alloc")):
+        for cluster, rows in results.pop(source, {}).items():
+            for i in range(steps):
+                values = [row[i] for row in rows.values() if i in row]
+                if not values:
+                    continue
+                stats = {
+                    "max": max(values),
+                    "mean": sum(values) / len(values),
+                    "p95": quantile(0.95, values),
+                    "min": min(values),
+                }
+                for part, value in stats.items():
+                    results.setdefault(f"{prefix}:{part}", {}).setdefault(cluster, {}).setdefault((), {})[i] = value
 
 
 # ------------------------------------------------------------------------------------- the collection
@@ -567,29 +612,58 @@ def collect_prometheus(
         cluster_names = wanted
     else:
         cluster_names = [name or urlsplit(client.url).hostname or "prometheus"]
-    ppn = _pods_per_node_queries("kube_pod_status_phase" in names)
-    queries = [q for q in (*_QUERIES, *ppn) if all(m in names for m in q.needs)]
-    missing = sorted({m for q in (*_QUERIES, *ppn) for m in q.needs if m not in names})
-
-    sizes = _series_per_cluster(client, queries, cluster_label, cluster_names, start - step, end)
-    tasks: list[tuple[_Query, list[str]]] = []
-    for q in queries:
-        per_cluster = {c: sizes.get((q.per_cluster_series, c), 1) if q.per_cluster_series else 1 for c in cluster_names}
-        for chunk in _chunks(cluster_names, per_cluster, max_series, cluster_label):
-            tasks.append((q, chunk))
+    with_phase = "kube_pod_status_phase" in names
+    ppn = _summary_queries(with_phase)
+    per_node = _per_node_queries(with_phase)
+    every = (*_QUERIES, *ppn, *per_node)
+    missing = sorted({m for q in every for m in q.needs if m not in names})
+    queries = [q for q in _QUERIES if all(m in names for m in q.needs)]
+    if any(q.key.startswith("objects:") for q in queries):
+        queries = [q for q in queries if q.key != "pods.count"]  # the apiserver counts pods; no need to read them all
+    by = _by(cluster_label)
 
     def run(task: tuple[_Query, list[str]]) -> tuple[str, Matrix]:
         q, chunk = task
-        promql = q.build(_selector(cluster_label, chunk), _by(cluster_label))
+        promql = q.build(_selector(cluster_label, chunk), by)
         result = client.query_range(promql, start, end, step)
         return q.key, _to_matrix(result, cluster_label, cluster_names[0], q.by, start, step)
 
     results: dict[str, Matrix] = {}
-    with ThreadPoolExecutor(max_workers=client.concurrency) as pool:
-        for key, matrix in pool.map(run, tasks):
-            into = results.setdefault(key, {})
-            for cluster, rows in matrix.items():
-                into.setdefault(cluster, {}).update(rows)
+
+    def send(tasks: list[tuple[_Query, list[str]]]) -> None:
+        with ThreadPoolExecutor(max_workers=client.concurrency) as pool:
+            for key, matrix in pool.map(run, tasks):
+                into = results.setdefault(key, {})
+                for cluster, rows in matrix.items():
+                    into.setdefault(cluster, {}).update(rows)
+
+    # First the node counts: they size the per-node queries that follow.
+    node_query = [q for q in queries if q.key == "nodes.count"]
+    send([(q, chunk) for q in node_query for chunk in _chunks(cluster_names, {}, max_series, cluster_label)])
+    sizes = _series_per_cluster(client, queries, cluster_label, cluster_names, start - step, end)
+    nodes_max = {
+        c: int(max((v for row in results.get("nodes.count", {}).get(c, {}).values() for v in row.values()), default=0))
+        for c in cluster_names
+    }
+    tasks: list[tuple[_Query, list[str]]] = []
+    for q in queries:
+        if q.key == "nodes.count":
+            continue
+        per_cluster = {c: sizes.get((q.per_cluster_series, c), 1) if q.per_cluster_series else 1 for c in cluster_names}
+        for chunk in _chunks(cluster_names, per_cluster, max_series, cluster_label):
+            tasks.append((q, chunk))
+    # Pods per node and allocatable pods: one series per node, summarised here (the pod series are read once,
+    # not once per statistic), except for clusters with more nodes than a query may return: PromQL summarises.
+    small = [c for c in cluster_names if 0 < nodes_max[c] <= max_series]
+    large = [c for c in cluster_names if nodes_max[c] > max_series]
+    for q in per_node:
+        if small and all(m in names for m in q.needs):
+            tasks += [(q, chunk) for chunk in _chunks(small, nodes_max, max_series, cluster_label)]
+    for q in ppn:
+        if large and all(m in names for m in q.needs):
+            tasks += [(q, [c]) for c in large]
+    send(tasks)
+    _summarise_nodes(results, len(steps))
 
     duration = round(time.monotonic() - began, 3)
     collection = CollectionInfo(
@@ -670,7 +744,7 @@ def _chunks(
     chunks: list[list[str]] = [[]]
     total = 0
     for cluster in clusters:
-        size = per_cluster[cluster]
+        size = per_cluster.get(cluster, 1)
         if chunks[-1] and total + size > max_series:
             chunks.append([])
             total = 0

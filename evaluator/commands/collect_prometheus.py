@@ -79,7 +79,7 @@ def _identities(paths: tuple[Path, ...]) -> dict[str, ClusterInfo]:
 @click.option(
     "--header", "headers", multiple=True, metavar="'NAME: VALUE'", help="Extra header, e.g. 'X-Scope-OrgID: team'."
 )
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True, help="Seconds a request.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=120.0, show_default=True, help="Seconds a request.")
 @click.option("--concurrency", type=click.IntRange(1, 32), default=4, show_default=True, help="Queries in flight.")
 @click.option(
     "--max-series",

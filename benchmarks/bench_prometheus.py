@@ -85,23 +85,32 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=180)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--keep", type=Path, help="Keep the TSDB and snapshots here (default: a temp folder).")
+    parser.add_argument("--reuse", action="store_true", help="Reuse the TSDB already backfilled in --keep.")
     args = parser.parse_args()
     if shutil.which("prometheus") is None or shutil.which("promtool") is None:
         sys.exit("bench_prometheus: needs prometheus and promtool (apt-get install prometheus)")
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="k8seval-bench-prom-"))
     work.mkdir(parents=True, exist_ok=True)
-    end = (int(time.time()) // DAY - 2) * DAY
-    t0 = time.monotonic()
-    history = build_history(plans(args.clusters, args.days), args.days, end, work / "openmetrics")
-    lines = sum(1 for p in history.path.glob("*.om") for _ in open(p))
-    t1 = time.monotonic()
-    backfill(history.path, work / "tsdb")
-    t2 = time.monotonic()
-    print(
-        f"series written: {lines:,} samples in {args.days} daily files ({t1 - t0:.1f}s); "
-        f"promtool backfill {t2 - t1:.1f}s"
-    )
+    marker = work / "end"
+    if args.reuse and marker.exists() and (work / "tsdb").is_dir():
+        end = int(marker.read_text())
+        print(f"reusing the TSDB in {work / 'tsdb'}")
+    else:
+        end = (int(time.time()) // DAY - 2) * DAY
+        shutil.rmtree(work / "tsdb", ignore_errors=True)
+        t0 = time.monotonic()
+        history = build_history(plans(args.clusters, args.days), args.days, end, work / "openmetrics")
+        lines = sum(1 for p in history.path.glob("*.om") for _ in open(p))
+        t1 = time.monotonic()
+        backfill(history.path, work / "tsdb")
+        t2 = time.monotonic()
+        marker.write_text(str(end))
+        print(
+            f"series written: {lines:,} samples in {args.days} daily files ({t1 - t0:.1f}s); "
+            f"promtool backfill {t2 - t1:.1f}s",
+            flush=True,
+        )
 
     proc, url = start_prometheus(work / "tsdb")
     try:

@@ -74,9 +74,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from .commands import audit, catalog, collect, history, monitoring, questions, report, score, simulate
+    from .commands import audit, catalog, collect, history, monitoring, prices, questions, report, score, simulate
 
-    for module in (collect, simulate, score, report, questions, audit, catalog, history, monitoring):
+    for module in (collect, simulate, score, report, questions, audit, catalog, prices, history, monitoring):
         cli.add_command(module.command)
 
 

@@ -15,6 +15,13 @@ STATUSES = ("ok", "watch", "at-risk", "blocker")
 UNKNOWN = "unknown"
 ALL_STATUSES = (*STATUSES, UNKNOWN)
 TARGETS = ("self-hosted", "eks", "gke", "gke-autopilot")
+# Vendor (question-list audience) -> evaluation targets whose findings count for it. GKE Autopilot findings
+# count for "gke" because a GKE offer may be either mode; "self-hosted" is the current platform as a baseline.
+VENDOR_TARGETS: dict[str, tuple[str, ...]] = {
+    "eks": ("eks",),
+    "gke": ("gke", "gke-autopilot"),
+    "self-hosted": ("self-hosted",),
+}
 
 # Columns of the one-row-per-finding CSV written by `score --format csv` and `report --format csv`, in order.
 CSV_COLUMNS = (
@@ -129,23 +136,31 @@ class Forecast:
 
 @dataclass(frozen=True)
 class CostLine:
-    """One line of a cost estimate."""
+    """One line of a cost estimate; a line whose price is missing has ``monthly_usd`` None and says why in ``gap``."""
 
     item: str
-    monthly_usd: float
+    monthly_usd: float | None
     basis: str  # how it was computed, e.g. "$0.10/h x 730 h"
     source: str | None = None
+    category: str = ""  # "control plane", "workers", "load balancers", "traffic", "support", "people"
+    gap: str = ""  # which price or input is missing (never priced as zero)
+    verified: str | None = None  # date the price was read at its source
 
 
 @dataclass(frozen=True)
 class CostEstimate:
-    """Monthly cost of running one cluster's control plane on one target."""
+    """Monthly cost of running one cluster on one target, by line."""
 
     cluster: str
     target: str
-    monthly_usd: float
+    monthly_usd: float  # sum of the priced lines; see ``complete``
     lines: list[CostLine] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    region: str = ""  # the price region used, e.g. "aws eu-west-2"
+    yearly_usd: float = 0.0
+    complete: bool = True  # False when a line is a gap (a missing price): the total is a lower bound
+    gaps: list[str] = field(default_factory=list)
+    mapping: list[dict[str, Any]] = field(default_factory=list)  # measured instance type -> priced machine, basis
 
 
 @dataclass(frozen=True)
@@ -163,6 +178,7 @@ class Evaluation:
     costs: list[CostEstimate] = field(default_factory=list)
     cost_assumptions: dict[str, Any] = field(default_factory=dict)
     break_even: dict[str, Any] = field(default_factory=dict)
+    cost_analysis: dict[str, Any] = field(default_factory=dict)  # cheapest, sensitivity, prices with sources
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data."""

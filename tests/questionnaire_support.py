@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from evaluator.findings import STATUSES, Evaluation, Finding
+from evaluator.findings import STATUSES, VENDOR_TARGETS, Evaluation, Finding
 from evaluator.inventory import (
     CloudInventory,
     EtcdMember,
@@ -22,8 +22,8 @@ from evaluator.inventory import (
     Stats,
     parse_time,
 )
-from evaluator.questionbank import Predicate
-from evaluator.questionnaire_facts import FACTS, VENDOR_TARGETS, fact_kind, finding_constraint
+from evaluator.procurement.bank import Predicate
+from evaluator.procurement.facts import FACTS, fact_kind, finding_constraint
 
 Setter = Callable[[list[Snapshot], Any], list[Snapshot]]
 

@@ -235,49 +235,98 @@ def make_evaluation(big: str = "prod-eu-1", small: str = "dev-1") -> Evaluation:
         message=f"{big}: etcd database size grows 256 MiB/month; it reaches EKS's 8 GiB in about 2 months (2026-12).",
     )
     costs = []
+    ec2 = "https://aws.amazon.com/ec2/pricing/on-demand/"
+    gce = "https://cloud.google.com/compute/vm-instance-pricing"
+    people = "https://example.com/our-salary-bands"
     for cluster in (big, small):
+        workers_aws = CostLine(
+            "workers: 10 x m5.4xlarge", 5606.4, "10 x $0.768/h x 730 h (as measured)", ec2, "workers", "", "2026-12-01"
+        )
+        workers_gcp = CostLine(
+            "workers: 10 x m5.4xlarge as n2-standard-16",
+            5671.69,
+            "10 x $0.776944/h x 730 h (equivalent set in the cost file (equivalents))",
+            gce,
+            "workers",
+            "",
+            "2026-12-01",
+        )
+        nat = CostLine(
+            "NAT gateways",
+            None,
+            "3 gateways x 730 h (assumption, cost file: traffic)",
+            None,
+            "traffic",
+            "no price for nat_gateway_hour in the aws us-east-1 table",
+        )
         costs.append(
             CostEstimate(
                 cluster,
                 "self-hosted",
-                6670.48,
+                12276.88,
                 [
                     CostLine(
                         "control-plane nodes",
                         420.48,
                         "3 x m5.xlarge at $0.192/h x 730 h",
-                        "https://aws.amazon.com/ec2/pricing/on-demand/",
+                        ec2,
+                        "control plane",
+                        "",
+                        "2026-12-01",
                     ),
-                    CostLine("control-plane engineering (people)", 6250.0, "0.5 FTE x $150,000/year / 12", None),
+                    workers_aws,
+                    nat,
+                    CostLine("platform engineering (people)", 6250.0, "0.5 FTE x $150,000/year / 12", people, "people"),
                 ],
-                ["Worker nodes are out of scope."],
+                ["3 control-plane nodes as measured in the snapshot"],
+                region="aws us-east-1",
+                yearly_usd=147322.56,
+                complete=False,
+                gaps=["NAT gateways: no price for nat_gateway_hour in the aws us-east-1 table"],
             )
         )
         costs.append(
             CostEstimate(
                 cluster,
                 "eks",
-                1948.0,
+                7554.4,
                 [
-                    CostLine("EKS control plane", 73.0, "$0.10/h x 730 h", "https://aws.amazon.com/eks/pricing/"),
-                    CostLine("control-plane engineering (people)", 1875.0, "0.15 FTE x $150,000/year / 12", None),
+                    CostLine(
+                        "EKS control plane",
+                        73.0,
+                        "$0.10/h x 730 h",
+                        "https://aws.amazon.com/eks/pricing/",
+                        "control plane",
+                    ),
+                    workers_aws,
+                    CostLine(
+                        "platform engineering (people)", 1875.0, "0.15 FTE x $150,000/year / 12", people, "people"
+                    ),
                 ],
+                region="aws us-east-1",
+                yearly_usd=90652.8,
             )
         )
         costs.append(
             CostEstimate(
                 cluster,
                 "gke",
-                1948.0,
+                7619.69,
                 [
                     CostLine(
                         "GKE management fee",
                         73.0,
                         "$0.10/h x 730 h",
                         "https://cloud.google.com/kubernetes-engine/pricing",
+                        "control plane",
                     ),
-                    CostLine("control-plane engineering (people)", 1875.0, "0.15 FTE x $150,000/year / 12", None),
+                    workers_gcp,
+                    CostLine(
+                        "platform engineering (people)", 1875.0, "0.15 FTE x $150,000/year / 12", people, "people"
+                    ),
                 ],
+                region="gcp us-central1",
+                yearly_usd=91436.28,
             )
         )
         costs.append(
@@ -291,11 +340,72 @@ def make_evaluation(big: str = "prod-eu-1", small: str = "dev-1") -> Evaluation:
                         73.0,
                         "$0.10/h x 730 h",
                         "https://cloud.google.com/kubernetes-engine/pricing",
+                        "control plane",
                     ),
-                    CostLine("control-plane engineering (people)", 1250.0, "0.1 FTE x $150,000/year / 12", None),
+                    CostLine(
+                        "Autopilot pod requests",
+                        None,
+                        "",
+                        None,
+                        "workers",
+                        "Autopilot bills the vCPU and memory that pods request; this snapshot carries no pod requests",
+                    ),
+                    CostLine("platform engineering (people)", 1250.0, "0.1 FTE x $150,000/year / 12", people, "people"),
                 ],
+                region="gcp us-central1",
+                yearly_usd=15876.0,
+                complete=False,
+                gaps=["Autopilot pod requests: no pod requests"],
             )
         )
+    cost_analysis = {
+        "regions": {"aws": "us-east-1", "gcp": "us-central1"},
+        "totals": {
+            "self-hosted": {"monthly": 24553.76, "yearly": 294645.12, "complete": False},
+            "eks": {"monthly": 15108.8, "yearly": 181305.6, "complete": True},
+            "gke": {"monthly": 15239.38, "yearly": 182872.56, "complete": True},
+            "gke-autopilot": {"monthly": 2646.0, "yearly": 31752.0, "complete": False},
+        },
+        "cheapest": "eks",
+        "decision": "EKS is the cheapest complete option on these assumptions, $130.58/month below the next",
+        "sensitivity_pct": 25,
+        "sensitivity": [
+            {
+                "input": "prices.gcp.compute",
+                "label": "GCE machine prices",
+                "low": {"self-hosted": 24553.76, "eks": 15108.8, "gke": 12403.54, "gke-autopilot": 2646.0},
+                "high": {"self-hosted": 24553.76, "eks": 15108.8, "gke": 18075.23, "gke-autopilot": 2646.0},
+                "cheapest_low": "gke",
+                "cheapest_high": "eks",
+                "swing_monthly": 2835.85,
+                "flips": ["-25 %: GKE"],
+            }
+        ],
+        "moves_most": "The answer moves most with the GCE machine prices",
+        "prices": [
+            {
+                "provider": "aws",
+                "region": "us-east-1",
+                "key": "compute.m5.4xlarge",
+                "value": 0.768,
+                "unit": "USD/hour",
+                "detail": "16 vCPU, 64 GiB",
+                "source": ec2,
+                "evidence": "https://github.com/aws/karpenter-provider-aws",
+                "verified": "2026-12-01",
+                "table": "evaluator/scoring/prices/aws-us-east-1.yaml",
+            }
+        ],
+        "mapping": [
+            {
+                "target": "gke",
+                "measured": "m5.4xlarge",
+                "nodes": 10,
+                "priced_as": "n2-standard-16",
+                "basis": "equivalent",
+            }
+        ],
+    }
     return Evaluation(
         generated_at=GENERATED_AT,
         catalog_version="2026.11-test",
@@ -332,6 +442,7 @@ def make_evaluation(big: str = "prod-eu-1", small: str = "dev-1") -> Evaluation:
                 "so EKS is cheaper on these assumptions",
             }
         },
+        cost_analysis=cost_analysis,
     )
 
 

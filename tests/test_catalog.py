@@ -168,7 +168,7 @@ def test_good_user_file_validates(tmp_path: Path) -> None:
 def test_validator_errors_name_file_id_and_field(tmp_path: Path, changes: dict, field: str) -> None:
     path = _write(tmp_path, _with(**changes))
     with pytest.raises(CatalogError) as err:
-        validate_file(path)
+        validate_file(path, metrics=METRICS)
     message = str(err.value)
     assert message.startswith(f"{path}: ")
     assert field in message

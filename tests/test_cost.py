@@ -1,7 +1,9 @@
-"""The cost model: fees from the assumptions, extended support by calendar, free tier, break-even."""
+"""The cost model: sourced price tables, worker compute and equivalents, load balancers, traffic, support, people,
+gaps for missing prices, break-even and sensitivity."""
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 from pathlib import Path
 
@@ -9,167 +11,330 @@ import pytest
 import yaml
 
 from evaluator.errors import CatalogError, InputError
-from evaluator.inventory import ClusterInfo, NodeInventory
+from evaluator.inventory import ClusterInfo, NodeInventory, ServiceInventory
 from evaluator.scoring.cost import (
+    SupportPlan,
     break_even,
+    cost_analysis,
     cost_assumptions_from_data,
     eks_support,
     estimate_costs,
     estimate_fleet,
     load_cost_assumptions,
+    tiered,
 )
 from evaluator.scoring.engine import evaluate
+from evaluator.scoring.pricing import ITEMS, load_price_table, shipped_tables, table_document, table_from_data
 from tests.factories import make_snapshot
 from tests.scoring_support import small_catalog
 
 SHIPPED = Path(__file__).resolve().parent.parent / "evaluator" / "scoring" / "cost_assumptions.yaml"
+TABLES = Path(__file__).resolve().parent.parent / "evaluator" / "scoring" / "prices"
+ALL = ["self-hosted", "eks", "gke", "gke-autopilot"]
 
 
 def _data() -> dict:
     return yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
 
 
-def _lines(estimate) -> dict[str, float]:
+def _us(data: dict | None = None) -> dict:
+    """The shipped assumptions priced in us-east-1 / us-central1, where the shipped tables hold machine prices."""
+    data = data or _data()
+    data["regions"] = {"aws": "us-east-1", "gcp": "us-central1"}
+    return data
+
+
+def _simple(data: dict) -> dict:
+    """No traffic, no support: the lines under test stand alone."""
+    data["traffic"] = {"nat_gateways": 0, "nat_processed_gb": 0, "inter_zone_gb": 0, "internet_egress_gb": 0}
+    data["support"] = {"aws": "none", "gcp": "none"}
+    return data
+
+
+def _lines(estimate) -> dict[str, float | None]:
     return {line.item: line.monthly_usd for line in estimate.lines}
+
+
+def _bank_snapshot(**kw):
+    return make_snapshot(
+        version="1.33.2",
+        nodes=NodeInventory(count=103, control_plane_count=3, by_instance_type={"m5.4xlarge": 83, "r5.4xlarge": 20}),
+        services=ServiceInventory(count=300, by_type={"ClusterIP": 290, "LoadBalancer": 10}),
+        **kw,
+    )
+
+
+# ------------------------------------------------------------------------------------------------ shipped data
 
 
 def test_shipped_defaults_cite_sources() -> None:
     a = load_cost_assumptions(None)
     assert a.hours_per_month == 730 and a.currency == "USD"
+    assert (a.regions.aws, a.regions.gcp) == ("eu-west-2", "europe-west2")  # London for a UK bank
     assert a.fee("eks_standard").value == 0.10 and a.fee("eks_extended").value == 0.60
     assert a.fee("gke_management").value == 0.10 and a.fee("gke_free_tier_credit").value == 74.40
-    assert a.fee("eks_standard").source == "https://aws.amazon.com/eks/pricing/"
-    assert a.fee("gke_management").source == "https://cloud.google.com/kubernetes-engine/pricing"
-    for price in [*a.fees.values(), *a.instances.values()]:
-        assert price.source.startswith("https://")
-        # a price is either dated or says plainly that it was not confirmed
-        assert price.verified or "NOT confirmed" in price.note
+    for price in a.fees.values():
+        assert price.source.startswith("https://") and price.verified
+    for plan in a.support_plans.values():
+        assert plan.source.startswith("https://") and plan.verified
     assert "ASSUMPTION" in a.people.loaded_annual_cost.note
-    assert set(a.people.fte_per_cluster) == {"self-hosted", "eks", "gke", "gke-autopilot"}
-    assert a.people.fte_per_cluster["self-hosted"] > a.people.fte_per_cluster["eks"]
+    assert set(a.people.fte_per_cluster) == set(ALL) == set(a.people.basis)
+    assert "ASSUMPTION" in a.traffic.note
 
 
-def test_default_figures_for_a_cluster_in_standard_support() -> None:
-    a = load_cost_assumptions(None)
-    snap = make_snapshot(version="1.33.2")  # standard support until 2026-07-29
-    est = {
-        e.target: e
-        for e in estimate_costs(snap, ["self-hosted", "eks", "gke", "gke-autopilot"], a, at="2026-05-01T00:00:00Z")
+def test_shipped_tables_cover_the_regions_and_every_price_is_sourced_and_dated() -> None:
+    tables = shipped_tables()
+    assert set(tables) == {
+        ("aws", "us-east-1"),
+        ("aws", "eu-west-2"),
+        ("aws", "eu-west-1"),
+        ("gcp", "us-central1"),
+        ("gcp", "europe-west2"),
+        ("gcp", "europe-west1"),
     }
-    people = a.people.loaded_annual_cost.value / 12
-    assert _lines(est["eks"]) == {
-        "EKS control plane (standard support)": 73.00,
-        "control-plane engineering (people)": round(a.people.fte_per_cluster["eks"] * people, 2),
-    }
-    assert _lines(est["self-hosted"])["control-plane nodes"] == pytest.approx(3 * 0.192 * 730)  # 420.48
-    assert _lines(est["self-hosted"])["etcd nodes"] == pytest.approx(420.48)
-    assert est["self-hosted"].monthly_usd == pytest.approx(840.96 + a.people.fte_per_cluster["self-hosted"] * people)
+    for table in tables.values():
+        for row in table.rows():
+            assert row["source"].startswith("https://") and row["verified"] == "2026-12-01", row
+            assert row["evidence"].startswith("https://"), row
+    us = tables[("aws", "us-east-1")]
+    assert us.compute["m5.4xlarge"].value == 0.768 and us.compute["m5.4xlarge"].vcpu == 16
+    assert tables[("gcp", "europe-west2")].compute["n2-standard-16"].value == 1.000992
+    # London EC2 prices were not verified for this release: the table ships empty rather than guessed
+    assert not tables[("aws", "eu-west-2")].compute
+
+
+def test_table_document_round_trips() -> None:
+    for table in shipped_tables().values():
+        again = table_from_data(table_document(table), where=table.source_file)
+        assert again.compute == table.compute and again.items == table.items
+
+
+# ------------------------------------------------------------------------------------------------ estimates
+
+
+def test_worker_compute_by_instance_type_and_gke_equivalents() -> None:
+    a = cost_assumptions_from_data(_simple(_us()), where="costs.yaml")
+    est = {e.target: e for e in estimate_costs(_bank_snapshot(), ALL, a, at="2026-05-01T00:00:00Z")}
+    eks = _lines(est["eks"])
+    # 3 control-plane nodes of a self-hosted snapshot come out of the most numerous type
+    assert eks["workers: 80 x m5.4xlarge"] == pytest.approx(80 * 0.768 * 730)
+    assert eks["workers: 20 x r5.4xlarge"] == pytest.approx(20 * 1.008 * 730)
+    assert _lines(est["self-hosted"])["workers: 80 x m5.4xlarge"] == eks["workers: 80 x m5.4xlarge"]
     gke = _lines(est["gke"])
-    assert gke["GKE cluster management fee (Standard, regional)"] == 73.00
-    assert "GKE free-tier credit" not in gke  # regional clusters get no credit
-    auto = _lines(est["gke-autopilot"])
-    assert auto["GKE cluster management fee (Autopilot)"] == 73.00 and auto["GKE free-tier credit"] == -73.00
-    for e in est.values():
-        assert any("Worker nodes are out of scope" in n for n in e.notes)
-        assert e.monthly_usd == pytest.approx(sum(line.monthly_usd for line in e.lines))
+    assert gke["workers: 80 x m5.4xlarge as n2-standard-16"] == pytest.approx(80 * 0.776944 * 730, abs=0.01)
+    assert gke["workers: 20 x r5.4xlarge as n2-highmem-16"] == pytest.approx(20 * 1.048112 * 730, abs=0.01)
+    mapping = {(m["target"], m["measured"]): m for m in est["gke"].mapping}
+    assert mapping[("gke", "m5.4xlarge")]["basis"] == "equivalent set in the cost file (equivalents)"
+    assert est["eks"].region == "aws us-east-1" and est["gke"].region == "gcp us-central1"
+    # 10 LoadBalancer Services -> 10 NLBs plus one NLCU each per hour
+    assert eks["10 Network Load Balancers"] == pytest.approx(10 * 0.0225 * 730)
+    assert eks["Network Load Balancer capacity units"] == pytest.approx(10 * 0.006 * 730)
+    # self-hosted control plane machines from the AWS table
+    assert _lines(est["self-hosted"])["control-plane nodes"] == pytest.approx(3 * 0.192 * 730)
+    # GCP load balancer prices are not shipped: a gap, not a zero
+    lb = next(line for line in est["gke"].lines if line.category == "load balancers")
+    assert lb.monthly_usd is None and "lb_forwarding_rule_hour" in lb.gap and "prices refresh" in lb.gap
+    assert not est["gke"].complete and est["eks"].complete
 
 
-def test_extended_support_by_calendar() -> None:
+def test_equivalent_by_vcpu_and_memory_for_unknown_types_and_a_gap_without_a_size() -> None:
+    data = _simple(_us())
+    a = cost_assumptions_from_data(data, where="costs.yaml")
+    snap = make_snapshot(
+        nodes=NodeInventory(count=12, by_instance_type={"vm-16c-64g": 10, "mystery-box": 2}),
+        services=ServiceInventory(count=1, by_type={"ClusterIP": 1}),
+    )
+    est = {e.target: e for e in estimate_costs(snap, ["eks", "gke"], a)}
+    eks = _lines(est["eks"])
+    assert eks["workers: 10 x vm-16c-64g as m5.4xlarge"] == pytest.approx(10 * 0.768 * 730)
+    assert _lines(est["gke"])["workers: 10 x vm-16c-64g as n2-standard-16"] == pytest.approx(10 * 0.776944 * 730, 0.01)
+    gap = next(line for line in est["eks"].lines if "mystery-box" in line.item)
+    assert gap.monthly_usd is None and "mystery-box" in gap.gap and "instance_specs" in gap.gap
+    assert any("mystery-box" in g for g in est["eks"].gaps) and not est["eks"].complete
+    # the mapping is data: an explicit equivalent wins over the size rule
+    data["equivalents"]["aws"] = {"vm-16c-64g": "m5.8xlarge"}
+    a2 = cost_assumptions_from_data(data, where="costs.yaml")
+    assert "workers: 10 x vm-16c-64g as m5.8xlarge" in _lines(estimate_costs(snap, ["eks"], a2)[0])
+
+
+def test_london_has_no_verified_ec2_price_so_workers_are_gaps_naming_the_price() -> None:
     a = load_cost_assumptions(None)
-    snap = make_snapshot(version="1.33.2")
-    before = estimate_costs(snap, ["eks"], a, at="2026-07-28T00:00:00Z")[0]
-    after = estimate_costs(snap, ["eks"], a, at="2026-07-29T00:00:00Z")[0]
-    assert _lines(before)["EKS control plane (standard support)"] == 73.00
-    assert _lines(after)["EKS control plane (extended support)"] == 438.00
-    assert any("left EKS standard support on 2026-07-29" in n for n in after.notes)
+    est = {e.target: e for e in estimate_costs(_bank_snapshot(), ALL, a)}
+    workers = [line for line in est["eks"].lines if line.category == "workers"]
+    assert workers and all(line.monthly_usd is None for line in workers)
+    assert "no price for m5.4xlarge in the aws eu-west-2 table" in workers[0].gap
+    assert "k8seval prices refresh --provider aws --region eu-west-2" in workers[0].gap
+    gke = _lines(est["gke"])
+    assert gke["workers: 80 x m5.4xlarge as n2-standard-16"] == pytest.approx(80 * 1.000992 * 730, abs=0.01)
+
+
+def test_autopilot_is_a_gap_without_pod_requests() -> None:
+    a = cost_assumptions_from_data(_simple(_us()), where="c")
+    est = estimate_costs(_bank_snapshot(), ["gke-autopilot"], a)[0]
+    line = next(line for line in est.lines if line.category == "workers")
+    assert line.monthly_usd is None and "pod requests" in line.gap
+
+
+def test_traffic_lines_are_assumptions_and_gaps_where_the_table_has_no_price(tmp_path: Path) -> None:
+    data = _us()
+    data["support"] = {"aws": "none", "gcp": "none"}
+    data["traffic"] = {"nat_gateways": 3, "nat_processed_gb": 500, "inter_zone_gb": 0, "internet_egress_gb": 2000}
+    table = yaml.safe_load((TABLES / "aws-us-east-1.yaml").read_text(encoding="utf-8"))
+    table["items"]["nat_gateway_hour"] = {
+        "value": 0.045,
+        "unit": "USD/hour",
+        "source": "https://aws.amazon.com/vpc/pricing/",
+        "verified": "2026-12-01",
+    }
+    (tmp_path / "aws.yaml").write_text(yaml.safe_dump(table), encoding="utf-8")
+    data["price_tables"] = ["aws.yaml"]
+    costs = tmp_path / "costs.yaml"
+    costs.write_text(yaml.safe_dump(data), encoding="utf-8")
+    a = load_cost_assumptions(costs)  # price_tables are relative to the cost file
+    est = estimate_costs(_bank_snapshot(), ["eks"], a)[0]
+    lines = {line.item: line for line in est.lines}
+    assert lines["NAT gateways"].monthly_usd == pytest.approx(3 * 730 * 0.045)
+    assert "assumption" in lines["NAT gateways"].basis
+    assert lines["internet egress"].monthly_usd is None and "internet_egress_gb" in lines["internet egress"].gap
+    assert "inter-zone traffic" not in lines  # a zero volume is no line
+    # the shipped defaults give no volumes: no traffic line, and a note that says so
+    default = estimate_costs(_bank_snapshot(), ["eks"], load_cost_assumptions(None))[0]
+    assert not [line for line in default.lines if line.category == "traffic"]
+    assert any("Traffic (NAT, inter-zone, internet egress) is not included" in n for n in default.notes)
+
+
+def test_support_tiers_match_the_published_example() -> None:
+    a = load_cost_assumptions(None)
+    business = a.support_plans["aws-business"]
+    # AWS's pricing page: $85,000 of monthly usage -> $6,150 of Business support
+    assert tiered(business, 85_000) == pytest.approx(6150)
+    # and $1,200,000 -> $70,500 of Enterprise support
+    assert tiered(a.support_plans["aws-enterprise"], 1_200_000) == pytest.approx(70_500)
+    assert tiered(SupportPlan(0, [[0, 10]], "https://x"), 0) == 0
+    data = _us()
+    data["traffic"] = _simple({})["traffic"]
+    aa = cost_assumptions_from_data(data, where="c")
+    fleet = [("a", _bank_snapshot()), ("b", _bank_snapshot())]
+    est = {(e.cluster, e.target): e for e in estimate_fleet(fleet, ["eks"], aa)}
+    first, second = (_lines(est[(c, "eks")]) for c in ("a", "b"))
+    charges = sum(
+        line.monthly_usd or 0 for line in est[("a", "eks")].lines if line.category not in ("support", "people")
+    )
+    assert first["AWS support (business)"] == pytest.approx(max(100, tiered(business, charges)), abs=0.01)
+    assert second["AWS support (business)"] == pytest.approx(tiered(business, charges), abs=0.01)
+
+
+def test_discount_is_an_explicit_line() -> None:
+    data = _simple(_us())
+    data["discounts"] = {"aws_compute_pct": 30, "gcp_compute_pct": 20}
+    a = cost_assumptions_from_data(data, where="c")
+    est = {e.target: e for e in estimate_costs(_bank_snapshot(), ["eks", "gke"], a)}
+    workers = 80 * 0.768 * 730 + 20 * 1.008 * 730
+    assert _lines(est["eks"])["Savings Plans / Reserved Instances (30 %)"] == pytest.approx(-workers * 0.3, abs=0.02)
+    assert "committed-use discount (20 %)" in _lines(est["gke"])
+
+
+def test_extended_support_and_free_tier_stay() -> None:
+    data = _simple(_us())
+    data["gke"]["standard_location"] = "zonal"
+    a = cost_assumptions_from_data(data, where="costs.yaml")
+    fleet = [("a", make_snapshot("a")), ("b", make_snapshot("b"))]
+    est = {(e.cluster, e.target): e for e in estimate_fleet(fleet, ["gke", "eks"], a, at="2026-11-26T00:00:00Z")}
+    assert _lines(est[("a", "gke")])["GKE free-tier credit"] == -73.00
+    assert "GKE free-tier credit" not in _lines(est[("b", "gke")])
+    assert _lines(est[("a", "eks")])["EKS control plane (extended support)"] == 438.00
 
 
 @pytest.mark.parametrize(
     ("version", "on", "phase"),
     [
-        ("1.31.4", "2025-11-25", "standard"),
-        ("1.31.4", "2025-11-26", "extended"),
-        ("1.31.4", "2026-11-26", "past-extended"),
-        ("v1.29.10-eks-1234", "2025-06-01", "extended"),
-        ("1.25.3", "2024-01-01", "unknown"),  # not in the table; 1.27 still in standard then
-        ("1.25.3", "2024-08-01", "extended"),  # older than 1.27, which left standard support 2024-07-24
-        ("1.25.3", "2025-08-01", "past-extended"),
-        ("1.20.0", "2026-01-01", "past-extended"),
-        ("1.40.0", "2026-01-01", "standard"),  # newer than the calendar
-        (None, "2026-01-01", "unknown"),
+        ("1.33.1", "2026-05-01", "standard"),
+        ("1.29.4", "2026-01-01", "extended"),
+        ("1.20", "2026-01-01", "past-extended"),
     ],
 )
-def test_eks_support_phase(version: str | None, on: str, phase: str) -> None:
-    calendar = load_cost_assumptions(None).eks_versions
-    assert eks_support(version, date.fromisoformat(on), calendar).phase == phase
-
-
-def test_measured_control_plane_count_and_stacked_etcd() -> None:
-    data = _data()
-    data["self_hosted"]["etcd_nodes"] = 0
-    a = cost_assumptions_from_data(data, where="costs.yaml")
-    snap = make_snapshot(nodes=NodeInventory(count=100, control_plane_count=5))
-    est = estimate_costs(snap, ["self-hosted"], a)[0]
-    assert _lines(est)["control-plane nodes"] == pytest.approx(5 * 0.192 * 730)
-    assert "etcd nodes" not in _lines(est)
-    assert "5 control-plane nodes as measured in the snapshot" in est.notes
-    # an EKS snapshot's control-plane count is not the self-hosted machine count
-    eks_snap = make_snapshot(
-        cluster=ClusterInfo(name="e", platform="eks", version="1.33"), nodes=NodeInventory(control_plane_count=0)
-    )
-    assert _lines(estimate_costs(eks_snap, ["self-hosted"], a)[0])["control-plane nodes"] == pytest.approx(420.48)
-
-
-def test_free_tier_goes_to_first_cluster_only() -> None:
-    data = _data()
-    data["gke"]["standard_location"] = "zonal"
-    a = cost_assumptions_from_data(data, where="costs.yaml")
-    fleet = [("a", make_snapshot("a")), ("b", make_snapshot("b"))]
-    est = {(e.cluster, e.target): e for e in estimate_fleet(fleet, ["gke"], a)}
-    assert _lines(est[("a", "gke")])["GKE free-tier credit"] == -73.00
-    assert "GKE free-tier credit" not in _lines(est[("b", "gke")])
-    assert any("goes to another cluster" in n for n in est[("b", "gke")].notes)
+def test_eks_support_phase(version: str, on: str, phase: str) -> None:
+    a = load_cost_assumptions(None)
+    assert eks_support(version, date.fromisoformat(on), a.eks_versions).phase == phase
 
 
 def test_break_even_arithmetic() -> None:
-    data = _data()
+    data = _simple(_us())
     data["people"]["loaded_annual_cost"]["value"] = 120000  # 10,000 a month per FTE
     data["people"]["fte_per_cluster"] = {"self-hosted": 0.5, "eks": 0.2, "gke": 0.2, "gke-autopilot": 0.1}
-    data["instances"]["m5.xlarge"]["value"] = 0.1
     data["self_hosted"]["etcd_nodes"] = 0
+    data["instances"] = {"m5.xlarge": {"value": 0.1, "unit": "USD/hour", "source": "https://example.com/hw"}}
     a = cost_assumptions_from_data(data, where="costs.yaml")
-    snap = make_snapshot(version="1.33.1", nodes=NodeInventory(control_plane_count=3))
+    snap = make_snapshot(
+        version="1.33.1", nodes=NodeInventory(control_plane_count=3, by_instance_type={"m5.xlarge": 10})
+    )
+    snap = make_snapshot(
+        version="1.33.1",
+        nodes=NodeInventory(count=13, control_plane_count=3, by_instance_type={"m5.xlarge": 13}),
+        services=ServiceInventory(count=1, by_type={"ClusterIP": 1}),
+    )
     result = break_even([("prod-1", snap)], a, at="2026-05-01T00:00:00Z")
-    # EKS: 73 + 0.2 x 10,000 = 2,073; self-hosted machines 3 x 0.1 x 730 = 219 -> (2,073 - 219) / 10,000
-    assert result["eks"]["fte_per_cluster"]["prod-1"] == pytest.approx(0.1854)
-    assert result["eks"]["fleet_fte"] == pytest.approx(0.1854)
-    assert result["eks"]["assumed_self_hosted_fte"] == 0.5
-    assert result["eks"]["cheaper"] == "eks"
+    workers = 10 * 0.1 * 730  # the cost file's own m5.xlarge price overrides the table for AWS
+    # EKS: 73 + workers + 0.2 x 10,000; self-hosted: 3 x 0.1 x 730 + workers -> (2,073 - 219) / 10,000
+    assert result["eks"]["fte_per_cluster"]["prod-1"] == pytest.approx((73 + workers + 2000 - 219 - workers) / 10000)
+    assert result["eks"]["cheaper"] == "eks" and result["eks"]["complete"]
     assert "below 0.19 engineer-FTE" in result["eks"]["message"]
-    # Autopilot: fee fully covered by the credit: (0 + 1,000 - 219) / 10,000
-    assert result["gke-autopilot"]["fte_per_cluster"]["prod-1"] == pytest.approx(0.0781)
-    # with cheap enough people, self-hosting wins
     data["people"]["fte_per_cluster"]["self-hosted"] = 0.1
     cheaper = break_even([("prod-1", snap)], cost_assumptions_from_data(data, where="c"), at="2026-05-01T00:00:00Z")
     assert cheaper["eks"]["cheaper"] == "self-hosted"
 
 
-def test_break_even_never_when_machines_cost_more() -> None:
-    data = _data()
-    data["instances"]["m5.xlarge"]["value"] = 50.0
-    result = break_even([("p", make_snapshot("p"))], cost_assumptions_from_data(data, where="c"))
-    assert result["eks"]["fleet_fte"] < 0 and "never costs less than EKS" in result["eks"]["message"]
+def test_sensitivity_ranks_the_input_that_moves_the_answer() -> None:
+    data = _simple(_us())
+    data["people"]["fte_per_cluster"] = {"self-hosted": 0.16, "eks": 0.15, "gke": 0.15, "gke-autopilot": 0.1}
+    data["self_hosted"]["etcd_nodes"] = 0
+    a = cost_assumptions_from_data(data, where="c")
+    snap = make_snapshot(
+        version="1.33.1",
+        nodes=NodeInventory(count=13, control_plane_count=3, by_instance_type={"m5.4xlarge": 13}),
+        services=ServiceInventory(count=1, by_type={"ClusterIP": 1}),
+    )
+    result = cost_analysis([("p", snap)], a, ["self-hosted", "eks"], at="2026-05-01T00:00:00Z")
+    totals = result["totals"]
+    assert result["cheapest"] == "eks"
+    assert totals["eks"]["yearly"] == pytest.approx(totals["eks"]["monthly"] * 12, abs=0.05)
+    by_input = {r["input"]: r for r in result["sensitivity"]}
+    people = by_input["people.fte.self-hosted"]
+    # self-hosted: 420 (control plane) + 5,606 (workers) + 0.16 x 12,500 = 8,026; EKS: 73 + 5,606 + 1,875 = 7,554.
+    # -25 % self-hosted FTE takes 500 off self-hosting, which makes it the cheaper option
+    assert people["cheapest_low"] == "self-hosted" and people["flips"] == ["-25 %: self-hosting"]
+    assert people["low"]["self-hosted"] == pytest.approx(
+        totals["self-hosted"]["monthly"] - 0.16 * 0.25 * 12500, abs=0.05
+    )
+    assert result["sensitivity"][0]["flips"]  # inputs that change the answer rank first
+    assert "moves most" in result["moves_most"]
+    assert any(r["key"] == "compute.m5.4xlarge" and r["region"] == "us-east-1" for r in result["prices"])
 
 
-def test_evaluation_carries_costs_and_assumptions() -> None:
+def test_no_cheapest_option_and_no_break_even_when_every_option_has_a_gap() -> None:
+    a = load_cost_assumptions(None)  # London: no verified EC2 price, and GCP load balancers unpriced
+    result = cost_analysis([("p", _bank_snapshot())], a, ALL)
+    assert result["cheapest"] is None and result["decision"].startswith("No option can be called cheapest yet")
+    assert result["regions"] == {"aws": "eu-west-2", "gcp": "europe-west2"}
+    assert all(not r["flips"] for r in result["sensitivity"])
+    be = break_even([("p", _bank_snapshot())], a)
+    assert be["gke"]["fleet_fte"] is None and be["gke"]["cheaper"] == "unknown"
+    assert be["gke"]["message"].startswith("Not computed")
+
+
+def test_evaluation_carries_costs_analysis_and_assumptions() -> None:
     ev = evaluate([make_snapshot()], small_catalog(), now="2026-11-26T00:00:00Z")
     assert {(c.cluster, c.target) for c in ev.costs} == {("prod-1", t) for t in ev.targets}
     assert ev.cost_assumptions["fees"]["eks_standard"]["value"] == 0.10
     assert ev.cost_assumptions["source_file"].endswith("cost_assumptions.yaml")
+    assert "tables" not in ev.cost_assumptions and "eu-west-2" in ev.cost_assumptions["price_regions"]["aws"]
     assert set(ev.break_even) == {"eks", "gke", "gke-autopilot"}
-    # 1.29 is past EKS extended support on 2026-11-26
+    assert set(ev.cost_analysis["totals"]) == set(ev.targets)
     eks = next(c for c in ev.costs if c.target == "eks")
     assert _lines(eks)["EKS control plane (extended support)"] == 438.00
+
+
+# ------------------------------------------------------------------------------------------------ bad input
 
 
 @pytest.mark.parametrize(
@@ -178,32 +343,77 @@ def test_evaluation_carries_costs_and_assumptions() -> None:
         (lambda d: d["fees"].pop("eks_extended"), "fees.eks_extended: required fee is missing"),
         (lambda d: d["fees"]["eks_standard"].update(value=-1), "fees.eks_standard.value: must not be negative"),
         (lambda d: d["fees"]["eks_standard"].update(value="cheap"), "fees.eks_standard.value: expected a number"),
-        (
-            lambda d: d["fees"]["eks_standard"].update(source="http://x"),
-            "fees.eks_standard.source: must be an https URL",
-        ),
-        (
-            lambda d: d["self_hosted"].update(etcd_instance="z9.huge"),
-            "self_hosted.etcd_instance: no price for 'z9.huge'",
-        ),
+        (lambda d: d["fees"]["eks_standard"].update(source="http://x"), "fees.eks_standard.source: must be an https"),
+        (lambda d: d.update(egress_gb=5), "egress_gb: unknown key"),
+        (lambda d: d["traffic"].update(egres_gb=5), "traffic.egres_gb: unknown key"),
+        (lambda d: d["fees"]["eks_standard"].update(price=1), "fees.eks_standard.price: unknown key"),
+        (lambda d: d["traffic"].update(internet_egress_gb=-1), "traffic.internet_egress_gb: must not be negative"),
+        (lambda d: d["regions"].update(aws="ap-south-1"), "regions.aws: no price table for aws 'ap-south-1'"),
+        (lambda d: d["support_plans"]["aws-business"].update(minimum_usd=-5), "support_plans.aws-business.value"),
+        (lambda d: d["discounts"].update(aws_compute_pct=120), "discounts.aws_compute_pct: a percentage"),
         (lambda d: d["people"]["fte_per_cluster"].update(aks=1), "people.fte_per_cluster.aks: unknown target"),
         (lambda d: d["gke"].update(standard_location="moon"), "gke.standard_location: expected regional or zonal"),
+        (lambda d: d["load_balancers"].update(aws_type="glb"), "load_balancers.aws_type: expected nlb, alb or clb"),
         (
             lambda d: d["eks_versions"]["versions"]["1.33"].update(end_of_standard="soon"),
             "versions.1.33.end_of_standard",
         ),
         (lambda d: d.update(schema="k8seval/cost-assumptions/v0"), "schema: expected"),
         (lambda d: d.pop("people"), "people: required field is missing"),
+        (lambda d: d.update(price_tables=["nowhere.yaml"]), "nowhere.yaml: file not found"),
     ],
 )
-def test_validation_names_file_and_field(tmp_path: Path, change, message: str) -> None:
+def test_cost_file_validation_names_file_and_key(tmp_path: Path, change, message: str) -> None:
     data = _data()
     change(data)
     path = tmp_path / "costs.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    with pytest.raises(InputError) as err:  # CatalogError is an InputError
+    with pytest.raises(InputError) as err:  # CatalogError is an InputError: exit 2
         load_cost_assumptions(path)
+    assert message in str(err.value)
+    assert str(err.value).startswith(str(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda t: t["compute"]["m5.xlarge"].update(value=-0.1), "compute.m5.xlarge.value: must be zero or more"),
+        (lambda t: t["compute"]["m5.xlarge"].update(cost=1), "compute.m5.xlarge.cost: unknown key"),
+        (lambda t: t["compute"]["m5.xlarge"].pop("vcpu"), "compute.m5.xlarge.vcpu: expected a number"),
+        (lambda t: t["compute"]["m5.xlarge"].update(source=""), "compute.m5.xlarge.source: every price"),
+        (
+            lambda t: t["items"].update(nat_hour={"value": 1, "unit": "USD/hour", "source": "https://x"}),
+            "items.nat_hour",
+        ),
+        (lambda t: t["items"]["elb_nlb_hour"].update(unit="USD/month"), "items.elb_nlb_hour.unit: expected USD/hour"),
+        (lambda t: t.update(provider="azure"), "provider: expected one of aws, gcp"),
+        (lambda t: t.update(read="yesterday"), "read: not a YYYY-MM-DD date"),
+        (lambda t: t.update(colour="blue"), "colour: unknown key"),
+    ],
+)
+def test_price_table_validation_names_file_and_key(tmp_path: Path, change, message: str) -> None:
+    table = yaml.safe_load((TABLES / "aws-us-east-1.yaml").read_text(encoding="utf-8"))
+    table = copy.deepcopy(table)
+    change(table)
+    path = tmp_path / "prices.yaml"
+    path.write_text(yaml.safe_dump(table), encoding="utf-8")
+    with pytest.raises(CatalogError) as err:
+        load_price_table(path)
     assert str(err.value).startswith(str(path)) and message in str(err.value)
+
+
+def test_item_vocabulary_is_per_provider() -> None:
+    assert "autopilot_vcpu_hour" in ITEMS["gcp"] and "autopilot_vcpu_hour" not in ITEMS["aws"]
+    with pytest.raises(CatalogError, match="items.elb_nlb_hour: unknown price for gcp"):
+        table_from_data(
+            {
+                "provider": "gcp",
+                "region": "x",
+                "read": "2026-12-01",
+                "items": {"elb_nlb_hour": {"value": 1, "unit": "USD/hour", "source": "https://x"}},
+            },
+            where="t.yaml",
+        )
 
 
 def test_unreadable_files(tmp_path: Path) -> None:
@@ -220,8 +430,49 @@ def test_unknown_calendar_falls_back_to_the_catalog_version_metric() -> None:
     data = _data()
     data["eks_versions"]["versions"] = {"1.40": {"end_of_standard": "2030-01-01", "end_of_extended": "2031-01-01"}}
     a = cost_assumptions_from_data(data, where="c")
-    # 1.29 is not in this calendar and older than 1.40 (still in standard): the catalog's table decides
     snap = make_snapshot(version="1.29.4")
     est = estimate_costs(snap, ["eks"], a, at="2026-11-26T00:00:00Z")[0]
     assert _lines(est)["EKS control plane (extended support)"] == 438.00
     assert any("catalog version table" in n for n in est.notes)
+
+
+def test_an_older_cost_file_with_region_prices_in_that_aws_region() -> None:
+    data = _data()
+    data.pop("regions")
+    data["region"] = "us-east-1"
+    a = cost_assumptions_from_data(data, where="old.yaml")
+    assert a.tables["aws"].region == "us-east-1" and a.tables["gcp"].region == "europe-west2"
+
+
+def test_an_eks_snapshot_gets_no_self_hosted_control_plane_count() -> None:
+    a = cost_assumptions_from_data(_simple(_us()), where="c")
+    eks_snap = make_snapshot(
+        cluster=ClusterInfo(name="e", platform="eks", version="1.33"), nodes=NodeInventory(control_plane_count=0)
+    )
+    assert _lines(estimate_costs(eks_snap, ["self-hosted"], a)[0])["control-plane nodes"] == pytest.approx(420.48)
+
+
+def test_sensitivity_arithmetic_matches_a_full_re_estimate(tmp_path: Path) -> None:
+    from evaluator.scoring.cost import SENSITIVITY_INPUTS, _components, _scaled_totals, _totals
+
+    data = _us()
+    data["discounts"] = {"aws_compute_pct": 20, "gcp_compute_pct": 15}
+    data["gke"]["standard_location"] = "zonal"  # the free-tier credit, capped at its value when fees scale up
+    data["traffic"] = {"nat_gateways": 3, "nat_processed_gb": 800, "inter_zone_gb": 0, "internet_egress_gb": 0}
+    table = yaml.safe_load((TABLES / "aws-us-east-1.yaml").read_text(encoding="utf-8"))
+    for key, value in (("nat_gateway_hour", 0.045), ("nat_gateway_gb", 0.045)):
+        unit = "USD/hour" if key.endswith("hour") else "USD/GB"
+        table["items"][key] = {"value": value, "unit": unit, "source": "https://aws.amazon.com/vpc/pricing/"}
+    (tmp_path / "aws.yaml").write_text(yaml.safe_dump(table), encoding="utf-8")
+    data["price_tables"] = [str(tmp_path / "aws.yaml")]
+    a = cost_assumptions_from_data(data, where="c")
+    fleet = [("a", _bank_snapshot()), ("b", make_snapshot("b", version="1.33.2"))]
+    at = "2026-05-01T00:00:00Z"
+    components = _components(fleet, ALL, a, at)
+    for key, _label in SENSITIVITY_INPUTS:
+        for factor in (0.75, 1.0, 1.25):
+            full = _totals(estimate_fleet(fleet, ALL, a, at=at, scale={key: factor}), ALL)
+            fast = _scaled_totals(components, ALL, {key: factor})
+            for target in ALL:
+                assert fast[target]["monthly"] == pytest.approx(full[target]["monthly"], abs=0.2), (key, factor, target)
+                assert fast[target]["complete"] == full[target]["complete"]

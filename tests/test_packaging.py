@@ -49,5 +49,7 @@ def test_data_folders_reach_the_wheel(wheel_names: set[str], source_folder: str,
 def test_wheel_has_the_entry_point_and_typing_marker(wheel_names: set[str]) -> None:
     assert "evaluator/py.typed" in wheel_names
     assert "evaluator/scoring/cost_assumptions.yaml" in wheel_names
+    for table in ("aws-eu-west-2", "aws-eu-west-1", "aws-us-east-1", "gcp-europe-west2", "gcp-europe-west1"):
+        assert f"evaluator/scoring/prices/{table}.yaml" in wheel_names
     assert any(name.endswith(".dist-info/entry_points.txt") for name in wheel_names)
     assert not any(name.startswith(("tests/", "benchmarks/", "reports/")) for name in wheel_names)

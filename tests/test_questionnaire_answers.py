@@ -11,15 +11,15 @@ import pytest
 import yaml
 
 from evaluator.errors import InputError
-from evaluator.questionbank import QuestionBank, load_bank
-from evaluator.questionnaire import (
+from evaluator.procurement import (
     AnswerSheet,
     generate_questions,
     import_answers,
     score_answers,
     write_questions,
 )
-from evaluator.questionnaire_sheets import HEADERS
+from evaluator.procurement.bank import QuestionBank, load_bank
+from evaluator.procurement.sheets import HEADERS
 from tests.questionnaire_support import bank_snapshot
 
 # A small bank with fixed weights so scores can be computed by hand.
@@ -284,7 +284,7 @@ def test_bad_reviewer_score_and_duplicate_id(workbook: Path, bank: QuestionBank)
 
 
 def test_score_answers_rejects_ids_missing_from_the_bank(bank: QuestionBank) -> None:
-    from evaluator.questionnaire import Answer
+    from evaluator.procurement import Answer
 
     sheet = AnswerSheet(
         vendor="eks", source_file="x.xlsx", sheet="eks", answers=[Answer(id="zz", cell="I2", answer="yes")]
@@ -346,7 +346,7 @@ def test_cluster_names_starting_with_equals_stay_text_in_the_workbook(tmp_path: 
     """A cluster called '=HYPERLINK(...)' must not become a live formula in the vendor's spreadsheet."""
     from openpyxl import load_workbook
 
-    from evaluator.questionnaire import write_questions
+    from evaluator.procurement import write_questions
 
     path = write_questions(
         {"eks": []}, tmp_path / "q.xlsx", clusters=['=HYPERLINK("http://x")'], generated_at="2026-11-26"

@@ -13,8 +13,8 @@ import yaml
 
 from evaluator.errors import CatalogError, InputError
 from evaluator.findings import STATUSES
-from evaluator.questionbank import load_bank, render_text
-from evaluator.questionnaire_facts import FACTS, build_facts, fmt_count, fmt_gib, nest, snapshot_facts
+from evaluator.procurement.bank import load_bank, render_text
+from evaluator.procurement.facts import FACTS, build_facts, fmt_count, fmt_gib, nest, snapshot_facts
 from evaluator.resources import data_path
 from tests.factories import make_snapshot
 from tests.questionnaire_support import FACT_SETTERS, bank_fleet, evaluation_for

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from evaluator.questionbank import Predicate, Question, check_predicate, load_bank
-from evaluator.questionnaire import generate_questions
-from evaluator.questionnaire_facts import build_facts
+from evaluator.procurement import generate_questions
+from evaluator.procurement.bank import Predicate, Question, check_predicate, load_bank
+from evaluator.procurement.facts import build_facts
 from tests.factories import make_snapshot
 from tests.questionnaire_support import FACT_SETTERS, apply_facts, evaluation_for, satisfying, violating
 

@@ -215,6 +215,19 @@ def test_csv_one_row_per_finding(tmp_path: Path) -> None:
     assert {r["status"] for r in rows} == {"ok", "watch", "at-risk", "blocker", "unknown"}
 
 
+def test_csv_writes_the_cost_table_beside_the_findings(tmp_path: Path) -> None:
+    evaluation = make_evaluation()
+    render_report(_full_context(), "csv", tmp_path / "f.csv")
+    rows = list(csv.DictReader((tmp_path / "f-costs.csv").open(encoding="utf-8")))
+    assert len(rows) == sum(len(e.lines) + 1 for e in evaluation.costs)
+    assert {r["category"] for r in rows} >= {"control plane", "people"}
+    assert all(r["prices"] for r in rows)
+    gaps = [r for r in rows if r["gap"]]
+    assert all(r["monthly_usd"] == "" for r in gaps)  # a missing price is empty, never 0
+    totals = [r for r in rows if r["line"].startswith("total")]
+    assert len(totals) == len(evaluation.costs)
+
+
 def test_csv_neutralises_formulas(tmp_path: Path) -> None:
     ctx = make_context(big="=HYPERLINK(1)")
     rows = list(csv.reader(render_report(ctx, "csv", tmp_path / "f.csv").open(encoding="utf-8")))
@@ -224,7 +237,30 @@ def test_csv_neutralises_formulas(tmp_path: Path) -> None:
 def test_xlsx_sheets(tmp_path: Path) -> None:
     path = render_report(_full_context(), "xlsx", tmp_path / "r.xlsx")
     wb = load_workbook(path)
-    assert wb.sheetnames == ["Summary", "Findings", "Forecasts", "Costs", "Gaps", "Sources", "Answers"]
+    assert wb.sheetnames == [
+        "Summary",
+        "Findings",
+        "Forecasts",
+        "Costs",
+        "Cost sensitivity",
+        "Prices",
+        "Gaps",
+        "Sources",
+        "Answers",
+    ]
+    costs = [[c.value for c in row] for row in wb["Costs"].iter_rows()]
+    assert costs[0][:8] == [
+        "Cluster",
+        "Target",
+        "Prices",
+        "Category",
+        "Line",
+        "Monthly USD",
+        "Yearly USD",
+        "Basis or gap",
+    ]
+    prices = [[c.value for c in row] for row in wb["Prices"].iter_rows()]
+    assert len(prices) > 1 and all(str(r[6]).startswith("https://") for r in prices[1:])
     findings = wb["Findings"]
     assert findings.freeze_panes == "A2"
     assert findings["A1"].font.bold and findings["A1"].fill.fgColor.rgb.endswith("1F4E79")
@@ -380,3 +416,17 @@ def test_cli_report_with_the_real_engine_and_catalog(tmp_path: Path) -> None:
     doc = _parse(html)
     rows = [a for t, a in doc.tags if t == "tr" and a.get("data-cluster") == "prod-1"]
     assert len(rows) == len(load_catalog().constraints)
+
+
+def test_html_cost_section_has_a_stacked_bar_per_option_gaps_and_prices(tmp_path: Path) -> None:
+    html = render_report(_full_context(), "html", tmp_path / "r.html").read_text(encoding="utf-8")
+    section = html[html.index('<section id="costs"') : html.index("</section>", html.index('<section id="costs"'))]
+    svg = section[section.index('<svg class="costs"') : section.index("</svg>")]
+    # one bar per option, stacked by category: each priced category of an option is its own rect with a title
+    assert svg.count("<title>workers:") == 3  # self-hosted, EKS and GKE have worker machines; Autopilot has a gap
+    assert svg.count("<title>people:") == 4
+    assert "+ gaps" in svg and "control plane" in svg  # incomplete options are marked; the legend names categories
+    assert 'class="gap"' in section and "no price for nat_gateway_hour" in section
+    assert "EKS is the cheapest complete option" in section
+    assert "Prices used, with sources" in section and "compute.m5.4xlarge" in section
+    assert "Sensitivity (each input ±25 %)" in section and "GCE machine prices" in section

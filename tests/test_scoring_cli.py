@@ -136,7 +136,7 @@ def test_table_output(tmp_path: Path) -> None:
     assert "payments: findings per target" in text and "Fit per target" in text
     assert "5.1 GiB / 8 GiB" in text
     assert "etcd database size grows" in text  # the two snapshots form a history
-    assert "Break-even (EKS)" in text and "worker nodes out of scope" in text
+    assert "Break-even (EKS)" in text and "Cost per month (USD; prices aws eu-west-2, gcp europe-west2" in text
 
 
 def test_fail_on_trips_after_writing(tmp_path: Path) -> None:
@@ -202,6 +202,29 @@ def test_bad_policy_exit_2(tmp_path: Path) -> None:
     policy.write_text("constraints:\n  no_such: {watch: 0.5}\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["score", *paths, "--policy", str(policy)], catch_exceptions=False)
     assert result.exit_code == 2 and "p.yaml: constraints.no_such" in result.output
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda t: t.replace("  aws: eu-west-2\n", "  aws: ap-south-1\n"),
+            "regions.aws: no price table for aws 'ap-south-1'",
+        ),
+        (lambda t: t.replace("traffic:\n", "traffic:\n  egress_tb: 4\n"), "traffic.egress_tb: unknown key"),
+        (lambda t: t.replace("    minimum_usd: 100\n", "    minimum_usd: -100\n"), "support_plans.aws-business.value"),
+    ],
+)
+def test_bad_cost_file_exit_2_names_file_and_key(tmp_path: Path, edit, message: str) -> None:
+    paths = _save(tmp_path, _bank())
+    shipped = Path(__file__).resolve().parent.parent / "evaluator" / "scoring" / "cost_assumptions.yaml"
+    costs = tmp_path / "costs.yaml"
+    text = shipped.read_text(encoding="utf-8")
+    assert edit(text) != text
+    costs.write_text(edit(text), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["score", *paths, "--costs", str(costs)], catch_exceptions=False)
+    assert result.exit_code == 2, result.output
+    assert f"{costs}: {message}" in result.output and "Traceback" not in result.output
 
 
 def test_missing_snapshot_file_exit_2(tmp_path: Path) -> None:

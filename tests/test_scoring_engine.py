@@ -12,13 +12,12 @@ from evaluator.inventory import ClusterInfo, EtcdInventory, Gap, NodeInventory
 from evaluator.scoring.engine import (
     evaluate,
     fit_score,
-    format_value,
     grade_for,
     group_history,
-    judge,
     summarise_fit,
     verdict_for,
 )
+from evaluator.scoring.judge import format_value, judge
 from evaluator.scoring.metrics import MetricValue
 from tests.factories import make_snapshot
 from tests.scoring_support import GIB, constraint, limit, small_catalog

@@ -19,8 +19,8 @@ from kubernetes.client.rest import ApiException
 from evaluator.cli import cli
 from evaluator.errors import InputError
 from evaluator.simulator import ClusterSpec, Faults, NodePool, Simulator, load_spec, parse_spec, profile
-from evaluator.simulator.cluster import Cluster
 from evaluator.simulator.metrics import metric_names
+from evaluator.simulator.served import Cluster
 from tests.simulator_support import AGGREGATED, POML, TABLE, api_client, raw_get, raw_json
 
 

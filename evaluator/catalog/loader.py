@@ -8,6 +8,7 @@ a category file: ``constraints: [...]`` with an optional ``version``.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import fields
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -229,41 +230,51 @@ def _limit(data: Any, prefix: str, fail: Any, today: date) -> Limit:
     )
 
 
-def _metric_errors(constraints: list[Constraint], where: dict[str, str]) -> None:
-    from ..scoring.metrics import METRICS
-
+def _metric_errors(constraints: list[Constraint], where: dict[str, str], metrics: Collection[str] | None) -> None:
+    """Every metric a constraint names must have code: ``metrics`` is the registry of the scoring stage
+    (passed in, so that the catalog never imports scoring). ``None`` skips the check."""
+    if metrics is None:
+        return
     for constraint in constraints:
-        if constraint.metric not in METRICS:
+        if constraint.metric not in metrics:
             raise CatalogError(
                 f"{where[constraint.id]}: {constraint.id}: metric {constraint.metric!r} is not a registered metric"
             )
         for target, limit in constraint.limits.items():
-            if limit.metric is not None and limit.metric not in METRICS:
+            if limit.metric is not None and limit.metric not in metrics:
                 raise CatalogError(
                     f"{where[constraint.id]}: {constraint.id}: limits.{target}.metric "
                     f"{limit.metric!r} is not a registered metric"
                 )
 
 
-def validate_file(path: str | Path, *, today: date | None = None) -> list[Constraint]:
-    """Validate one user catalog file (same shape as a shipped category file); return its constraints."""
+def validate_file(
+    path: str | Path, *, today: date | None = None, metrics: Collection[str] | None = None
+) -> list[Constraint]:
+    """Validate one user catalog file (same shape as a shipped category file); return its constraints.
+
+    ``metrics``: the names of the metrics that have code (``evaluator.scoring.metrics.METRICS``); when given,
+    a constraint naming any other metric is an error."""
     where, data = _read_document(Path(path))
     constraints = parse_constraints(data, where, today=today)
-    _check_set(constraints, {c.id: where for c in constraints}, [where] * len(constraints))
+    _check_set(constraints, {c.id: where for c in constraints}, [where] * len(constraints), metrics)
     return constraints
 
 
-def _check_set(constraints: list[Constraint], where: dict[str, str], origins: list[str]) -> None:
+def _check_set(
+    constraints: list[Constraint], where: dict[str, str], origins: list[str], metrics: Collection[str] | None
+) -> None:
     seen: dict[str, str] = {}
     for constraint, origin in zip(constraints, origins, strict=True):
         if constraint.id in seen:
             raise CatalogError(f"{origin}: {constraint.id}: id is not unique (also in {seen[constraint.id]})")
         seen[constraint.id] = origin
-    _metric_errors(constraints, where)
+    _metric_errors(constraints, where, metrics)
 
 
-def validate_catalog(catalog: Catalog) -> None:
-    """Check a built catalog as a whole: unique snake_case ids, known categories, metrics, kinds, sources, dates."""
+def validate_catalog(catalog: Catalog, *, metrics: Collection[str] | None = None) -> None:
+    """Check a built catalog as a whole: unique snake_case ids, known categories, kinds, sources, dates, and
+    (when ``metrics`` is given) that every metric it names has code."""
     where = {c.id: "catalog" for c in catalog.constraints}
     seen: set[str] = set()
     today = _today()
@@ -290,7 +301,7 @@ def validate_catalog(catalog: Catalog) -> None:
                 return CatalogError(f"{_prefix}: {field_name} {problem}")
 
             _limit(raw, f"limits.{target}", fail, today)
-    _metric_errors(catalog.constraints, where)
+    _metric_errors(catalog.constraints, where, metrics)
 
 
 def _index_files(where: str, data: Any, parent: Traversable | Path) -> tuple[str, list[Traversable | Path]]:
@@ -303,7 +314,7 @@ def _index_files(where: str, data: Any, parent: Traversable | Path) -> tuple[str
     return data["version"], [parent / name for name in names]
 
 
-def _build(version: str, documents: list[tuple[str, Any]]) -> Catalog:
+def _build(version: str, documents: list[tuple[str, Any]], metrics: Collection[str] | None) -> Catalog:
     constraints: list[Constraint] = []
     origins: list[str] = []
     today = _today()
@@ -311,25 +322,29 @@ def _build(version: str, documents: list[tuple[str, Any]]) -> Catalog:
         for constraint in parse_constraints(data, where, today=today):
             constraints.append(constraint)
             origins.append(where)
-    _check_set(constraints, {c.id: o for c, o in zip(constraints, origins, strict=True)}, origins)
+    _check_set(constraints, {c.id: o for c, o in zip(constraints, origins, strict=True)}, origins, metrics)
     return Catalog(version=version, constraints=constraints)
 
 
 @lru_cache(maxsize=1)
 def _default_catalog() -> Catalog:
     version, sources = _index_files(*_read_document(data_dir() / "catalog.yaml"), data_dir())
-    return _build(version, [_read_document(source) for source in sources])
+    return _build(version, [_read_document(source) for source in sources], None)
 
 
-def load_catalog(paths: list[Path] | None = None) -> Catalog:
+def load_catalog(paths: list[Path] | None = None, *, metrics: Collection[str] | None = None) -> Catalog:
     """Load and validate the catalog: the shipped one (cached) or the given files.
 
     A given file is either an index (``version`` + ``files``, like the shipped ``catalog.yaml``) or a
     category file (``constraints``, optional ``version``). Several files are merged in order; ids must
     stay unique across them. Raises :class:`CatalogError` naming the file, the id and the field.
+    ``metrics``: the names of the metrics that have code (``evaluator.scoring.metrics.METRICS``); when given,
+    every metric the catalog names must be among them.
     """
     if not paths:
-        return _default_catalog()
+        catalog = _default_catalog()
+        _metric_errors(catalog.constraints, {c.id: "catalog" for c in catalog.constraints}, metrics)
+        return catalog
     version = ""
     documents: list[tuple[str, Any]] = []
     for path in paths:
@@ -343,7 +358,7 @@ def load_catalog(paths: list[Path] | None = None) -> Catalog:
             if isinstance(data, dict) and isinstance(data.get("version"), str):
                 version = version or data["version"]
             documents.append((where, data))
-    return _build(version or "custom", documents)
+    return _build(version or "custom", documents, metrics)
 
 
 def shipped_file(name: str) -> Traversable:

@@ -10,8 +10,8 @@ from typing import Any
 
 import click
 
-from ..cli_support import fail_on_option, targets_option
 from ..errors import GateTripped, InputError
+from .support import fail_on_option, targets_option
 
 
 class _PlainProgress:

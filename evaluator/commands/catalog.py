@@ -14,6 +14,7 @@ from ..catalog.loader import CATEGORIES, load_catalog, validate_file
 from ..catalog.model import Catalog, Constraint, Limit
 from ..errors import InputError
 from ..findings import TARGETS
+from ..scoring.metrics import METRICS
 
 
 def _fmt_value(value: float | None, unit: str) -> str:
@@ -79,7 +80,7 @@ def list_command(category: str | None, target: str | None, fmt: str) -> None:
       k8seval catalog list
       k8seval catalog list --category nodes --target eks --format json
     """
-    catalog = load_catalog()
+    catalog = load_catalog(metrics=METRICS)
     rows = [c for c in catalog.constraints if category is None or c.category == category]
     targets = [target] if target else list(TARGETS)
     if fmt == "json":
@@ -120,7 +121,7 @@ def show_command(constraint_id: str, fmt: str) -> None:
     Example:
       k8seval catalog show etcd_db_size
     """
-    catalog = load_catalog()
+    catalog = load_catalog(metrics=METRICS)
     c = _find(catalog, constraint_id)
     if fmt == "json":
         click.echo(json.dumps(_constraint_data(c), indent=2))
@@ -169,8 +170,8 @@ def validate_command(file: Path | None) -> None:
       k8seval catalog validate ./limits/bank-overrides.yaml
     """
     if file is None:
-        catalog = load_catalog()
+        catalog = load_catalog(metrics=METRICS)
         click.echo(f"catalog {catalog.version}: {len(catalog.constraints)} constraints OK")
         return
-    constraints = validate_file(file)
+    constraints = validate_file(file, metrics=METRICS)
     click.echo(f"{file}: {len(constraints)} constraints OK")

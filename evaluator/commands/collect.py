@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
-from ..cli_support import group_cls
 from .collect_eks import eks
 from .collect_etcd import etcd
 from .collect_gke import gke
 from .collect_kube import kube
 from .collect_merge import merge
 from .collect_prometheus import prometheus
+from .support import group_cls
 
 
 @click.group(name="collect", cls=group_cls())

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from ..cli_support import check_with_kube, echo_gaps, merge_with_kube, snapshot_folder_option, with_kube_options
 from ..collectors.eks import collect_eks, default_session_factory
 from ..inventory import Snapshot, save_snapshot, snapshot_filename
+from .support import check_with_kube, echo_gaps, merge_with_kube, snapshot_folder_option, with_kube_options
 
 
 def _summary(snap: Snapshot) -> str:

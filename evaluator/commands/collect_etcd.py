@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..cli_support import echo_gaps
 from ..collectors.etcd import collect_etcd
 from ..inventory import save_snapshot, snapshot_filename
+from .support import echo_gaps
 
 
 def _human_bytes(n: int | None) -> str:

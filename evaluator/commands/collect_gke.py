@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from ..cli_support import check_with_kube, echo_gaps, merge_with_kube, snapshot_folder_option, with_kube_options
 from ..collectors.gke import collect_gke, make_gke_client
 from ..errors import CollectorError
 from ..inventory import Snapshot, save_snapshot, snapshot_filename
+from .support import check_with_kube, echo_gaps, merge_with_kube, snapshot_folder_option, with_kube_options
 
 
 def _table(rows: list[list[str]]) -> str:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from ..cli_support import echo_gaps
 from ..collectors.kube import collect_kube
 from ..inventory import PLATFORMS, Snapshot, save_snapshot, snapshot_filename
 from ..units import format_count
+from .support import echo_gaps
 
 
 def _n(value: float | int | None) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..cli_support import snapshots_argument
+from .support import snapshots_argument
 
 
 @click.command(name="history")

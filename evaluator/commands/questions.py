@@ -6,18 +6,19 @@ from pathlib import Path
 
 import click
 
-from ..cli_support import snapshots_argument
-from ..findings import Evaluation
+from ..findings import VENDOR_TARGETS, Evaluation
 from ..inventory import Snapshot, load_snapshot, utc_now
-from ..questionnaire_facts import VENDOR_NAMES, VENDOR_TARGETS, VENDORS
+from ..procurement.facts import VENDOR_NAMES, VENDORS
+from .support import snapshots_argument
 
 
 def _evaluate(snapshots: list[Snapshot], vendors: list[str]) -> tuple[Evaluation, list[str]]:
     """Score the snapshots against the vendors' targets so triggers can read findings; also the catalog's ids."""
     from ..catalog.loader import load_catalog
     from ..scoring.engine import evaluate
+    from ..scoring.metrics import METRICS
 
-    catalog = load_catalog()
+    catalog = load_catalog(metrics=METRICS)
     targets: list[str] = []
     for vendor in vendors:
         targets.extend(t for t in VENDOR_TARGETS[vendor] if t not in targets)
@@ -63,7 +64,7 @@ def command(snapshots: tuple[Path, ...], vendors: tuple[str, ...], output: Path,
       k8seval questions snapshots/prod-*.json --vendor eks --vendor gke -o questions.xlsx
       k8seval questions snap.json --vendor self-hosted -o baseline.md
     """
-    from ..questionnaire import generate_questions, load_bank, write_questions
+    from ..procurement import generate_questions, load_bank, write_questions
 
     suffix = output.suffix.lower()
     if suffix not in (".xlsx", ".md", ".csv"):

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..cli_support import costs_option, fail_on_option, policy_option, snapshots_argument, targets_option
 from ..errors import GateTripped
 from ..reporting.render import FORMATS
+from .support import costs_option, fail_on_option, policy_option, snapshots_argument, targets_option
 
 
 @click.command(name="report")

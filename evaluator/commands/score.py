@@ -11,10 +11,10 @@ from typing import Any
 
 import click
 
-from ..cli_support import costs_option, fail_on_option, policy_option, snapshots_argument, targets_option
 from ..errors import GateTripped
 from ..findings import CSV_COLUMNS, Evaluation, Finding, reaches
-from ..scoring.engine import format_value, target_label
+from ..scoring.judge import format_value, target_label
+from .support import costs_option, fail_on_option, policy_option, snapshots_argument, targets_option
 
 _STYLES = {"ok": "green", "watch": "yellow", "at-risk": "dark_orange", "blocker": "bold red", "unknown": "magenta"}
 _VERDICT_STYLES = {"fits": "green", "fits with work": "dark_orange", "does not fit today": "bold red"}
@@ -59,10 +59,11 @@ def command(
     from ..inventory import load_snapshot
     from ..scoring.cost import load_cost_assumptions
     from ..scoring.engine import evaluate, evaluation_document
+    from ..scoring.metrics import METRICS
     from ..scoring.policy import load_policy
 
     loaded = [load_snapshot(path) for path in snapshots]
-    catalog = load_catalog()
+    catalog = load_catalog(metrics=METRICS)
     pol = load_policy(policy, catalog) if policy else None
     assumptions = load_cost_assumptions(costs)
     evaluation = evaluate(loaded, catalog, list(targets) or None, policy=pol, costs=assumptions)
@@ -196,14 +197,25 @@ def render_table(evaluation: Evaluation, *, color: bool = False, width: int = 14
             console.print(f"  {note}", highlight=False)
 
     if evaluation.costs:
-        costs = Table(title="Control-plane cost per month (USD; worker nodes out of scope)", title_justify="left")
+        regions = (evaluation.cost_analysis or {}).get("regions", {})
+        where = ", ".join(f"{p} {r}" for p, r in regions.items())
+        costs = Table(title=f"Cost per month (USD; prices {where}; + gaps: some lines unpriced)", title_justify="left")
         costs.add_column("Cluster")
         for target in targets:
             costs.add_column(target_label(target), justify="right")
-        totals = {(c.cluster, c.target): c.monthly_usd for c in evaluation.costs}
+        totals = {(c.cluster, c.target): c for c in evaluation.costs}
+
+        def cell(est: Any) -> str:
+            if est is None:
+                return "-"
+            return f"{est.monthly_usd:,.2f}" + ("" if est.complete else " + gaps")
+
         for cluster in evaluation.clusters:
-            costs.add_row(cluster, *[f"{totals.get((cluster, t), 0):,.2f}" for t in targets])
+            costs.add_row(cluster, *[cell(totals.get((cluster, t))) for t in targets])
         console.print(costs)
+        decision = (evaluation.cost_analysis or {}).get("decision")
+        if decision:
+            console.print(f"  {decision}.", highlight=False)
         for target, entry in evaluation.break_even.items():
             if target in targets and isinstance(entry, dict) and entry.get("message"):
                 console.print(f"  Break-even ({target_label(target)}): {entry['message']}.", highlight=False)

@@ -148,3 +148,76 @@ def cost_bars(items: Sequence[tuple[str, float]], *, width: int = 520, bar_heigh
         )
     out.append(Markup("</svg>"))
     return Markup("").join(out)
+
+
+# One colour per cost category, in order (control plane, workers, load balancers, traffic, support, people);
+# chosen to stay distinguishable in grey-scale print.
+COST_COLOURS = ("#1f4e79", "#4f81bd", "#9bbb59", "#f79646", "#8064a2", "#7f7f7f")
+
+
+def stacked_cost_bars(
+    items: Sequence[tuple[str, Sequence[float], bool]],
+    categories: Sequence[str],
+    *,
+    width: int = 560,
+    bar_height: int = 20,
+) -> Markup:
+    """One horizontal bar per option, stacked by cost category, labelled with the monthly total.
+
+    ``items`` are (option, amount per category, complete); an incomplete option is marked "+ gaps" because some of
+    its lines have no price. Credits (negative amounts) are left out of the bar but not out of the total.
+    """
+    if not items:
+        return Markup("")
+    totals = [sum(values) for _, values, _ in items]
+    peak = max([sum(v for v in values if v > 0) for _, values, _ in items] + [1.0])
+    label_w, value_w = 120.0, 130.0
+    plot_w = width - label_w - value_w
+    legend_h = 22
+    height = len(items) * (bar_height + 10) + 4 + legend_h
+    summary = "; ".join(
+        f"{label} ${total:,.0f}/mo" + ("" if done else " plus unpriced lines")
+        for (label, _, done), total in zip(items, totals, strict=True)
+    )
+    out = [
+        Markup('<svg class="costs" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-label="{s}">').format(
+            w=width, h=height, s="Monthly cost per option by category: " + summary
+        )
+    ]
+    for i, ((label, values, done), total) in enumerate(zip(items, totals, strict=True)):
+        top = 4 + i * (bar_height + 10)
+        out.append(
+            Markup('<text x="0" y="{ty}" font-size="12" fill="#111827">{label}</text>').format(
+                ty=_r(top + bar_height - 6), label=label
+            )
+        )
+        x = label_w
+        for category, value, colour in zip(categories, values, COST_COLOURS, strict=False):
+            if value <= 0:
+                continue
+            length = value / peak * plot_w
+            out.append(
+                Markup(
+                    '<rect x="{x}" y="{y}" width="{wd}" height="{h}" fill="{c}"><title>{cat}: ${v}/mo</title></rect>'
+                ).format(
+                    x=_r(x), y=top, wd=_r(max(length, 0.5)), h=bar_height, c=colour, cat=category, v=f"{value:,.0f}"
+                )
+            )
+            x += length
+        out.append(
+            Markup('<text x="{vx}" y="{ty}" font-size="12" fill="#111827">{value}</text>').format(
+                vx=_r(x + 6), ty=_r(top + bar_height - 6), value=f"${total:,.0f}/mo" + ("" if done else " + gaps")
+            )
+        )
+    ly = height - legend_h + 14
+    lx = 0.0
+    for category, colour in zip(categories, COST_COLOURS, strict=False):
+        out.append(
+            Markup(
+                '<rect x="{x}" y="{y}" width="10" height="10" fill="{c}"/>'
+                '<text x="{tx}" y="{ty}" font-size="10" fill="#374151">{name}</text>'
+            ).format(x=_r(lx), y=ly - 9, c=colour, tx=_r(lx + 13), ty=ly, name=category)
+        )
+        lx += 14 + 6.2 * len(category) + 12
+    out.append(Markup("</svg>"))
+    return Markup("").join(out)

@@ -86,7 +86,10 @@ def render_report(
     if fmt == "json":
         return write_text(path, json.dumps(report_json(context), indent=2, ensure_ascii=False) + "\n")
     if fmt == "csv":
-        return write_text(path, findings_csv(_evaluation(context)))
+        evaluation = _evaluation(context)
+        if evaluation.costs:
+            write_text(costs_csv_path(path), costs_csv(evaluation))
+        return write_text(path, findings_csv(evaluation))
     if fmt == "junit":
         return write_text(path, junit_xml(context, fail_on=fail_on or context.fail_on or DEFAULT_FAIL_ON))
     if fmt == "openmetrics":
@@ -154,6 +157,59 @@ def findings_csv(evaluation: Evaluation) -> str:
     writer.writerow(CSV_COLUMNS)
     for f in evaluation.findings:
         values = (getattr(f, col) for col in CSV_COLUMNS)
+        writer.writerow(["" if v is None else csv_cell(v) for v in values])
+    return buf.getvalue()
+
+
+COST_CSV_COLUMNS = (
+    "cluster",
+    "target",
+    "prices",
+    "category",
+    "line",
+    "monthly_usd",
+    "yearly_usd",
+    "basis",
+    "gap",
+    "source",
+    "price_read",
+)
+
+
+def costs_csv_path(path: str | os.PathLike[str]) -> Path:
+    """Where the cost table goes beside a findings CSV: ``findings.csv`` -> ``findings-costs.csv``."""
+    target = Path(path)
+    return target.with_name(f"{target.stem}-costs{target.suffix or '.csv'}")
+
+
+def costs_csv(evaluation: Evaluation) -> str:
+    """The cost table by line: one row per line of every estimate, then one total row per estimate.
+
+    A line without a price has empty amounts and says which price is missing in ``gap``.
+    """
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(COST_CSV_COLUMNS)
+    for est in evaluation.costs:
+        for line in est.lines:
+            monthly = line.monthly_usd
+            yearly = None if monthly is None else round(monthly * 12, 2)
+            values = (
+                est.cluster,
+                est.target,
+                est.region,
+                line.category,
+                line.item,
+                monthly,
+                yearly,
+                line.basis,
+                line.gap,
+                line.source,
+                line.verified,
+            )
+            writer.writerow(["" if v is None else csv_cell(v) for v in values])
+        label = "total" if est.complete else "total (lower bound: some lines have no price)"
+        values = (est.cluster, est.target, est.region, "", label, est.monthly_usd, est.yearly_usd, "", "", "", "")
         writer.writerow(["" if v is None else csv_cell(v) for v in values])
     return buf.getvalue()
 

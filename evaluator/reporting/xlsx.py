@@ -220,13 +220,122 @@ def write_workbook(context: ReportContext, path: str | os.PathLike[str]) -> None
     cost_rows: list[list[Any]] = []
     for est in evaluation.costs:
         for line in est.lines:
-            cost_rows.append([est.cluster, est.target, line.item, round(line.monthly_usd, 2), line.basis, line.source])
-        cost_rows.append([est.cluster, est.target, "Total", round(est.monthly_usd, 2), "; ".join(est.notes), None])
+            amount = None if line.monthly_usd is None else round(line.monthly_usd, 2)
+            cost_rows.append(
+                [
+                    est.cluster,
+                    est.target,
+                    est.region,
+                    line.category,
+                    line.item,
+                    amount,
+                    None if amount is None else round(amount * 12, 2),
+                    line.gap or line.basis,
+                    line.source,
+                    line.verified,
+                ]
+            )
+        total = round(est.monthly_usd, 2)
+        label = "Total" if est.complete else "Total (lower bound: gaps)"
+        cost_rows.append(
+            [
+                est.cluster,
+                est.target,
+                est.region,
+                None,
+                label,
+                total,
+                round(total * 12, 2),
+                "; ".join(est.notes),
+                None,
+                None,
+            ]
+        )
+    analysis = evaluation.cost_analysis or {}
+    if analysis.get("decision"):
+        cost_rows.append(
+            [
+                "(decision)",
+                analysis.get("cheapest"),
+                None,
+                None,
+                analysis["decision"],
+                None,
+                None,
+                analysis.get("moves_most"),
+                None,
+                None,
+            ]
+        )
     for row in context.costs["assumptions"]:
-        cost_rows.append(["(assumption)", None, row["key"], None, row["value"], None])
+        cost_rows.append(
+            [
+                "(assumption)",
+                None,
+                None,
+                None,
+                row["key"],
+                None,
+                None,
+                row["value"],
+                row["source"] or None,
+                row["verified"] or None,
+            ]
+        )
     for row in context.costs["break_even"]:
-        cost_rows.append(["(break-even)", None, row["key"], None, row["value"], None])
-    _sheet(wb, "Costs", ["Cluster", "Target", "Item", "Monthly USD", "Basis", "Source"], cost_rows)
+        cost_rows.append(["(break-even)", None, None, None, row["key"], None, None, row["value"], None, None])
+    _sheet(
+        wb,
+        "Costs",
+        [
+            "Cluster",
+            "Target",
+            "Prices",
+            "Category",
+            "Line",
+            "Monthly USD",
+            "Yearly USD",
+            "Basis or gap",
+            "Source",
+            "Price read",
+        ],
+        cost_rows,
+    )
+    sens_rows = [
+        [r["label"], r["input"], r["swing_monthly"], "; ".join(r["flips"]) or "no"]
+        + [r["low"].get(t) for t in evaluation.targets]
+        + [r["high"].get(t) for t in evaluation.targets]
+        for r in analysis.get("sensitivity", [])
+    ]
+    pct = analysis.get("sensitivity_pct", 25)
+    _sheet(
+        wb,
+        "Cost sensitivity",
+        ["Input", "Key", "Gap to the cheapest moves by USD/month", "Cheapest changes"]
+        + [f"{t} -{pct:g} %" for t in evaluation.targets]
+        + [f"{t} +{pct:g} %" for t in evaluation.targets],
+        sens_rows,
+    )
+    _sheet(
+        wb,
+        "Prices",
+        ["Provider", "Region", "Price", "Value", "Unit", "Detail", "Source", "Read in", "Verified", "Table"],
+        [
+            [
+                r["provider"],
+                r["region"],
+                r["key"],
+                r["value"],
+                r["unit"],
+                r["detail"],
+                r["source"],
+                r["evidence"] or None,
+                r["verified"],
+                r["table"],
+            ]
+            for r in analysis.get("prices", [])
+        ],
+    )
     gap_rows: list[list[Any]] = [[g["cluster"], "gap", g["source"], g["item"], g["reason"]] for g in context.gaps]
     gap_rows += [[u["cluster"], "not scored", u["targets"], u["title"], u["reason"]] for u in context.unknowns]
     gap_rows += [[None, "forecast", None, None, note] for note in context.forecast_notes]

@@ -3,22 +3,7 @@
 Snapshots of the same cluster (same ``cluster.name``, ``platform``, ``account`` and ``region``) form its
 history: the latest one is scored, all of them feed the forecast.
 
-Status rules, for one constraint on one target (``observed`` from the metric, ``limit`` from the catalog,
-after any policy override):
-
-1. limit kind ``not-applicable`` -> ``ok`` ("no such limit on <target>"), whatever was measured.
-2. metric unknown (``None``) -> ``unknown``, with the metric's reason in the message.
-3. limit kind ``not-published`` -> ``unknown`` ("<vendor> publishes no limit"), or ``watch`` when the
-   observed value reaches the at-risk line of another target's published limit for the same constraint
-   (a cluster over the self-hosted recommended value is worth asking the vendor about).
-4. ``check: max``: utilisation = observed / limit. Over the limit (> 1) -> the limit's ``exceeded`` status
-   when the catalog sets one, else by kind: ``hard`` -> ``blocker``; ``quota`` and ``recommended`` ->
-   ``at-risk`` (a quota can be raised on request). Otherwise >= ``at_risk`` -> ``at-risk``, >= ``watch``
-   -> ``watch``, else ``ok``; a ``setting`` constraint (a configured value such as kubelet maxPods, where
-   sitting at the limit is fine) has no bands: within the limit is ``ok``. A limit of 0 (a feature the
-   target does not offer): observed 0 -> ``ok``, anything above 0 -> exceeded.
-5. ``check: min``: the mirror. Observed below the limit -> exceeded (as above); otherwise utilisation =
-   limit / observed against the same ``watch`` / ``at_risk`` fractions. A limit of 0 or less is always met.
+Status rules for one constraint on one target are in :mod:`.judge`.
 
 Fit per cluster and target (:class:`~evaluator.findings.TargetFit`):
 
@@ -39,13 +24,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..catalog.model import NUMERIC_KINDS, Catalog, Constraint, Limit
+from ..catalog.model import Catalog
 from ..errors import InputError
 from ..findings import STATUSES, TARGETS, UNKNOWN, Evaluation, Finding, TargetFit, status_rank
 from ..inventory import Snapshot, parse_time, utc_now
-from ..units import GIB, MIB, format_count
-from .cost import CostAssumptions, break_even, estimate_fleet, load_cost_assumptions
-from .metrics import METRICS, MetricValue
+from .cost import CostAssumptions, break_even, cost_analysis, estimate_fleet_with_parts, load_cost_assumptions
+from .forecast import forecast_history
+from .judge import (
+    format_value,
+    judge,
+    measure,
+    target_label,
+)
 from .policy import Policy
 
 EVALUATION_SCHEMA = "k8seval/evaluation/v1"
@@ -56,202 +46,6 @@ WEIGHTS = {"blocker": 1.0, "at-risk": 0.5, "watch": 0.2, UNKNOWN: 0.1}
 VERDICT_BANDS = {"fits": (80.0, 100.0), "fits with work": (50.0, 79.9), "does not fit today": (0.0, 49.9)}
 GRADES = ((90, "A"), (80, "B"), (65, "C"), (50, "D"))
 UNKNOWN_TOLERANCE = 2  # more unknown findings than this turn "fits" into "fits with work"
-
-_LABELS = {"self-hosted": "self-hosted", "eks": "EKS", "gke": "GKE", "gke-autopilot": "GKE Autopilot"}
-_VENDORS = {"self-hosted": "Upstream Kubernetes", "eks": "AWS", "gke": "Google", "gke-autopilot": "Google"}
-_UNIT_WORDS = {"count": "", "": "", "ips": "IPs"}
-
-
-# ---------------------------------------------------------------------------------------------- words
-
-
-def target_label(target: str) -> str:
-    """How a target is named in sentences: ``eks`` -> ``EKS``, ``gke-autopilot`` -> ``GKE Autopilot``."""
-    return _LABELS.get(target, target)
-
-
-def target_owner(target: str) -> str:
-    """Possessive form for sentences: ``EKS's``, ``GKE Autopilot's``, ``the self-hosted``."""
-    if target == "self-hosted":
-        return "the self-hosted"
-    return f"{target_label(target)}'s"
-
-
-def vendor_name(target: str) -> str:
-    """Who publishes the limits of a target: AWS, Google, upstream Kubernetes."""
-    return _VENDORS.get(target, target_label(target))
-
-
-def format_value(value: float | None, unit: str) -> str:
-    """A measured value in words: bytes as GiB (or MiB when small), fractions as percentages, counts with
-    thousands separators."""
-    if value is None:
-        return "unknown"
-    if unit == "bytes":
-        if abs(value) >= GIB:
-            return f"{_trim(value / GIB)} GiB"
-        if abs(value) >= MIB:
-            return f"{_trim(value / MIB)} MiB"
-        return f"{format_count(value)} bytes"
-    if unit in ("fraction", "ratio"):
-        return format_percent(value)
-    word = _UNIT_WORDS.get(unit, unit)
-    text = format_count(value)
-    return f"{text} {word}" if word else text
-
-
-def format_percent(fraction: float) -> str:
-    """0.6375 -> ``64%``; tiny non-zero fractions -> ``<1%``."""
-    pct = fraction * 100
-    if 0 < pct < 1:
-        return "<1%"
-    return f"{pct:,.0f}%"
-
-
-def _trim(value: float) -> str:
-    text = f"{value:,.1f}"
-    return text[:-2] if text.endswith(".0") else text
-
-
-def _kind_words(limit: Limit, check: str) -> str:
-    if check == "min":
-        return {"hard": "hard minimum", "quota": "minimum quota", "recommended": "recommended minimum"}.get(
-            limit.kind, "minimum"
-        )
-    return {"hard": "hard limit", "quota": "default quota", "recommended": "recommended maximum"}.get(
-        limit.kind, "limit"
-    )
-
-
-# ---------------------------------------------------------------------------------------------- status
-
-
-def exceeded_status(limit: Limit) -> str:
-    """The status when a limit is passed: the catalog's override, else blocker for hard, at-risk otherwise."""
-    if limit.exceeded:
-        return limit.exceeded
-    return "blocker" if limit.kind == "hard" else "at-risk"
-
-
-@dataclass(frozen=True)
-class Judgement:
-    """The outcome of one check: status, utilisation, headroom and the sentence that explains it."""
-
-    status: str
-    message: str
-    utilisation: float | None = None
-    headroom: float | None = None
-
-
-def level_for(utilisation: float, watch: float, at_risk: float) -> str:
-    """Status for a utilisation within the limit (<= 1): at-risk, watch or ok."""
-    if utilisation >= at_risk:
-        return "at-risk"
-    if utilisation >= watch:
-        return "watch"
-    return "ok"
-
-
-def judge(
-    constraint: Constraint,
-    target: str,
-    metric: MetricValue,
-    *,
-    note: str = "",
-) -> Judgement:
-    """Apply the status rules (module docstring) to one constraint on one target.
-
-    ``constraint`` is the effective constraint (policy already applied); ``note`` is appended to the
-    message (e.g. "policy: ...").
-    """
-    limit = constraint.limits.get(target)
-    title = constraint.title
-    label = target_label(target)
-    detail = f" ({metric.detail})" if metric.detail else ""
-    tail = f"; {note}" if note else ""
-    if limit is None or limit.kind == "not-applicable":
-        seen = "" if metric.value is None else f" ({format_value(metric.value, constraint.unit)} measured)"
-        return Judgement("ok", f"{title}: no such limit on {label}{seen}{tail}")
-    if metric.value is None:
-        reason = metric.reason or "not measured"
-        if limit.kind == "not-published":
-            where = f"{vendor_name(target)} publishes no limit"
-        elif limit.value is not None:
-            lim_text = format_value(limit.value, constraint.unit)
-            where = f"against {target_owner(target)} {lim_text} {_kind_words(limit, constraint.check)}"
-        else:
-            where = ""
-        return Judgement(UNKNOWN, f"{title} is unknown on {label}: {reason}" + (f"; {where}" if where else "") + tail)
-    observed = float(metric.value)
-    obs_text = format_value(observed, constraint.unit)
-    if limit.kind == "not-published":
-        return _judge_unpublished(constraint, target, observed, detail + tail)
-    if limit.value is None:
-        return Judgement(UNKNOWN, f"{title} is {obs_text}{detail}; the catalog gives no {label} value{tail}")
-    value = float(limit.value)
-    lim_text = format_value(value, constraint.unit)
-    kind = _kind_words(limit, constraint.check)
-    over = exceeded_status(limit)
-    quota = " (a quota: it can be raised on request)" if limit.kind == "quota" else ""
-    if constraint.check == "min":
-        headroom = observed - value
-        if observed < value:
-            util = value / observed if observed > 0 else None
-            short = format_value(value - observed, constraint.unit)
-            msg = f"{title} is {obs_text}{detail}, below {target_owner(target)} {lim_text} {kind} by {short}{quota}"
-            return Judgement(over, msg + tail, util, headroom)
-        if value <= 0:
-            return Judgement(
-                "ok", f"{title} is {obs_text}{detail}; {label} sets no minimum above zero{tail}", None, headroom
-            )
-        util = value / observed
-        status = "ok" if constraint.setting else level_for(util, constraint.watch, constraint.at_risk)
-        spare = format_value(observed - value, constraint.unit)
-        msg = f"{title} is {obs_text}{detail} against {target_owner(target)} {lim_text} {kind} ({spare} above it)"
-        return Judgement(status, msg + tail, util, headroom)
-    headroom = value - observed
-    if value <= 0:
-        if observed <= 0:
-            return Judgement("ok", f"{title} is {obs_text}{detail}; {label} allows none{tail}", None, headroom)
-        return Judgement(
-            over, f"{title} is {obs_text}{detail}; {label} allows none ({kind}){quota}{tail}", None, headroom
-        )
-    util = observed / value
-    pct = format_percent(util)
-    if util > 1:
-        extra = format_value(observed - value, constraint.unit)
-        msg = f"{title} is {obs_text}{detail} of {target_owner(target)} {lim_text} {kind} ({pct}, {extra} over){quota}"
-        return Judgement(over, msg + tail, util, headroom)
-    status = "ok" if constraint.setting else level_for(util, constraint.watch, constraint.at_risk)
-    msg = f"{title} is {obs_text}{detail} of {target_owner(target)} {lim_text} {kind} ({pct})"
-    return Judgement(status, msg + tail, util, headroom)
-
-
-def _judge_unpublished(constraint: Constraint, target: str, observed: float, tail: str) -> Judgement:
-    """not-published: unknown, or watch when another target's published limit would already be at risk."""
-    title = constraint.title
-    obs_text = format_value(observed, constraint.unit)
-    base = f"{vendor_name(target)} publishes no {target_label(target)} limit for {title.lower()}"
-    worst: tuple[float, str, Limit] | None = None
-    metric = constraint.metric_for(target)
-    for other, limit in constraint.limits.items():
-        if other == target or limit.kind not in NUMERIC_KINDS or limit.value is None or limit.value <= 0:
-            continue
-        if constraint.metric_for(other) != metric:  # another quantity: not comparable
-            continue
-        if constraint.check == "min":
-            util = float(limit.value) / observed if observed > 0 else float("inf")
-        else:
-            util = observed / float(limit.value)
-        if util >= constraint.at_risk and (worst is None or util > worst[0]):
-            worst = (util, other, limit)
-    if worst is None:
-        return Judgement(UNKNOWN, f"{base} ({obs_text} measured){tail}")
-    util, other, limit = worst
-    ref = f"{target_owner(other)} {format_value(limit.value, constraint.unit)} {_kind_words(limit, constraint.check)}"
-    pct = "" if util == float("inf") else f" ({format_percent(util)})"
-    return Judgement("watch", f"{base}; {obs_text} measured is past {ref}{pct}{tail}")
-
 
 # ---------------------------------------------------------------------------------------------- fit
 
@@ -383,14 +177,6 @@ def group_history(snapshots: Iterable[Snapshot]) -> list[ClusterHistory]:
     return histories
 
 
-def measure(snap: Snapshot, metric_name: str) -> MetricValue:
-    """Read one metric from a snapshot; a metric without an extractor is unknown, with that reason."""
-    fn = METRICS.get(metric_name)
-    if fn is None:
-        return MetricValue(None, f"no extractor for metric {metric_name!r} in this build")
-    return fn(snap)
-
-
 # ---------------------------------------------------------------------------------------------- evaluate
 
 
@@ -422,8 +208,6 @@ def evaluate(
     :data:`~evaluator.findings.TARGETS` order. A finding carries the constraint's remediation when its
     status is watch, at-risk or blocker.
     """
-    from .forecast import forecast_history  # forecast uses this module's wording helpers
-
     generated_at = now or utc_now()
     pol = policy or Policy()
     wanted = _check_targets(targets or pol.targets or list(TARGETS))
@@ -485,7 +269,7 @@ def evaluate(
     assumptions = costs if costs is not None else load_cost_assumptions(None)
     latest = [(h.label, h.latest) for h in histories]
     # Break-even compares every target, so estimate them all once and keep the chosen ones for the evaluation.
-    estimates = estimate_fleet(latest, TARGETS, assumptions, at=generated_at)
+    estimates, parts = estimate_fleet_with_parts(latest, TARGETS, assumptions, at=generated_at)
     return Evaluation(
         generated_at=generated_at,
         catalog_version=catalog.version,
@@ -498,6 +282,14 @@ def evaluate(
         costs=[e for e in estimates if e.target in chosen],
         cost_assumptions=assumptions.to_dict(),
         break_even=break_even(latest, assumptions, at=generated_at, estimates=estimates),
+        cost_analysis=cost_analysis(
+            latest,
+            assumptions,
+            chosen,
+            at=generated_at,
+            estimates=[e for e in estimates if e.target in chosen],
+            components=parts,
+        ),
     )
 
 

@@ -17,7 +17,7 @@ from statistics import median
 from ..catalog.model import NUMERIC_KINDS, Catalog, Constraint
 from ..findings import Crossing, Forecast
 from ..inventory import Snapshot, parse_time
-from .engine import exceeded_status, format_value, measure, target_owner
+from .judge import exceeded_status, format_value, measure, target_owner
 
 DAY = 86400.0
 DAYS_PER_MONTH = 365.25 / 12

@@ -328,8 +328,10 @@ def _ip(number: int) -> str:
 _IP10 = 10 << 24
 
 
-class Cluster:
-    """The model of one synthetic cluster built from a resolved :class:`ClusterSpec`."""
+class ClusterModel:
+    """The layout of one synthetic cluster built from a resolved :class:`ClusterSpec`: nodes, namespaces,
+    how many objects of each kind sit where, and the helpers the object builders use. The served
+    :class:`~evaluator.simulator.served.Cluster` adds one collection per resource."""
 
     def __init__(self, spec: ClusterSpec) -> None:
         self.spec = spec
@@ -343,7 +345,7 @@ class Cluster:
         self._build_nodes()
         self._build_namespaces()
         self._build_pods()
-        self._build_collections()
+        self._build_object_layout()
 
     # ------------------------------------------------------------------ layout
 
@@ -559,7 +561,8 @@ class Cluster:
             self.deployments_per_ns[ns] = math.ceil(self.pods_per_ns[ns] / self.replicas_per_ns[ns])
         counts = list(self.pods_per_ns)
         counts[self.kube_system] = len(system)
-        self._pod_counts = counts
+        self.pod_counts = counts
+        self.pod_starts = [0, *accumulate(counts)][:-1]  # global index of each namespace's first pod
 
     def _coprime_multiplier(self, n: int) -> int:
         if n <= 1:
@@ -582,120 +585,34 @@ class Cluster:
         slot = (app_index * self._perm_a + self._perm_b) % self.app_pod_total
         return self._app_nodes[bisect_right(self._app_cum, slot)]
 
-    # ------------------------------------------------------------------ collections
+    # ------------------------------------------------------------------ object layout
 
-    def _build_collections(self) -> None:
+    def _build_object_layout(self) -> None:
+        """How many objects of each kind sit in each namespace, and the fixed names among them."""
         spec = self.spec
         n_ns = len(self.namespaces)
-        self.collections: dict[str, Collection] = {}
-
-        def add(resource: Resource, counts: list[int], name_of: Callable, build: Callable) -> None:
-            self.collections[resource.key] = Collection(resource, counts, name_of, build)
-
-        from . import objects as o  # the object builders; kept in their own module for size
-
-        b = o.Builders(self)
-        self.builders = b
-        add(
-            Resource("", "v1", "namespaces", "Namespace", False, ("ns",)),
-            [n_ns],
-            lambda _ns, j: self.namespaces[j],
-            lambda _ns, j: b.namespace(j),
-        )
-        add(
-            Resource("", "v1", "nodes", "Node", False, ("no",)),
-            [len(self.nodes)],
-            lambda _ns, j: self.nodes[j].name,
-            lambda _ns, j: b.node(j),
-        )
-        add(Resource("", "v1", "pods", "Pod", True, ("po",), ("all",)), self._pod_counts, b.pod_name, b.pod)
-
         # Services: default/kubernetes and kube-system/kube-dns, the rest in workload namespaces.
         self.services_gen = self._per_namespace(spec.services - 2, "services")
         self.service_fixed = {self.default_ns: ["kubernetes"], self.kube_system: ["kube-dns"]}
-        svc_counts = [self.services_gen[k] + len(self.service_fixed.get(k, [])) for k in range(n_ns)]
-        add(Resource("", "v1", "services", "Service", True, ("svc",), ("all",)), svc_counts, b.service_name, b.service)
-        add(Resource("", "v1", "endpoints", "Endpoints", True, ("ep",)), svc_counts, b.service_name, b.endpoints)
-        add(
-            Resource("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", True),
-            svc_counts,
-            b.slice_name,
-            b.endpointslice,
-        )
-
+        self.service_counts = [self.services_gen[k] + len(self.service_fixed.get(k, [])) for k in range(n_ns)]
         self.netpol_counts = self._per_namespace(spec.network_policies, "networkpolicies")
-        add(
-            Resource("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", True, ("netpol",)),
-            self.netpol_counts,
-            b.netpol_name,
-            b.netpol,
-        )
-
         self.configmap_fixed = fixed_configmaps(spec)
         fixed_total = len(self.configmap_fixed) + n_ns - 1
         self.configmaps_gen = self._per_namespace((spec.configmaps or 0) - fixed_total, "configmaps")
-        cm_counts = [
+        self.configmap_counts = [
             self.configmaps_gen[k] + (len(self.configmap_fixed) if k == self.kube_system else 1) for k in range(n_ns)
         ]
-        add(Resource("", "v1", "configmaps", "ConfigMap", True, ("cm",)), cm_counts, b.configmap_name, b.configmap)
         self.secret_counts = self._per_namespace(spec.secrets or 0, "secrets")
-        add(Resource("", "v1", "secrets", "Secret", True), self.secret_counts, b.secret_name, b.secret)
         self.event_counts = self._per_namespace(spec.events, "events")
-        add(Resource("", "v1", "events", "Event", True, ("ev",)), self.event_counts, b.event_name, b.event)
-
-        dep_counts = list(self.deployments_per_ns)
-        dep_counts[self.kube_system] = len(self.system_deployments)
-        add(
-            Resource("apps", "v1", "deployments", "Deployment", True, ("deploy",), ("all",)),
-            dep_counts,
-            b.deployment_name,
-            b.deployment,
-        )
-        add(
-            Resource("apps", "v1", "replicasets", "ReplicaSet", True, ("rs",), ("all",)),
-            dep_counts,
-            b.replicaset_name,
-            b.replicaset,
-        )
-        ds_counts = [0] * n_ns
-        ds_counts[self.kube_system] = len(self.daemonsets)
-        add(
-            Resource("apps", "v1", "daemonsets", "DaemonSet", True, ("ds",), ("all",)),
-            ds_counts,
-            lambda _ns, j: self.daemonsets[j],
-            b.daemonset,
-        )
-
+        self.deployment_counts = list(self.deployments_per_ns)
+        self.deployment_counts[self.kube_system] = len(self.system_deployments)
+        self.daemonset_counts = [0] * n_ns
+        self.daemonset_counts[self.kube_system] = len(self.daemonsets)
         self.crd_names = self._crd_names()
-        add(
-            Resource(
-                "apiextensions.k8s.io",
-                "v1",
-                "customresourcedefinitions",
-                "CustomResourceDefinition",
-                False,
-                ("crd", "crds"),
-            ),
-            [len(self.crd_names)],
-            lambda _ns, j: self.crd_names[j],
-            lambda _ns, j: b.crd(j),
-        )
         self.webhooks = {
             "validating": [f"{n}-validating-webhook" for n in self._webhook_owners(spec.validating_webhooks)],
             "mutating": [f"{n}-mutating-webhook" for n in self._webhook_owners(spec.mutating_webhooks)],
         }
-        for kind_word, kind in (
-            ("validating", "ValidatingWebhookConfiguration"),
-            ("mutating", "MutatingWebhookConfiguration"),
-        ):
-            names = self.webhooks[kind_word]
-            add(
-                Resource("admissionregistration.k8s.io", "v1", f"{kind_word}webhookconfigurations", kind, False),
-                [len(names)],
-                lambda _ns, j, names=names: names[j],
-                lambda _ns, j, kw=kind_word: b.webhook_config(kw, j),
-            )
-
         # Custom resources: every CRD is served; the CNI policy kinds carry the spec's counts.
         policy_counts = {
             "networkpolicies.crd.projectcalico.org": spec.calico_policies,
@@ -705,18 +622,9 @@ class Cluster:
         }
         self.cr_counts: dict[str, list[int]] = {}
         for crd in self.crd_names:
-            plural, group = crd.split(".", 1)
-            kind, namespaced = self.crd_kind(crd)
-            resource = Resource(group, self.crd_version(group), plural, kind, namespaced, categories=())
+            _kind, namespaced = self.crd_kind(crd)
             total = policy_counts.get(crd, 0)
-            counts = self._per_namespace(total, crd) if namespaced else [total]
-            self.cr_counts[crd] = counts
-            add(
-                resource,
-                counts,
-                lambda ns, j, c=crd: b.cr_name(c, ns, j),
-                lambda ns, j, c=crd: b.custom_resource(c, ns, j),
-            )
+            self.cr_counts[crd] = self._per_namespace(total, crd) if namespaced else [total]
 
     def crd_kind(self, crd: str) -> tuple[str, bool]:
         """(Kind, namespaced) of a CRD named ``plural.group``."""
@@ -782,7 +690,3 @@ class Cluster:
     def secret_value(self, *parts: int) -> str:
         """Base64 data for a Secret key (synthetic bytes, never a real credential)."""
         return base64.b64encode(hex_id(*parts, width=24).encode()).decode()
-
-    def counts(self) -> dict[str, int]:
-        """resource[.group] -> number of objects, for every served collection."""
-        return {key: c.count for key, c in sorted(self.collections.items())}

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .cluster import Cluster, Resource
+from .cluster import Resource
+from .served import Cluster
 
 AGGREGATED_V2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 AGGREGATED_V2BETA1 = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .cluster import Cluster
+    from .served import Cluster
 
 
 def metric_names(minor: int) -> dict[str, str | None]:

@@ -7,12 +7,10 @@ custom resources, which the real apiserver serves as unstructured objects carryi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .cluster import ClusterModel
 from .names import hash_suffix, hex_id, mix, offset_time, ordered_suffix, tag, unit
-
-if TYPE_CHECKING:
-    from .cluster import Cluster
 
 _T_NS, _T_NODE, _T_POD, _T_SVC, _T_EP, _T_NP, _T_CM, _T_SEC, _T_EV, _T_DEP, _T_RS, _T_DS, _T_CRD, _T_WH, _T_CR = range(
     101, 116
@@ -113,9 +111,9 @@ def instance_shape(instance_type: str) -> tuple[int, int]:
 
 
 class Builders:
-    """Builds the objects of one :class:`~evaluator.simulator.cluster.Cluster`."""
+    """Builds the objects of one synthetic cluster from its layout (a :class:`~.cluster.ClusterModel`)."""
 
-    def __init__(self, cluster: Cluster) -> None:
+    def __init__(self, cluster: ClusterModel) -> None:
         self.c = cluster
         self.spec = cluster.spec
         self.seed = cluster.seed
@@ -314,9 +312,8 @@ class Builders:
 
     def app_index(self, ns: int, j: int) -> int:
         """Index of an application pod among all pods outside kube-system."""
-        pods = self.c.collections["pods"]
-        index = pods.starts[ns] + j
-        return index - pods.counts[self.c.kube_system] if ns > self.c.kube_system else index
+        index = self.c.pod_starts[ns] + j
+        return index - self.c.pod_counts[self.c.kube_system] if ns > self.c.kube_system else index
 
     def pod(self, ns: int, j: int) -> dict[str, Any]:
         """Pod ``j`` in namespace ``ns``."""

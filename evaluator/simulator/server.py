@@ -22,9 +22,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from . import discovery, tables
-from .cluster import Cluster, Collection
+from .cluster import Collection
 from .metrics import render_metrics
 from .selectors import SelectorError, field_matcher, label_matcher
+from .served import Cluster
 
 STREAM_BATCH = 250  # objects per written chunk of a long list
 EXPIRED_MESSAGE = (

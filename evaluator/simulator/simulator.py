@@ -12,7 +12,7 @@ import yaml
 
 from ..errors import InputError
 from ..fileio import write_text
-from .cluster import Cluster
+from .served import Cluster
 from .server import Faults, RequestRecord, Server, make_http_server
 from .spec import ClusterSpec, validate
 from .truth import compute_truth

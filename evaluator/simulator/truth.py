@@ -8,8 +8,8 @@ import math
 from collections import Counter
 from typing import Any
 
-from .cluster import Cluster
 from .metrics import metric_names
+from .served import Cluster
 
 
 def stats(values: list[int]) -> dict[str, float | int]:

@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 
 import click
 
-from .errors import CollectorError
-from .findings import ALL_STATUSES, TARGETS
-from .inventory import Gap, Snapshot
+from ..errors import CollectorError
+from ..findings import ALL_STATUSES, TARGETS
+from ..inventory import Gap, Snapshot
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -86,8 +86,8 @@ def merge_with_kube(snapshots: list[Snapshot], kube_context: str, kubeconfig: st
     A collector failure is returned rather than raised, so the command still writes the cloud snapshot and
     then raises it (exit 3).
     """
-    from .collectors.kube import collect_kube
-    from .merge import merge_snapshots
+    from ..collectors.kube import collect_kube
+    from ..merge import merge_snapshots
 
     cloud = snapshots[0]
     try:

@@ -14,19 +14,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import InputError
-from .findings import STATUSES, UNKNOWN, Evaluation, Finding, status_rank
-from .inventory import Snapshot, parse_time
-from .scoring.metrics import UPSTREAM_DEFAULT_ADMISSION, unsupported_flags
-from .units import GIB, format_count
+from ..errors import InputError
+from ..findings import STATUSES, UNKNOWN, VENDOR_TARGETS, Evaluation, Finding, status_rank
+from ..inventory import Snapshot, parse_time
+from ..scoring.metrics import UPSTREAM_DEFAULT_ADMISSION, unsupported_flags
+from ..units import GIB, format_count
 
-# Vendor (question-list audience) -> evaluation targets whose findings count for it. GKE Autopilot findings
-# count for "gke" because a GKE offer may be either mode; "self-hosted" is the current platform as a baseline.
-VENDOR_TARGETS: dict[str, tuple[str, ...]] = {
-    "eks": ("eks",),
-    "gke": ("gke", "gke-autopilot"),
-    "self-hosted": ("self-hosted",),
-}
 VENDOR_NAMES = {"eks": "Amazon EKS", "gke": "Google GKE", "self-hosted": "Self-hosted (current platform)"}
 VENDORS = tuple(VENDOR_TARGETS)
 

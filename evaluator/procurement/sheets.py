@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .fileio import atomic_path
-from .findings import GeneratedQuestion
-from .questionbank import YES_NO_PARTIAL, QuestionBank, load_bank
-from .questionnaire_facts import VENDOR_NAMES
-from .reporting.render import csv_cell
-from .reporting.xlsx import xlsx_text
+from ..errors import InputError
+from ..fileio import atomic_path
+from ..findings import GeneratedQuestion
+from ..reporting.render import csv_cell
+from ..reporting.xlsx import xlsx_text
+from .bank import YES_NO_PARTIAL, QuestionBank, load_bank
+from .facts import VENDOR_NAMES
 
 # Commitment level -> evidence strength. A contractual or SLA commitment counts in full; documentation can
 # change without notice; a roadmap item may never ship; an unstated commitment is treated as self-attestation.

@@ -49,9 +49,11 @@ from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedErro
 from jinja2.runtime import Undefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from .errors import CatalogError, InputError
-from .findings import STATUSES, UNKNOWN
-from .questionnaire_facts import (
+from ..errors import CatalogError, InputError
+from ..findings import STATUSES, UNKNOWN
+from ..resources import data_path
+from ..typed import from_data
+from .facts import (
     VENDOR_NAMES,
     VENDORS,
     fact_kind,
@@ -67,8 +69,6 @@ from .questionnaire_facts import (
     nest,
     sample_facts,
 )
-from .resources import data_path
-from .typed import from_data
 
 ANSWER_TYPES = ("yes_no_partial", "number", "text")
 YES_NO_PARTIAL = ("yes", "no", "partial")
@@ -362,7 +362,7 @@ def _check_predicate(pred: Predicate, where: str, qid: str, path: str) -> None:
         raise _fail(
             where,
             qid,
-            f"{path}.fact: unknown fact {pred.fact!r} (see evaluator.questionnaire_facts.FACTS, "
+            f"{path}.fact: unknown fact {pred.fact!r} (see evaluator.procurement.facts.FACTS, "
             "or findings.<constraint_id>.status|observed|limit|utilisation)",
         )
     value = pred.value
@@ -404,7 +404,7 @@ def _validate_template(question: Question, where: str, constraint_ids: Sequence[
                 where,
                 question.id,
                 f"text: placeholder error {label}: {exc.message} (facts are listed in "
-                "evaluator.questionnaire_facts.FACTS; findings placeholders need the id in constraints)",
+                "evaluator.procurement.facts.FACTS; findings placeholders need the id in constraints)",
             ) from None
         except (TypeError, ValueError, ArithmeticError) as exc:
             raise _fail(where, question.id, f"text: placeholder error {label}: {exc}") from None

@@ -1,0 +1,148 @@
+"""Read Google Cloud prices for one region from the Cloud Billing Catalog API (``google-cloud-billing``).
+
+``list_services`` finds Compute Engine, ``list_skus`` (paginated) gives its SKUs; the on-demand per-vCPU-hour and
+per-GiB-hour SKUs of a machine series in the region price each predefined machine type of that series
+(vCPUs x core price + GiB x RAM price, which is how Compute Engine prices predefined types). The result is a
+price-table document (``k8seval/prices/v1``, see :mod:`evaluator.scoring.pricing`).
+
+``endpoint`` (or env ``K8SEVAL_BILLING_ENDPOINT``) points the client at another endpoint; a plain ``http://``
+endpoint gets anonymous credentials (tests use a loopback fake of the API).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..errors import AuthError, CollectorError, InputError
+from .gke import CREDENTIALS_HINT, _classify
+
+ENDPOINT_ENV = "K8SEVAL_BILLING_ENDPOINT"
+API_URL = "https://cloudbilling.googleapis.com/v1/services"
+GCE_PAGE = "https://cloud.google.com/compute/vm-instance-pricing"
+COMPUTE_ENGINE = "Compute Engine"
+SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
+REGION_RE = re.compile(r"^[a-z]+-[a-z]+\d+$")
+
+# Predefined machine types priced from their series' per-vCPU and per-GiB SKUs: series -> shapes.
+# N2 (https://cloud.google.com/compute/docs/general-purpose-machines#n2_machine_types): standard 4 GiB per vCPU,
+# highmem 8 GiB per vCPU, highcpu 1 GiB per vCPU.
+SIZES = (2, 4, 8, 16, 32, 48, 64, 80, 96)
+MACHINES: dict[str, dict[str, tuple[int, int]]] = {
+    "N2": {
+        **{f"n2-standard-{n}": (n, 4 * n) for n in SIZES},
+        **{f"n2-highmem-{n}": (n, 8 * n) for n in SIZES},
+        **{f"n2-highcpu-{n}": (n, n) for n in SIZES},
+    },
+}
+_SKU_RE = re.compile(r"^(?P<series>[A-Z0-9]+) Instance (?P<kind>Core|Ram) running in ")
+
+
+def make_catalog_client(endpoint: str | None = None) -> Any:
+    """A ``billing_v1.CloudCatalogClient`` on the REST transport (see the module docstring for ``endpoint``)."""
+    import google.auth
+    from google.api_core.client_options import ClientOptions
+    from google.auth import exceptions as auth_exceptions
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import billing_v1
+
+    endpoint = (endpoint or os.environ.get(ENDPOINT_ENV) or "").strip().rstrip("/") or None
+    options = None
+    if endpoint:
+        parts = urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise InputError(f"--endpoint: {endpoint!r} is not an http(s)://host[:port] URL")
+        options = ClientOptions(api_endpoint=endpoint)
+        if parts.scheme == "http":
+            return billing_v1.CloudCatalogClient(
+                transport="rest", credentials=AnonymousCredentials(), client_options=options
+            )
+    try:
+        credentials, _project = google.auth.default(scopes=SCOPES)
+    except auth_exceptions.DefaultCredentialsError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "not found"
+        raise AuthError(f"No Google Cloud credentials: {first.rstrip('.')}", hint=CREDENTIALS_HINT) from None
+    return billing_v1.CloudCatalogClient(transport="rest", credentials=credentials, client_options=options)
+
+
+def _unit_price(sku: Any) -> tuple[float, str] | None:
+    """The on-demand USD price of the first tier above zero usage, and the usage unit ("h", "GiBy.h")."""
+    for info in sku.pricing_info:
+        expr = info.pricing_expression
+        for rate in expr.tiered_rates:
+            money = rate.unit_price
+            value = float(money.units or 0) + float(money.nanos or 0) / 1e9
+            if value > 0:
+                return value, str(expr.usage_unit)
+    return None
+
+
+def refresh_gcp_prices(
+    region: str,
+    *,
+    endpoint: str | None = None,
+    client_factory: Callable[[], Any] | None = None,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """A price-table document for ``region`` read from the Cloud Billing Catalog API."""
+    if not REGION_RE.match(region):
+        raise InputError(f"--region: {region!r} is not a Google Cloud region name like europe-west2")
+    day = (today or date.today()).isoformat()
+    client = client_factory() if client_factory else make_catalog_client(endpoint)
+    what = "cloudbilling services.list"
+    rates: dict[tuple[str, str], tuple[float, str, str]] = {}
+    try:
+        service = next((s for s in client.list_services() if s.display_name == COMPUTE_ENGINE), None)
+        if service is None:
+            raise CollectorError(f"{what}: no {COMPUTE_ENGINE!r} service in the Cloud Billing catalog")
+        what = f"cloudbilling {service.name}/skus.list"
+        for sku in client.list_skus(request={"parent": service.name, "currency_code": "USD"}):
+            match = _SKU_RE.match(sku.description or "")
+            if not match or region not in list(sku.service_regions):
+                continue
+            if sku.category.usage_type != "OnDemand" or sku.category.resource_family != "Compute":
+                continue
+            price = _unit_price(sku)
+            key = (match.group("series"), match.group("kind"))
+            if price is not None and key not in rates:
+                rates[key] = (price[0], price[1], sku.sku_id)
+    except CollectorError:
+        raise
+    except Exception as exc:  # google.api_core / google.auth / requests errors become one-line collector errors
+        raise _classify(exc, what) from None
+    compute: dict[str, Any] = {}
+    for series, shapes in MACHINES.items():
+        core, ram = rates.get((series, "Core")), rates.get((series, "Ram"))
+        if core is None or ram is None or core[1] != "h" or ram[1] != "GiBy.h":
+            continue
+        for name, (vcpu, memory) in shapes.items():
+            compute[name] = {
+                "value": round(vcpu * core[0] + memory * ram[0], 6),
+                "unit": "USD/hour",
+                "vcpu": vcpu,
+                "memory_gib": memory,
+                "source": GCE_PAGE,
+                "evidence": API_URL,
+                "verified": day,
+                "note": f"{vcpu} x ${core[0]:g}/vCPU-h (SKU {core[2]}) + {memory} GiB x ${ram[0]:g}/GiB-h "
+                f"(SKU {ram[2]})",
+            }
+    if not compute:
+        raise CollectorError(
+            f"The Cloud Billing catalog has no on-demand N2 core and RAM prices for region {region!r}",
+            hint="Check the region name, e.g. europe-west2",
+        )
+    return {
+        "schema": "k8seval/prices/v1",
+        "provider": "gcp",
+        "region": region,
+        "currency": "USD",
+        "read": day,
+        "note": f"Read from the Cloud Billing Catalog API (services.skus.list) on {day}.",
+        "compute": dict(sorted(compute.items())),
+        "items": {},
+    }

@@ -1,0 +1,139 @@
+"""A loopback fake of the Cloud Billing Catalog API v1 (stdlib ``http.server``) for the real billing client.
+
+It serves ``GET /v1/services`` and ``GET /v1/services/{id}/skus`` as the REST API does: proto3 JSON with camelCase
+names, paged with ``pageToken`` / ``nextPageToken`` (``page_size`` items per page). SKUs are built with :func:`sku`
+from the real SKU recorded in ``tests/fixtures/real/gcp-billing-skus.json``, so every field keeps its encoding
+(``units`` as a string, ``nanos`` as a number).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+RECORDED = Path(__file__).parent / "fixtures" / "real" / "gcp-billing-skus.json"
+COMPUTE = {"name": "services/6F81-5844-456A", "serviceId": "6F81-5844-456A", "displayName": "Compute Engine"}
+OTHERS = [
+    {"name": "services/0017-8C5E-5B91", "serviceId": "0017-8C5E-5B91", "displayName": "Cloud Storage"},
+    {"name": "services/CCD8-9BF1-090E", "serviceId": "CCD8-9BF1-090E", "displayName": "Kubernetes Engine"},
+]
+
+
+def recorded_sku() -> dict[str, Any]:
+    """The real SKU as the API returned it (network egress; refresh must skip it)."""
+    return json.loads(RECORDED.read_text(encoding="utf-8"))["skus"][0]
+
+
+def sku(
+    sku_id: str,
+    description: str,
+    price: float,
+    usage_unit: str,
+    regions: list[str],
+    *,
+    family: str = "Compute",
+    group: str = "N2Standard",
+    usage_type: str = "OnDemand",
+) -> dict[str, Any]:
+    """A SKU in the recorded SKU's shape with another description, price, unit and regions."""
+    body = copy.deepcopy(recorded_sku())
+    body["name"] = f"services/6F81-5844-456A/skus/{sku_id}"
+    body["skuId"] = sku_id
+    body["description"] = description
+    body["category"].update(resourceFamily=family, resourceGroup=group, usageType=usage_type)
+    body["serviceRegions"] = regions
+    info = body["pricingInfo"][0]
+    expr = info["pricingExpression"]
+    expr["usageUnit"] = usage_unit
+    expr["usageUnitDescription"] = {"h": "hour", "GiBy.h": "gibibyte hour"}.get(usage_unit, usage_unit)
+    units, nanos = int(price), round((price - int(price)) * 1e9)
+    expr["tieredRates"] = [
+        {"startUsageAmount": 0, "unitPrice": {"currencyCode": "USD", "units": str(units), "nanos": nanos}}
+    ]
+    return body
+
+
+@dataclass
+class FakeBillingState:
+    """What the fake serves, and what it was asked."""
+
+    skus: list[dict[str, Any]] = field(default_factory=list)
+    services: list[dict[str, Any]] = field(default_factory=lambda: [*OTHERS, COMPUTE])
+    page_size: int = 2
+    forbidden: bool = False
+    requests: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep test output quiet
+        return
+
+    def _send(self, status: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _page(self, key: str, items: list[dict[str, Any]], token: str) -> None:
+        start = int(token or 0)
+        size = self.server.state.page_size
+        body: dict[str, Any] = {key: items[start : start + size]}
+        if start + size < len(items):
+            body["nextPageToken"] = str(start + size)
+        self._send(200, body)
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        state = self.server.state
+        parts = urlsplit(self.path)
+        path = unquote(parts.path)
+        token = parse_qs(parts.query).get("pageToken", [""])[0]
+        with state.lock:
+            state.requests.append(f"GET {self.path}")
+        if state.forbidden:
+            self._send(403, {"error": {"code": 403, "message": "Permission denied", "status": "PERMISSION_DENIED"}})
+            return
+        if path == "/v1/services":
+            self._page("services", state.services, token)
+            return
+        if path == f"/v1/{COMPUTE['name']}/skus":
+            self._page("skus", state.skus, token)
+            return
+        if path.startswith("/v1/services/") and path.endswith("/skus"):
+            self._page("skus", [], token)
+            return
+        self._send(404, {"error": {"code": 404, "message": f"no route for {path}", "status": "NOT_FOUND"}})
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, state: FakeBillingState) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.state = state
+
+
+@contextmanager
+def serve(state: FakeBillingState) -> Iterator[str]:
+    """Run the fake on 127.0.0.1 on an ephemeral port; yield its ``http://`` URL."""
+    server = _Server(state)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="fake-billing", daemon=True)
+    thread.start()
+    try:
+        host, port = server.server_address[:2]
+        yield f"http://{host}:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -125,7 +125,6 @@ class PrometheusAuth:
     key: str | None = None  # its private key
     cacert: str | None = None  # CA bundle for the server's certificate
     headers: dict[str, str] = field(default_factory=dict)  # e.g. X-Scope-OrgID for Mimir tenants
-    insecure: bool = False
 
 
 class PrometheusClient:
@@ -163,7 +162,7 @@ class PrometheusClient:
             self.session.auth = auth.basic_auth
         # Passed on every request: requests lets $REQUESTS_CA_BUNDLE override a session's own verify setting.
         self.cert: str | tuple[str, str] | None = (auth.cert, auth.key) if auth.cert and auth.key else auth.cert
-        self.verify: str | bool = auth.cacert or not auth.insecure
+        self.verify: str | bool = auth.cacert or True
         self._lock = threading.Lock()
         self.requests = 0  # HTTP requests sent, retries included
         self.queries = 0  # query_range calls
@@ -201,18 +200,16 @@ class PrometheusClient:
                 ) from None
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
                 broken += 1
-                refused = isinstance(exc, requests.exceptions.ConnectionError) and not isinstance(
-                    exc, requests.exceptions.ReadTimeout
-                )
-                if broken >= MAX_TRANSPORT_ATTEMPTS or refused:
-                    if isinstance(exc, requests.exceptions.Timeout):
-                        what = f"no answer within {self.timeout:g}s"
-                    elif "refused" in str(exc).lower():
-                        what = "connection refused"
-                    elif "resolve" in str(exc).lower() or "name or service" in str(exc).lower():
-                        what = "host name not found"
-                    else:
-                        what = "connection failed"
+                text = str(exc).lower()
+                if isinstance(exc, requests.exceptions.Timeout):
+                    what = f"no answer within {self.timeout:g}s"  # the same query would time out again
+                elif "refused" in text:
+                    what = "connection refused"
+                elif "resolve" in text or "name or service" in text:
+                    what = "host name not found"
+                else:
+                    what = "connection failed"  # a reset or a dropped connection: retried a few times
+                if broken >= MAX_TRANSPORT_ATTEMPTS or what != "connection failed":
                     raise EndpointError(
                         f"Could not reach Prometheus at {self.url}: {what}",
                         hint="Check --url (the server's base URL, e.g. http://prometheus:9090) and --timeout",

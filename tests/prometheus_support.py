@@ -38,6 +38,7 @@ needs_pushgateway = pytest.mark.skipif(
 )
 
 DAY = 86400
+FIXTURES_REAL = Path(__file__).parent / "fixtures" / "real"
 _LINE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)")
 _LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
@@ -242,16 +243,21 @@ def kube_state_metrics(base: str, *, phases: bool = True) -> list[Sample]:
         add("kube_service_spec_type", 1, type=svc["spec"].get("type", "ClusterIP"), **labels)
     for ep in _list(base, "/api/v1/endpoints"):
         meta = ep["metadata"]
-        for subset in ep.get("subsets") or []:
-            for address in subset.get("addresses") or []:
-                add(
-                    "kube_endpoint_address",
-                    1,
-                    namespace=meta["namespace"],
-                    endpoint=meta["name"],
-                    ip=address["ip"],
-                    ready="true",
-                )
+        for subset in ep.get("subsets") or []:  # a series per address and port, as kube-state-metrics 2.14+
+            for ready, key in (("true", "addresses"), ("false", "notReadyAddresses")):
+                for address in subset.get(key) or []:
+                    for port in subset.get("ports") or [{}]:
+                        add(
+                            "kube_endpoint_address",
+                            1,
+                            namespace=meta["namespace"],
+                            endpoint=meta["name"],
+                            ip=address["ip"],
+                            port_name=port.get("name", ""),
+                            port_number=str(port.get("port", "")),
+                            port_protocol=port.get("protocol", "TCP"),
+                            ready=ready,
+                        )
     return out
 
 
@@ -435,7 +441,8 @@ def expected_facts(history: History, cluster: str, day: int) -> dict[str, Any]:
         facts["services.count"] = len(svcs)
         facts["services.by_type"] = dict(sorted(Counter(r["type"] for r in s("kube_service_spec_type")).items()))
         facts["services.max_per_namespace"] = max(Counter(r["namespace"] for r in svcs).values())
-        eps = Counter((r["namespace"], r["endpoint"]) for r in s("kube_endpoint_address"))
+        addresses = {(r["namespace"], r["endpoint"], r["ip"]) for r in s("kube_endpoint_address")}
+        eps = Counter((ns, ep) for ns, ep, _ in addresses)
         facts["services.max_endpoints_per_service"] = max(eps.values())
         facts["services.endpoints_total"] = sum(eps.values())
         facts["namespaces"] = len(s("kube_namespace_created"))

@@ -418,3 +418,31 @@ def test_a_server_that_keeps_answering_503_exits_3(backfilled, tmp_path):
         proxy.close()
     assert code == 3 and "kept answering 503" in err and "--concurrency" in err
     assert not list(tmp_path.glob("*.json"))
+
+
+def test_real_kube_state_metrics_exposition(tmp_path):
+    """kube-state-metrics' own expected output (a series per endpoint address and port, ready or not; a policy
+    with 2 ingress and 3 egress rules) backfilled and read back: addresses are counted once each."""
+    from tests.prometheus_support import FIXTURES_REAL
+
+    t = END - 60
+    lines = (FIXTURES_REAL / "kube-state-metrics-store-tests.prom").read_text().splitlines()
+    families: dict[str, list[str]] = {}
+    for line in lines:
+        name, rest = line.split("{", 1)
+        families.setdefault(name, []).append(f'{name}{{cluster="real",{rest} {t}')
+    text = "".join(f"# TYPE {n} gauge\n" + "\n".join(rows) + "\n" for n, rows in families.items()) + "# EOF\n"
+    (tmp_path / "om").mkdir()
+    (tmp_path / "om" / "real.om").write_text(text)
+    backfill(tmp_path / "om", tmp_path / "tsdb")
+    proc, url = start_prometheus(tmp_path / "tsdb")
+    try:
+        got = collect_prometheus(PrometheusClient(url), [float(END)], cluster_label="cluster")
+    finally:
+        proc.stop()
+    (snap,) = got.snapshots
+    assert snap.services.max_endpoints_per_service == 6  # test-endpoint: 6 addresses over 12 address x port series
+    assert snap.services.endpoints_total == 9  # and single-port-endpoint's 3
+    np = snap.network_policies
+    assert (np.count, np.max_per_namespace, np.namespaces_with_policies) == (1, 1, 1)
+    assert (np.ingress_rules, np.egress_rules) == (2, 3)

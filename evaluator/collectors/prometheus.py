@@ -357,6 +357,14 @@ def _agg(
 
 
 PODS = 'resource="pods"'
+
+
+def _ADDRESSES(sel: Callable[..., str], by: Callable[..., str]) -> str:  # noqa: N802 - reads as a constant
+    """One series per endpoint address: kube_endpoint_address has a series per address and port, ready or not
+    (kube-state-metrics internal/store/endpoint_test.go)."""
+    return f"group by ({by('namespace', 'endpoint', 'ip')}) (kube_endpoint_address{sel()})"
+
+
 ON_NODE = 'node!=""'
 NON_TERMINAL = 'phase=~"Pending|Running|Unknown"'
 _QUERIES: tuple[_Query, ...] = (
@@ -466,9 +474,13 @@ _QUERIES: tuple[_Query, ...] = (
     _Query(
         "endpoints.max",
         ("kube_endpoint_address",),
-        lambda sel, by: f"max by ({by()}) (count by ({by('namespace', 'endpoint')}) (kube_endpoint_address{sel()}))",
+        lambda sel, by: f"max by ({by()}) (count by ({by('namespace', 'endpoint')}) ({_ADDRESSES(sel, by)}))",
     ),
-    _Query("endpoints.total", ("kube_endpoint_address",), _agg("count", "kube_endpoint_address")),
+    _Query(
+        "endpoints.total",
+        ("kube_endpoint_address",),
+        lambda sel, by: f"count by ({by()}) ({_ADDRESSES(sel, by)})",
+    ),
     _Query("endpoints_v1.max", ("kube_endpoint_address_available",), _agg("max", "kube_endpoint_address_available")),
     _Query("endpoints_v1.total", ("kube_endpoint_address_available",), _agg("sum", "kube_endpoint_address_available")),
 )

@@ -152,6 +152,9 @@ class EtcdInventory:
     db_size_in_use_bytes: int | None = None
     quota_backend_bytes: int | None = None
     version: str | None = None
+    quota_basis: str | None = None  # where the quota came from: Status.dbSizeQuota, a flag, etcd's default...
+    db_size_basis: str | None = None  # which metric series the size is (apiserver metrics)
+    events_db_size_bytes: int | None = None  # a separate events etcd (--etcd-servers-overrides=/events#...)
     members: list[EtcdMember] = field(default_factory=list)
     leader: str | None = None
     keys: dict[str, int] = field(default_factory=dict)  # "/registry/pods/" -> N
@@ -164,7 +167,8 @@ class NetworkingInventory:
     """CNI, proxy mode and address space."""
 
     cni: str | None = None  # "calico", "cilium", "aws-vpc-cni", "gke-dataplane-v2", "flannel", ...
-    cni_version: str | None = None
+    cni_version: str | None = None  # without a leading "v": "1.18.1-eksbuild.1"
+    cni_addons: dict[str, str] = field(default_factory=dict)  # components beside the CNI, e.g. aws-network-policy-agent
     kube_proxy_mode: str | None = None  # "iptables", "ipvs", "nftables", "none" (eBPF replacement)
     pod_cidrs: list[str] = field(default_factory=list)
     service_cidrs: list[str] = field(default_factory=list)

@@ -290,7 +290,7 @@ def test_addons_prefix_delegation_and_support_dates_from_stubbed_eks() -> None:
     assert cloud is not None
     assert cloud.addons == {"coredns": "v1.11.3-eksbuild.1", "vpc-cni": "v1.19.0-eksbuild.1"}
     assert cloud.extra["vpc_cni"]["prefix_delegation"] is True and cloud.extra["vpc_cni"]["network_policy"] is True
-    assert snap.networking.cni == "aws-vpc-cni" and snap.networking.cni_version == "v1.19.0-eksbuild.1"
+    assert snap.networking.cni == "aws-vpc-cni" and snap.networking.cni_version == "1.19.0-eksbuild.1"
     groups = _by_name(snap)
     assert groups["general"].max_pods_per_node == 110
     assert groups["general"].max_pods_basis == (

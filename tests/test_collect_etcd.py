@@ -171,7 +171,9 @@ def test_bad_endpoint_and_missing_cert_are_input_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not an http"):
         collect_etcd(["ftp://127.0.0.1:2379"])
     missing = tmp_path / "nope.crt"
-    result = CliRunner().invoke(cli, ["collect", "etcd", "--endpoints", "127.0.0.1:1", "--cacert", str(missing)])
+    result = CliRunner().invoke(
+        cli, ["collect", "etcd", "--endpoints", "https://127.0.0.1:1", "--cacert", str(missing)]
+    )
     assert result.exit_code == 2
     assert str(missing) in result.output and "not found" in result.output
     garbage = tmp_path / "garbage.pem"

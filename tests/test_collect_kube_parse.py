@@ -88,7 +88,9 @@ def test_discovery_documents() -> None:
         ],
     }
     res, stale = resources_from_aggregated(aggregated)
-    assert [r.key for r in res] == ["deployments.apps"] and res[0].path == "/apis/apps/v1/deployments"
+    # every version is walked: a resource only at a later version is kept at that version
+    assert [r.key for r in res] == ["deployments.apps", "old.apps"] and res[0].path == "/apis/apps/v1/deployments"
+    assert res[1].path == "/apis/apps/v1beta1/old"
     assert stale == ["metrics.k8s.io"]
     legacy = {
         "resources": [
@@ -161,7 +163,10 @@ def test_pod_table_counts_only_bound_non_terminal_pods() -> None:
         "columnDefinitions": [{"name": n} for n in ("Name", "Ready", "Status", "Restarts", "Age", "IP", "Node")],
         "rows": [
             {"cells": ["a", "1/1", "Running", 0, "1d", "10.0.0.1", "n1"]},
-            {"cells": ["b", "0/1", "Completed", 0, "1d", "10.0.0.2", "n1"]},
+            {
+                "cells": ["b", "0/1", "Completed", 0, "1d", "10.0.0.2", "n1"],
+                "conditions": [{"type": "Completed", "status": "True", "reason": "Succeeded"}],
+            },
             {"cells": ["c", "0/1", "Pending", 0, "1d", "<none>", "<none>"]},
             {"cells": ["d", "1/3", "CrashLoopBackOff", 3, "1d", "10.0.0.3", "n2"]},
         ],
@@ -176,7 +181,7 @@ def test_pod_table_counts_only_bound_non_terminal_pods() -> None:
     )
     assert tally.total == 5 and tally.terminal == 1 and tally.unscheduled == 1
     assert dict(tally.per_node) == {"n1": 1, "n2": 2}
-    # containers of non-terminal pods: 1 (a) + 1 (c, pending) + 3 (d) + 2 (the PodList pod); b is Completed
+    # containers of non-terminal pods: 1 (a) + 1 (c, pending) + 3 (d) + 2 (the PodList pod); b has finished
     assert tally.containers == 7
 
 

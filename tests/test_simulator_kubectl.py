@@ -32,7 +32,9 @@ def test_get_pods_in_chunks_lists_every_pod(served: SimulateProcess) -> None:
     assert len(lines) == spec.pods
     keys = [tuple(line.split()[:2]) for line in lines]
     assert len(set(keys)) == spec.pods  # no pod twice across page boundaries
-    assert all(line.split()[3] in ("Running", "ContainerCreating", "Completed", "OOMKilled") for line in lines)
+    # the printer's vocabulary: "Error" for a Running pod between restarts, "ExitCode:1" for a Failed one
+    statuses = {"Running", "ContainerCreating", "Completed", "OOMKilled", "Error", "ExitCode:1"}
+    assert all(line.split()[3] in statuses for line in lines)
 
 
 def test_get_nodes_shows_roles_and_version(served: SimulateProcess) -> None:

@@ -45,6 +45,7 @@ from ..inventory import (
     utc_now,
 )
 from .eks_maxpods import InstanceNetwork, compute_max_pods, instance_network
+from .kube_parse import plain_version
 
 SOURCE = "eks"
 DEFAULT_MAX_ATTEMPTS = 10
@@ -697,7 +698,7 @@ def _collect_cluster(ctx: _Region, name: str) -> Snapshot:
         nodes=NodeInventory(),
         networking=NetworkingInventory(
             cni="aws-vpc-cni" if "vpc-cni" in addons else None,
-            cni_version=addons.get("vpc-cni"),
+            cni_version=plain_version(addons.get("vpc-cni")),
             service_cidrs=service_cidrs,
             ip_family=ip_family,
         ),

@@ -156,13 +156,18 @@ def _check_tls_files(cacert: str | None, cert: str | None, key: str | None) -> N
             ) from None
 
 
-def normalise_endpoint(endpoint: str, *, tls: bool) -> str:
-    """``host:port`` -> ``http(s)://host:port`` (https when TLS files were given); reject other schemes."""
+def normalise_endpoint(endpoint: str) -> str:
+    """Check one ``http(s)://host:port`` client URL; an endpoint without a scheme or with another one is refused
+    (:class:`InputError`) rather than guessed."""
     endpoint = endpoint.strip().rstrip("/")
     if not endpoint:
         raise InputError("--endpoints: empty endpoint in the list")
     if "://" not in endpoint:
-        endpoint = ("https://" if tls else "http://") + endpoint
+        # Never guess: a scheme-less endpoint sent as plain http would downgrade a TLS etcd silently.
+        raise InputError(
+            f"--endpoints: {endpoint!r} has no scheme; write https://{endpoint} (or http://{endpoint} for an etcd "
+            "without TLS)"
+        )
     parts = urlsplit(endpoint)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError(f"--endpoints: {endpoint!r} is not an http(s)://host:port URL")
@@ -479,8 +484,7 @@ def collect_etcd(
     if not endpoints:
         raise InputError("--endpoints: give at least one etcd client URL, e.g. https://10.0.0.1:2379")
     _check_tls_files(cacert, cert, key)
-    tls = bool(cacert or cert)
-    urls = list(dict.fromkeys(normalise_endpoint(e, tls=tls) for e in endpoints))
+    urls = list(dict.fromkeys(normalise_endpoint(e) for e in endpoints))
     started = time.monotonic()
     counter = _Counter()
     session = _new_session(cacert, cert, key)
@@ -531,7 +535,15 @@ def _collect(
     statuses = {str(ep.status.get("header", {}).get("member_id")): ep.status for ep in healthy if ep.status}
 
     members = _members(gw, statuses, counter)
-    quota = _read_quota(gw, counter)
+    # etcd 3.6+ returns the quota it enforces in Status (dbSizeQuota, etcdserverpb StatusResponse field 12);
+    # older versions only show it as the etcd_server_quota_backend_bytes metric.
+    status_quota = main.status.get("dbSizeQuota")
+    if status_quota:
+        quota: int | None = _int(status_quota)
+        quota_basis: str | None = "Status.dbSizeQuota"
+    else:
+        quota = _read_quota(gw, counter)
+        quota_basis = "etcd_server_quota_backend_bytes metric" if quota is not None else None
 
     try:
         if prefixes:
@@ -558,6 +570,7 @@ def _collect(
         db_size_bytes=_int(big.get("dbSize")),
         db_size_in_use_bytes=_int(big["dbSizeInUse"]) if big.get("dbSizeInUse") else None,
         quota_backend_bytes=quota,
+        quota_basis=quota_basis,
         version=main.status.get("version"),
         members=members,
         leader=leader,

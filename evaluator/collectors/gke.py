@@ -254,23 +254,52 @@ def _pool_node_prefix(group: NodeGroup) -> int:
     return per_node_prefix(group.max_pods_per_node or GKE_DEFAULT_MAX_PODS)
 
 
-def _pod_ranges(cluster: Any, groups: list[NodeGroup]) -> list[dict[str, Any]]:
+def _cidr(text: str | None) -> str | None:
+    """``text`` as a canonical network (``"10.48.128.0/17"``), or None when it is empty or not a CIDR (a bare
+    ``"/20"`` netmask is how a create request asks for a range, not a range)."""
+    if not text:
+        return None
+    try:
+        return str(ipaddress.ip_network(text, strict=False))
+    except ValueError:
+        return None
+
+
+def _pod_ranges(cluster: Any, groups: list[NodeGroup], gaps: list[Gap]) -> list[dict[str, Any]]:
     """Each pod range with the pools that draw from it, its size and the nodes it fits.
 
-    Pools without their own range use the cluster's default pod range. When pools with different per-node
-    blocks share a range, the largest block is used: the count is what the range fits if every new node
-    came from the hungriest pool, the conservative figure for a limit.
+    Ranges are keyed by their secondary range name (a pool's ``podRange``, the cluster's
+    ``clusterSecondaryRangeName``), so a range the cluster and a pool both name counts once; a range without a
+    name is keyed by its canonical CIDR. Pools without their own range use the cluster's default pod range.
+    When pools with different per-node blocks share a range, the largest block is used: the count is what the
+    range fits if every new node came from the hungriest pool, the conservative figure for a limit.
+    A CIDR that does not parse is left out with a gap.
     """
     policy = cluster.ip_allocation_policy
-    default = policy.cluster_ipv4_cidr_block or cluster.cluster_ipv4_cidr or None
+    raw_default = policy.cluster_ipv4_cidr_block or cluster.cluster_ipv4_cidr or None
+    default = _cidr(raw_default)
+    if raw_default and default is None:
+        gaps.append(Gap(SOURCE, "networking.pod_cidrs", f"cluster pod range {raw_default!r} is not a CIDR"))
+    default_name = policy.cluster_secondary_range_name or None
     ranges: dict[str, dict[str, Any]] = {}
     if default:
-        ranges[default] = {"cidr": default, "name": policy.cluster_secondary_range_name or None, "pools": []}
+        ranges[default_name or default] = {"cidr": default, "name": default_name, "pools": []}
     for group in groups:
-        cidr = group.extra.get("pod_ipv4_cidr_block") or default
+        raw = group.extra.get("pod_ipv4_cidr_block")
+        name = group.extra.get("pod_range") or None
+        cidr = _cidr(raw)
+        if raw and cidr is None:
+            gaps.append(Gap(SOURCE, f"networking.pod_cidrs.{group.name}", f"pod range {raw!r} is not a CIDR"))
+            continue
+        if cidr is None:
+            if name and name != default_name:
+                gaps.append(Gap(SOURCE, f"networking.pod_cidrs.{group.name}", f"pod range {name} has no CIDR"))
+                continue
+            cidr, name = default, default_name  # the pool draws from the cluster's default range
         if not cidr:
             continue
-        entry = ranges.setdefault(cidr, {"cidr": cidr, "name": group.extra.get("pod_range"), "pools": []})
+        key = name or cidr
+        entry = ranges.setdefault(key, {"cidr": cidr, "name": name, "pools": []})
         entry["pools"].append(group.name)
     by_name = {g.name: g for g in groups}
     for entry in ranges.values():
@@ -373,12 +402,15 @@ def cluster_snapshot(
         cni = "gke-legacy"  # kubenet-style routes or alias IPs without a policy engine
     # No channel (a "static version" cluster) is the zero value; GKE names it UNSPECIFIED.
     channel = _enum_name(cluster.release_channel.channel) or "UNSPECIFIED"
-    pod_ranges = _pod_ranges(cluster, groups)
+    gaps: list[Gap] = []
+    pod_ranges = _pod_ranges(cluster, groups, gaps)
     ip = cluster.ip_allocation_policy
-    services = ip.services_ipv4_cidr_block or cluster.services_ipv4_cidr or None
+    raw_services = ip.services_ipv4_cidr_block or cluster.services_ipv4_cidr or None
+    services = _cidr(raw_services)
+    if raw_services and services is None:
+        gaps.append(Gap(SOURCE, "networking.service_cidrs", f"Service range {raw_services!r} is not a CIDR"))
     stack = _enum_name(ip.stack_type)
     public, private, cidrs = _endpoints(cluster)
-    gaps: list[Gap] = []
     node_count = int(cluster.current_node_count)
     gaps.append(
         Gap(

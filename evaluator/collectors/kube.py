@@ -42,7 +42,9 @@ from .kube_client import (
     load_connection,
 )
 from .kube_parse import (
+    LIVE_PHASE_SELECTOR,
     DaemonSetTally,
+    EtcdSizes,
     NodeTally,
     PodTally,
     PolicyTally,
@@ -50,10 +52,12 @@ from .kube_parse import (
     ServiceTally,
     SliceTally,
     WebhookTally,
+    cni_addons,
     component_of,
+    counts_are_computed,
     counts_from_metrics,
-    db_size_from_metrics,
     detect_cni,
+    etcd_sizes_from_metrics,
     image_tag,
     ip_family,
     is_aggregated_discovery,
@@ -61,11 +65,13 @@ from .kube_parse import (
     parse_feature_gates,
     parse_flags,
     parse_metrics,
+    plain_version,
     pod_argv,
     resources_from_aggregated,
     resources_from_legacy,
     stats,
     summarise_cidrs,
+    unique_resources,
 )
 
 SOURCE = "kube"
@@ -239,7 +245,8 @@ class _Run:
         return self.guarded("metrics", read)
 
     def _discover(self, pool: ThreadPoolExecutor) -> dict[str, Resource]:
-        """Listable resources at preferred versions: aggregated discovery (2 requests) where served, else legacy."""
+        """Listable resources of every served version (the first, most preferred, occurrence of each wins):
+        aggregated discovery (2 requests) where served, else legacy documents, one per group-version."""
         found: list[Resource] = []
         try:
             core = self.reader.get_json("/api", None, AGGREGATED_DISCOVERY)
@@ -251,30 +258,27 @@ class _Run:
                     hint="The credentials need get on the nonResourceURLs /api and /apis",
                 ) from None
             raise EndpointError(f"API discovery failed: {exc.short()}") from None
-        if is_aggregated_discovery(core) and is_aggregated_discovery(groups):
-            for doc in (core, groups):
+        targets: list[tuple[str, str, str]] = []
+        for doc in (core, groups):
+            if is_aggregated_discovery(doc):
                 res, stale = resources_from_aggregated(doc)
                 found.extend(res)
                 for group in stale:
                     self.gap(f"objects.{group}", "API group not answering (discovery marks it Stale)")
-        else:
-            versions = core.get("versions") or ["v1"]
-            targets = [("", versions[0], f"/api/{versions[0]}")]
-            for group in groups.get("groups") or []:
-                preferred = (group.get("preferredVersion") or {}).get("version")
-                if not preferred and group.get("versions"):
-                    preferred = group["versions"][0].get("version")
-                if preferred:
-                    targets.append((group["name"], preferred, f"/apis/{group['name']}/{preferred}"))
+            elif doc is core:
+                versions = core.get("versions") or ["v1"]
+                targets.extend(("", v, f"/api/{v}") for v in versions)
+            else:
+                targets.extend(_legacy_targets(groups))
 
-            def legacy(target: tuple[str, str, str]) -> list[Resource]:
-                group, version, path = target
-                doc = self.guarded(f"objects.{group or 'core'}", lambda: self.reader.get_json(path))
-                return resources_from_legacy(group, version, doc) if doc else []
+        def legacy(target: tuple[str, str, str]) -> list[Resource]:
+            group, version, path = target
+            doc = self.guarded(f"objects.{group or 'core'}", lambda: self.reader.get_json(path))
+            return resources_from_legacy(group, version, doc) if doc else []
 
-            for res in pool.map(legacy, targets):
-                found.extend(res)
-        return {r.key: r for r in found}
+        for res in pool.map(legacy, targets):  # map keeps the order: preferred versions first
+            found.extend(res)
+        return unique_resources(found)
 
     def _sections(self, pool: ThreadPoolExecutor, facts: _Facts, managed: bool) -> list[Future[Any]]:
         """Start the full-list sections; each stores its tally on ``facts`` or leaves a gap."""
@@ -315,7 +319,13 @@ class _Run:
     def _lister(self, facts: _Facts, resource: Resource, attr: str, tally: Callable[[], Any]) -> Callable[[], None]:
         def run() -> None:
             if resource.key == PODS:
-                setattr(facts, attr, self.walk(resource, tally, TABLE, includeObject="None"))
+                pods = self.walk(resource, tally, TABLE, includeObject="None")
+                if pods.needs_phase_selector:
+                    # No Completed row conditions from this server: let it leave finished pods out instead.
+                    live = self.walk(resource, tally, TABLE, includeObject="None", fieldSelector=LIVE_PHASE_SELECTOR)
+                    live.terminal, live.total = pods.total - live.total, pods.total
+                    pods = live
+                setattr(facts, attr, pods)
             else:
                 setattr(facts, attr, self.walk(resource, tally))
 
@@ -413,6 +423,9 @@ class _Run:
         metric_counts: dict[str, int] = {}
         if facts.metric_samples is not None:
             metric_counts, _ = counts_from_metrics(facts.metric_samples)
+            if metric_counts and not counts_are_computed(metric_counts):
+                self.progress("the apiserver has not counted its objects yet (0 namespaces): counting by lists")
+                metric_counts = {}
         aggregated = facts.aggregated_groups | set(NOT_STORED_GROUPS)
         todo: list[Resource] = []
         for key, resource in sorted(facts.resources.items()):
@@ -423,6 +436,8 @@ class _Run:
             elif key in metric_counts:
                 facts.objects[key] = metric_counts[key]
                 facts.methods[key] = "metrics"
+            elif resource.group in NOT_STORED_GROUPS:
+                continue  # metrics computed on request, nothing stored to count
             elif resource.group in aggregated and key not in CNI_POLICY_KEYS:
                 self.gap(f"objects.{key}", f"served by an aggregated API server ({resource.group}); not counted")
             else:
@@ -475,6 +490,7 @@ class _Run:
         node_inventory = self._nodes(facts)
         if facts.pods is not None and facts.pods.containers is None:
             self.gap("containers", "the pods Table has no Ready column (ready/total containers) to count from")
+        policies, services, webhooks = self._policies(facts), self._services(facts), self._webhooks(facts)
         # Sorted last: the section builders above add gaps of their own.
         gaps = sorted(self.gaps, key=lambda g: (g.item, g.reason))
         return Snapshot(
@@ -485,9 +501,9 @@ class _Run:
             crds=objects.get(CRDS),
             containers=facts.pods.containers if facts.pods is not None else None,
             nodes=node_inventory,
-            network_policies=self._policies(facts),
-            services=self._services(facts),
-            webhooks=self._webhooks(facts),
+            network_policies=policies,
+            services=services,
+            webhooks=webhooks,
             etcd=etcd,
             networking=networking,
             control_plane=cp,
@@ -517,6 +533,10 @@ class _Run:
                 self.gap("nodes.pods_per_node", "the pods Table has no Status column: terminal pods were counted too")
         if n is None:
             return NodeInventory(pods_per_node=per_node)
+        if not n.allocatable:
+            self.gap(
+                "nodes.allocatable_pods", "no Node reports status.allocatable.pods" if n.names else "no Node objects"
+            )
         return NodeInventory(
             count=len(n.names),
             control_plane_count=n.control_plane,
@@ -566,6 +586,8 @@ class _Run:
         if m is None and v is None:
             return WebhookInventory()
         timeouts = [t.max_timeout for t in (m, v) if t is not None and t.max_timeout is not None]
+        if not timeouts:
+            self.gap("webhooks.max_timeout_seconds", "no admission webhooks configured")
         return WebhookInventory(
             count=(m.webhooks if m else 0) + (v.webhooks if v else 0) if m and v else None,
             mutating=m.webhooks if m else None,
@@ -598,27 +620,43 @@ class _Run:
         )
 
     def _etcd(self, facts: _Facts, cp: ControlPlaneInventory) -> EtcdInventory:
-        size, metric = (None, None)
+        sizes = EtcdSizes()
+        api = cp.apiserver_flags
         if facts.metric_samples is not None:
-            size, metric = db_size_from_metrics(facts.metric_samples)
-            if size is None:
+            sizes = etcd_sizes_from_metrics(
+                facts.metric_samples, api.get("etcd-servers", ""), api.get("etcd-servers-overrides", "")
+            )
+            if sizes.size is None:
                 self.gap("etcd.db_size_bytes", "apiserver /metrics has no etcd DB size metric")
         else:
             self.gap("etcd.db_size_bytes", "apiserver /metrics not readable (see the metrics gap)")
-        quota = cp.etcd_flags.get("quota-backend-bytes")
+        self.gap("etcd.db_size_in_use_bytes", "the apiserver reports the DB file size only; collect etcd reads it")
+        self.gap("etcd.leader", "needs etcd itself: collect etcd")
+        self.gap("etcd.total_keys", "needs etcd itself: collect etcd (objects has the counts per resource)")
+        quota, basis = _etcd_quota(cp, bool(facts.control_plane.get("etcd")))
+        if quota is None:
+            self.gap("etcd.quota_backend_bytes", basis)
+            basis = None
         version = facts.etcd_image_tag.split("-", 1)[0] if facts.etcd_image_tag else None
+        if version is None:
+            self.gap("etcd.version", "no etcd static Pod image readable (managed control plane or external etcd)")
         return EtcdInventory(
-            db_size_bytes=size,
-            quota_backend_bytes=int(quota) if quota and quota.isdigit() else None,
+            db_size_bytes=sizes.size,
+            quota_backend_bytes=quota,
             version=version,
-            source=f"apiserver-metrics:{metric}" if metric else None,
+            quota_basis=basis,
+            db_size_basis=sizes.basis,
+            events_db_size_bytes=sizes.events_size,
+            source=f"apiserver-metrics:{sizes.metric}" if sizes.metric else None,
         )
 
     def _networking(self, facts: _Facts, cp: ControlPlaneInventory) -> NetworkingInventory:
         cni = version = None
+        addons: dict[str, str] = {}
         proxy: str | None = None
         if facts.daemonsets is not None:
             cni, version = detect_cni(facts.daemonsets.found)
+            addons = cni_addons(facts.daemonsets.found)
             if cni is None:
                 self.gap("networking.cni", "no known CNI DaemonSet in the system namespaces")
             has_proxy = any(ds.name == "kube-proxy" for ds in facts.daemonsets.found)
@@ -630,6 +668,9 @@ class _Run:
             proxy = facts.proxy_config
         if proxy is None and not any(g.item == "networking.kube_proxy_mode" for g in self.gaps):
             self.gap("networking.kube_proxy_mode", "no kube-proxy ConfigMap with a mode in kube-system")
+        self.gap(
+            "networking.pod_ips_in_use", "not measured from the Kubernetes API (pod IPs per range need the cloud view)"
+        )
         cm = cp.controller_manager_flags
         node_cidrs = sorted(facts.nodes.pod_cidrs) if facts.nodes else []
         cluster_cidrs = [c for c in cm.get("cluster-cidr", "").split(",") if c]
@@ -644,17 +685,70 @@ class _Run:
                     capacity = net.num_addresses
                     nodes_capacity = 2 ** (mask - net.prefixlen)
             except ValueError:
-                pass
+                self.gap("networking.pod_ip_capacity", f"--cluster-cidr={cluster_cidrs[0]!r} does not parse")
+        if capacity is None and not cluster_cidrs:
+            self.gap(
+                "networking.pod_ip_capacity",
+                "no --cluster-cidr visible (controller-manager flags not read; a cloud CNI or managed control plane "
+                "assigns pod IPs: the cloud collector measures the ranges)",
+            )
+        if nodes_capacity is None:
+            self.gap("networking.node_capacity_by_pod_range", "needs --cluster-cidr and the per-node mask size")
+        family = ip_family(pod_cidrs + service_cidrs)
+        if family is None:
+            self.gap(
+                "networking.ip_family", "no pod or Service CIDR visible (nodes carry no podCIDR, no apiserver flags)"
+            )
         return NetworkingInventory(
             cni=cni,
-            cni_version=version,
+            cni_version=plain_version(version),
+            cni_addons=addons,
             kube_proxy_mode=proxy,
             pod_cidrs=pod_cidrs,
             service_cidrs=service_cidrs,
-            ip_family=ip_family(pod_cidrs + service_cidrs),
+            ip_family=family,
             pod_ip_capacity=capacity,
             node_capacity_by_pod_range=nodes_capacity,
         )
+
+
+# Gaps every kube snapshot has: facts only etcd itself or a cloud API can give.
+NOT_FROM_KUBE = ("etcd.db_size_in_use_bytes", "etcd.leader", "etcd.total_keys", "networking.pod_ips_in_use")
+
+# etcd's quota when no --quota-backend-bytes flag sets it (etcd DefaultQuotaBytes; https://etcd.io/docs/latest/dev-guide/limit/:
+# "The default storage size limit is 2 GiB"); kubeadm does not set the flag (cmd/kubeadm/app/phases/etcd/local.go).
+ETCD_DEFAULT_QUOTA = 2 * 1024**3
+
+
+def _etcd_quota(cp: ControlPlaneInventory, etcd_pod_read: bool) -> tuple[int | None, str]:
+    """(quota, basis) from the etcd static Pod's flags, etcd's default when the Pod sets none; (None, why) when
+    the Pod was not read."""
+    if not etcd_pod_read:
+        return None, "etcd flags not visible (managed control plane, external etcd, or no etcd static Pod readable)"
+    flag = cp.etcd_flags.get("quota-backend-bytes")
+    if flag is None:
+        return ETCD_DEFAULT_QUOTA, "derived: etcd's 2 GiB default, the etcd static Pod sets no --quota-backend-bytes"
+    if flag.isdigit() and int(flag) > 0:
+        return int(flag), "--quota-backend-bytes of the etcd static Pod"
+    if flag.isdigit():  # 0 means the default too (etcd: "0 defaults to low space quota")
+        return ETCD_DEFAULT_QUOTA, "derived: etcd's 2 GiB default, --quota-backend-bytes=0"
+    return None, f"--quota-backend-bytes={flag!r} is not a byte count"
+
+
+def _legacy_targets(groups: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(group, version, path) of every version in an APIGroupList, each group's preferred version first."""
+    targets = []
+    for group in groups.get("groups") or []:
+        name = group.get("name") or ""
+        versions = [v.get("version") for v in group.get("versions") or [] if v.get("version")]
+        preferred = (group.get("preferredVersion") or {}).get("version")
+        if preferred in versions:
+            versions.remove(preferred)
+            versions.insert(0, preferred)
+        elif preferred:
+            versions.insert(0, preferred)
+        targets.extend((name, v, f"/apis/{name}/{v}") for v in versions)
+    return targets
 
 
 def _platform(

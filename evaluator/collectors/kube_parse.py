@@ -45,10 +45,13 @@ class Resource:
 
 
 def resources_from_aggregated(doc: dict[str, Any]) -> tuple[list[Resource], list[str]]:
-    """Listable resources at the preferred (first listed) version of each group in an APIGroupDiscoveryList.
+    """Listable resources of every version of every group in an APIGroupDiscoveryList, the first (most preferred)
+    version of each resource winning, as client-go's ``ServerPreferredResources`` and ``kubectl api-resources`` do.
 
-    Returns the resources and the names of groups whose preferred version the server marked ``Stale``
-    (an aggregated API server that did not answer).
+    Versions are "ordered by preference" (apidiscovery v2 APIGroupDiscovery.versions); a resource served only at a
+    later version (networking.k8s.io/v1beta1 servicecidrs beside v1 networkpolicies) is kept at that version.
+    Returns the resources and the names of groups whose preferred version the server marked ``Stale`` (an
+    aggregated API server that did not answer).
     """
     out: list[Resource] = []
     stale: list[str] = []
@@ -57,15 +60,18 @@ def resources_from_aggregated(doc: dict[str, Any]) -> tuple[list[Resource], list
         versions = group_doc.get("versions") or []
         if not versions:
             continue
-        preferred = versions[0]  # "ordered by preference" (apidiscovery v2 APIGroupDiscovery.versions)
-        if preferred.get("freshness") == "Stale":
+        if versions[0].get("freshness") == "Stale":
             stale.append(group or "core")
-        for res in preferred.get("resources") or []:
-            name = res.get("resource") or ""
-            if not name or "/" in name or "list" not in (res.get("verbs") or []):
-                continue
-            kind = (res.get("responseKind") or {}).get("kind") or ""
-            out.append(Resource(group, preferred.get("version") or "", name, res.get("scope") == "Namespaced", kind))
+        seen: set[str] = set()
+        for version_doc in versions:
+            version = version_doc.get("version") or ""
+            for res in version_doc.get("resources") or []:
+                name = res.get("resource") or ""
+                if not name or "/" in name or "list" not in (res.get("verbs") or []) or name in seen:
+                    continue
+                seen.add(name)
+                kind = (res.get("responseKind") or {}).get("kind") or ""
+                out.append(Resource(group, version, name, res.get("scope") == "Namespaced", kind))
     return out, stale
 
 
@@ -77,6 +83,27 @@ def resources_from_legacy(group: str, version: str, doc: dict[str, Any]) -> list
         if not name or "/" in name or "list" not in (res.get("verbs") or []):
             continue
         out.append(Resource(group, version, name, bool(res.get("namespaced")), res.get("kind") or ""))
+    return out
+
+
+# Resources a real apiserver serves that are not separate stored collections, or are deprecated and not stored:
+# events.k8s.io/v1 events are the core Event storage under a second name (kubernetes pkg/registry/core/event;
+# apiserver_storage_objects has one "events" series), componentstatuses are computed on each request and
+# deprecated since 1.19.
+ALIASES = {"events.events.k8s.io": "events"}
+NOT_STORED = frozenset({"componentstatuses"})
+
+
+def unique_resources(resources: Iterable[Resource]) -> dict[str, Resource]:
+    """Key -> resource for counting: the first occurrence of a key wins, aliases of a served resource and
+    resources that are not stored are left out."""
+    out: dict[str, Resource] = {}
+    for r in resources:
+        if r.key not in out and r.key not in NOT_STORED:
+            out[r.key] = r
+    for alias, original in ALIASES.items():
+        if original in out:
+            out.pop(alias, None)
     return out
 
 
@@ -159,25 +186,86 @@ def counts_from_metrics(samples: Iterable[Sample]) -> tuple[dict[str, int], dict
     return counts, source
 
 
-def db_size_from_metrics(samples: Iterable[Sample]) -> tuple[int | None, str | None]:
-    """The etcd DB file size the apiserver reports, under whichever name this version uses.
+def counts_are_computed(counts: dict[str, int]) -> bool:
+    """False when the apiserver has not yet counted its objects: every cluster has the default, kube-system and
+    kube-public namespaces, so ``namespaces`` 0 means the periodic count (--etcd-count-metric-poll-period, a
+    minute) has not run since the apiserver started. A real 1.30 scrape taken then reports 0 nodes and 0 pods
+    beside 8 nodes returned by a LIST (elastic/beats metricbeat apiserver _meta/test/metrics.1.30)."""
+    return counts.get("namespaces", 1) > 0
 
-    For ``apiserver_storage_size_bytes`` the main etcd is ``storage_cluster_id="etcd-0"`` (``cluster`` in early
-    1.28/1.29 patches); ``etcd-1``... are ``--etcd-servers-overrides`` (kubernetes#118812). Otherwise the max
-    across endpoints.
+
+@dataclass(frozen=True)
+class EtcdSizes:
+    """The etcd DB file sizes the apiserver reports: the main store, a separate events store, and how the
+    main one was chosen."""
+
+    size: int | None = None
+    metric: str | None = None
+    basis: str | None = None
+    events_size: int | None = None
+
+
+def _override_urls(overrides: str, resource: str) -> list[str]:
+    """URLs of ``resource`` in ``--etcd-servers-overrides`` (``group/resource#url;url,...``; ``/events`` is core)."""
+    urls: list[str] = []
+    for part in overrides.split(","):
+        target, _, servers = part.partition("#")
+        if target.strip() == resource:
+            urls.extend(u.strip().rstrip("/") for u in servers.split(";") if u.strip())
+    return urls
+
+
+def etcd_sizes_from_metrics(samples: Iterable[Sample], etcd_servers: str = "", overrides: str = "") -> EtcdSizes:
+    """The main etcd's DB file size under whichever metric name this version uses, and the events store's.
+
+    Per-endpoint metrics (``etcd_db_total_size_in_bytes``, ``apiserver_storage_db_total_size_in_bytes``) have one
+    series per etcd endpoint, main store and ``--etcd-servers-overrides`` stores alike: with the apiserver's
+    ``--etcd-servers`` / overrides flags the series are sorted by store; without them the largest series is
+    taken and ``basis`` says so. For ``apiserver_storage_size_bytes`` the main etcd is ``storage_cluster_id="etcd-0"``
+    (``cluster`` in early 1.28/1.29 patches); ``etcd-1``... are overrides (kubernetes#118812).
     """
     found: dict[str, list[Sample]] = {name: [] for name in DB_SIZE_METRICS}
     for s in samples:
         if s.name in found and s.value >= 0 and not math.isnan(s.value):
             found[s.name].append(s)
+    main_urls = {u.strip().rstrip("/") for u in etcd_servers.split(",") if u.strip()}
+    event_urls = set(_override_urls(overrides, "/events"))
     for name in DB_SIZE_METRICS:
         series = found[name]
         if not series:
             continue
-        main = [s for s in series if (s.labels.get("storage_cluster_id") or s.labels.get("cluster")) == "etcd-0"]
-        pick = main or series
-        return int(max(s.value for s in pick)), name
-    return None, None
+        if name == "apiserver_storage_size_bytes":
+            main = [s for s in series if (s.labels.get("storage_cluster_id") or s.labels.get("cluster")) == "etcd-0"]
+            others = [s for s in series if s not in main]
+            events = int(max(s.value for s in others)) if others and event_urls and len(others) == 1 else None
+            if main:
+                return EtcdSizes(int(max(s.value for s in main)), name, 'storage_cluster_id="etcd-0"', events)
+            pick = max(series, key=lambda s: s.value)
+            return EtcdSizes(int(pick.value), name, f"largest of {len(series)} series (no etcd-0 series)")
+        endpoint = {id(s): str(s.labels.get("endpoint", "")).rstrip("/") for s in series}
+        main = [s for s in series if endpoint[id(s)] in main_urls]
+        events_series = [s for s in series if endpoint[id(s)] in event_urls]
+        events = int(max(s.value for s in events_series)) if events_series else None
+        if main:
+            return EtcdSizes(
+                int(max(s.value for s in main)), name, "largest series of the --etcd-servers endpoints", events
+            )
+        pick = max(series, key=lambda s: s.value)
+        if len(series) == 1:
+            basis = f"the only series (endpoint={endpoint[id(pick)] or '?'})"
+        else:
+            basis = (
+                f"largest of {len(series)} series (endpoint={endpoint[id(pick)] or '?'}); the apiserver flags were not "
+                "read, so a separate events store (--etcd-servers-overrides) cannot be told apart"
+            )
+        return EtcdSizes(int(pick.value), name, basis, events)
+    return EtcdSizes()
+
+
+def db_size_from_metrics(samples: Iterable[Sample]) -> tuple[int | None, str | None]:
+    """``(size, metric)`` of the main etcd as :func:`etcd_sizes_from_metrics` finds it without apiserver flags."""
+    sizes = etcd_sizes_from_metrics(samples)
+    return sizes.size, sizes.metric
 
 
 # -- small helpers --------------------------------------------------------------------------------------
@@ -387,31 +475,59 @@ class NodeTally:
                 self.pod_cidrs.add(cidr)
 
 
-# Printed pod Status values that mean the pod is finished (kubernetes printers.go printPod: the phase
-# or status.reason for a terminated pod, or the last container's termination reason).
-TERMINAL_POD_STATUS = frozenset(
-    {"Completed", "Succeeded", "Failed", "Evicted", "Error", "Shutdown", "NodeShutdown", "Terminated",
-     "ContainerStatusUnknown", "OOMKilled", "DeadlineExceeded", "UnexpectedAdmissionError", "NodeAffinity",
-     "OutOfcpu", "OutOfmemory", "OutOfpods"}
+# A pod Table row is finished exactly when it carries the Completed condition: kubernetes
+# pkg/printers/internalversion/printers.go printPod sets row.Conditions = [{Type: Completed, Status: True,
+# Reason: Succeeded|Failed}] for those phases and no condition otherwise. The Status text is no guide: Failed
+# pods print "ExitCode:1", "Signal:9", "Init:Error", "OutOfcpu"...; Running pods between restarts print the
+# last termination reason ("OOMKilled", "Error", "Completed").
+# Status texts that only a live pod prints; a server that sends no row conditions and prints anything else
+# needs a second list filtered by status.phase to tell finished pods apart.
+LIVE_POD_STATUS = frozenset(
+    {"Running", "Pending", "ContainerCreating", "PodInitializing", "Terminating", "NotReady", "SchedulingGated",
+     "CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "CreateContainerConfigError"}
 )  # fmt: skip
+LIVE_PHASE_SELECTOR = "status.phase!=Succeeded,status.phase!=Failed"
 NO_NODE = ("", "<none>", "None")
+
+
+def _row_completed(row: dict[str, Any]) -> bool:
+    return any(
+        isinstance(c, dict) and c.get("type") == "Completed" and c.get("status") == "True"
+        for c in row.get("conditions") or []
+    )
+
+
+def _plainly_live(status: str) -> bool:
+    if status in LIVE_POD_STATUS:
+        return True
+    head, _, progress = status.partition(":")  # "Init:0/2": init containers still running
+    return head == "Init" and "/" in progress and progress.split("/", 1)[0].isdigit()
 
 
 @dataclass
 class PodTally:
     """Pods per node from server-side Table rows (Name/Status/Node columns), or from plain pods as a fallback.
 
-    Counts non-terminal pods (not Completed/Failed/Evicted...) that are bound to a node.
+    Counts pods that are not finished (no Completed row condition, phase not Succeeded/Failed) and are bound to
+    a node. ``needs_phase_selector`` says the rows carried no conditions and some Status could belong to a
+    finished pod: the caller then lists again with ``fieldSelector=status.phase!=Succeeded,...``.
     """
 
     total: int = 0
     terminal: int = 0
     unscheduled: int = 0
-    containers: int | None = 0  # containers of non-terminal pods (Table: the Ready column "ready/total")
+    containers: int | None = 0  # containers of live pods (Table: the Ready column "ready/total")
     per_node: Counter[str] = field(default_factory=Counter)
     format: str = ""  # "table" or "objects"
     status_column: bool = True
     node_column: bool = True
+    conditions_seen: bool = False  # some row carried the Completed condition
+    unclear: int = 0  # rows without a condition whose Status a finished pod could print
+
+    @property
+    def needs_phase_selector(self) -> bool:
+        """True when terminal pods could not be told apart from the rows alone."""
+        return self.format == "table" and not self.conditions_seen and self.unclear > 0
 
     def add(self, page: dict[str, Any]) -> None:
         """Add one page (a Table or a PodList)."""
@@ -426,10 +542,13 @@ class PodTally:
             for row in page.get("rows") or []:
                 cells = row.get("cells") or []
                 self.total += 1
-                status = str(cells[status_at]) if status_at is not None and status_at < len(cells) else ""
-                if status in TERMINAL_POD_STATUS:
+                if _row_completed(row):
+                    self.conditions_seen = True
                     self.terminal += 1
                     continue
+                status = str(cells[status_at]) if status_at is not None and status_at < len(cells) else ""
+                if not _plainly_live(status):
+                    self.unclear += 1
                 ready = str(cells[ready_at]) if ready_at is not None and ready_at < len(cells) else ""
                 _, slash, of = ready.partition("/")
                 if self.containers is not None and slash and of.isdigit():
@@ -598,6 +717,11 @@ CNI_DAEMONSETS: tuple[tuple[str, str, str], ...] = (
     ("ovn-kubernetes", "ovnkube-node", "ovn"),
     ("aws-vpc-cni", "aws-node", "amazon-k8s-cni"),
     ("azure-cni", "azure-cni", "azure"),
+    # AKS Azure CNI (dynamic IP allocation and overlay) runs the Container Networking Service as azure-cns
+    # (Azure/azure-container-networking cns/azure-cns.yaml).
+    ("azure-cni", "azure-cns", "azure-cns"),
+    # kind's default CNI (kubernetes-sigs/kind pkg/build/nodeimage/const_cni.go).
+    ("kindnet", "kindnet", "kindnetd"),
 )
 CNI_NAMESPACES = ("kube-system", "calico-system", "kube-flannel", "cilium", "antrea-system", "tigera-operator")
 
@@ -616,6 +740,37 @@ def detect_cni(daemonsets: list[DaemonSetInfo]) -> tuple[str | None, str | None]
     cni, ds, hint = pick
     image = next((i for i in ds.images if hint in i.rsplit("/", 1)[-1]), ds.images[0] if ds.images else "")
     return cni, image_tag(image) if image else None
+
+
+# Components that run inside a CNI DaemonSet beside the CNI: (DaemonSet, image name, component). The VPC CNI's
+# NetworkPolicy enforcement is the aws-eks-nodeagent container of aws-node (amazon-vpc-cni-k8s
+# config/master/aws-k8s-cni.yaml), present from VPC CNI 1.14.
+CNI_ADDON_IMAGES: tuple[tuple[str, str, str], ...] = (
+    ("aws-node", "aws-network-policy-agent", "aws-network-policy-agent"),
+)
+
+
+def cni_addons(daemonsets: list[DaemonSetInfo]) -> dict[str, str]:
+    """Component -> version (image tag) of the known components running inside the CNI DaemonSets."""
+    out: dict[str, str] = {}
+    for ds in daemonsets:
+        if ds.namespace not in CNI_NAMESPACES:
+            continue
+        for ds_name, image_name, component in CNI_ADDON_IMAGES:
+            if ds.name != ds_name:
+                continue
+            for image in ds.images:
+                if image.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0] == image_name:
+                    out[component] = image_tag(image) or ""
+    return out
+
+
+def plain_version(version: str | None) -> str | None:
+    """One format for component versions: ``"v1.18.1-eksbuild.1"`` and ``"1.18.1-eksbuild.1"`` both give the
+    latter (EKS addon versions carry the v, image tags are read without it)."""
+    if not version:
+        return None
+    return version[1:] if version[:1] == "v" and version[1:2].isdigit() else version
 
 
 CONTROL_PLANE_COMPONENTS = ("kube-apiserver", "etcd", "kube-controller-manager", "kube-scheduler")

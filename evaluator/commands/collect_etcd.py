@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..collectors.etcd import collect_etcd
+from ..collectors.etcd import collect_etcd, normalise_endpoint
 from ..inventory import save_snapshot, snapshot_filename
 from .support import echo_gaps
 
@@ -26,7 +26,8 @@ def _human_bytes(n: int | None) -> str:
 @click.option(
     "--endpoints",
     required=True,
-    help="etcd client URLs, comma separated (https://10.0.0.1:2379,...). Every one gets a status call.",
+    help="etcd client URLs with their scheme, comma separated (https://10.0.0.1:2379,...). Every one gets a "
+    "status call; an endpoint without https:// or http:// is refused.",
 )
 @click.option("--cacert", type=click.Path(dir_okay=False), help="CA bundle that signed etcd's serving certificate.")
 @click.option("--cert", type=click.Path(dir_okay=False), help="Client certificate (PEM) for --client-cert-auth.")
@@ -68,6 +69,8 @@ def etcd(
         --key /etc/kubernetes/pki/apiserver-etcd-client.key --name prod-1 -o prod-1-etcd.json
     """
     urls = [part for part in endpoints.split(",") if part.strip()]
+    for url in urls:  # refuse "10.0.0.11:2379" before anything is read: no silent plain-http request
+        normalise_endpoint(url)
     snap = collect_etcd(
         urls, cacert=cacert, cert=cert, key=key, timeout=timeout, name=name, prefixes=list(prefixes) or None
     )

@@ -26,6 +26,7 @@ from .spec import (
 )
 
 WRITE_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
+NAMESPACE_VERBS = ("create", "delete", "get", "list", "patch", "update", "watch")
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class Collection:
         self.count = sum(counts)
         self._name_of = name_of
         self._build = build
+        self.stored = True  # False for an aggregated API's resources (metrics.k8s.io): not in etcd, not counted
 
     def locate(self, index: int) -> tuple[int, int]:
         """Global index -> (namespace index, index within the namespace)."""
@@ -301,6 +303,9 @@ def _kind_of(plural: str) -> str:
 
 
 # The served version of each CRD group the simulator installs; any other group serves v1.
+# prometheus-operator serves AlertmanagerConfig at v1alpha1 while the rest of monitoring.coreos.com is v1
+# (prometheus-operator example/prometheus-operator-crd/monitoring.coreos.com_alertmanagerconfigs.yaml).
+_CRD_OWN_VERSIONS = {"alertmanagerconfigs.monitoring.coreos.com": "v1alpha1"}
 _CRD_VERSIONS = {
     "cilium.io": "v2",
     "monitoring.coreos.com": "v1",
@@ -634,9 +639,10 @@ class ClusterModel:
         return _kind_of(plural), plural not in _CLUSTER_SCOPED_CRDS
 
     @staticmethod
-    def crd_version(group: str) -> str:
-        """The served version of a CRD group."""
-        return _CRD_VERSIONS.get(group, "v1")
+    def crd_version(group: str, plural: str = "") -> str:
+        """The served version of a CRD: its own where it differs from its group's (a group served at several
+        versions, some resources only at a non-preferred one), else its group's."""
+        return _CRD_OWN_VERSIONS.get(f"{plural}.{group}") or _CRD_VERSIONS.get(group, "v1")
 
     def _crd_names(self) -> list[str]:
         total = self.spec.crds or 0

@@ -7,6 +7,7 @@ gets every group, version and resource in two documents instead of one per group
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .cluster import Resource
@@ -27,15 +28,27 @@ _STATUS_KINDS = {
 }
 
 
+def _kube_version_order(version: str) -> tuple[int, int, int, str]:
+    match = re.fullmatch(r"v(\d+)(?:(alpha|beta)(\d+))?", version)
+    if not match:
+        return (3, 0, 0, version)  # not a Kubernetes-style version: after all others, by name
+    major, level, minor = int(match.group(1)), match.group(2), int(match.group(3) or 0)
+    rank = {None: 0, "beta": 1, "alpha": 2}[level]
+    return (rank, -major, -minor, version)
+
+
 def groups(cluster: Cluster) -> dict[str, dict[str, list[Resource]]]:
     """group -> version -> resources, core group as ""; groups in the order the apiserver lists them."""
     result: dict[str, dict[str, list[Resource]]] = {}
     for collection in cluster.collections.values():
         r = collection.resource
         result.setdefault(r.group, {}).setdefault(r.version, []).append(r)
-    for versions in result.values():
+    for group, versions in list(result.items()):
         for resources in versions.values():
             resources.sort(key=lambda r: r.plural)
+        # Preferred version first, as the apiserver orders them (k8s.io/apimachinery
+        # version.CompareKubeAwareVersionStrings): GA before beta before alpha, higher numbers first.
+        result[group] = dict(sorted(versions.items(), key=lambda item: _kube_version_order(item[0])))
     builtin = [
         "",
         "apps",
@@ -123,9 +136,11 @@ def api_group(cluster: Cluster, group: str) -> dict[str, Any] | None:
 
 
 def _aggregated_resource(r: Resource) -> dict[str, Any]:
+    # Real aggregated documents leave responseKind's group and version empty for a resource's own kind
+    # (kubernetes api/discovery/aggregated_v2.json); only a subresource of another group (scale) names them.
     doc: dict[str, Any] = {
         "resource": r.plural,
-        "responseKind": {"group": r.group, "version": r.version, "kind": r.kind},
+        "responseKind": {"group": "", "version": "", "kind": r.kind},
         "scope": "Namespaced" if r.namespaced else "Cluster",
         "singularResource": r.singular,
         "verbs": list(r.verbs),

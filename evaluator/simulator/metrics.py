@@ -1,15 +1,17 @@
 """The apiserver's /metrics text, with metric names as the spec's Kubernetes version would expose them.
 
-Object counts: ``etcd_object_counts`` (removed in 1.25), ``apiserver_storage_objects`` (1.21+, deprecated in
-1.34), ``apiserver_resource_objects{group,resource}`` (1.34+). DB size: ``etcd_db_total_size_in_bytes``
-(1.19-1.25), ``apiserver_storage_db_total_size_in_bytes`` (1.26-1.27), ``apiserver_storage_size_bytes``
-(1.28+). Sources: k8s.io/apiserver pkg/storage/etcd3/metrics/metrics.go; kubernetes PRs #99785, #110337,
-#113310, #118812, #132965.
+Object counts: ``etcd_object_counts`` (deprecated in 1.22, hidden from 1.23), ``apiserver_storage_objects``
+(1.21+, deprecated in 1.34), ``apiserver_resource_objects{group,resource}`` (1.34+). DB size:
+``etcd_db_total_size_in_bytes`` (1.19-1.25), ``apiserver_storage_db_total_size_in_bytes`` (1.26-1.27),
+``apiserver_storage_size_bytes`` (1.28+). Sources: k8s.io/apiserver pkg/storage/etcd3/metrics/metrics.go;
+kubernetes PRs #99785, #110337, #113310, #118812, #132965; recorded scrapes in tests/fixtures/real/metrics/.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from .objects import EVENTS_ETCD_URL
 
 if TYPE_CHECKING:
     from .served import Cluster
@@ -26,7 +28,8 @@ def metric_names(minor: int) -> dict[str, str | None]:
     else:
         size = "apiserver_storage_size_bytes"
     return {
-        "etcd_object_counts": "etcd_object_counts" if minor <= 24 else None,
+        # deprecated in 1.22 and gone from a real 1.23.0 scrape (DataDog integrations-core metrics_1.23.0.txt)
+        "etcd_object_counts": "etcd_object_counts" if minor <= 22 else None,
         "apiserver_storage_objects": "apiserver_storage_objects" if minor >= 21 else None,
         "apiserver_resource_objects": "apiserver_resource_objects" if minor >= 34 else None,
         "db_size": size,
@@ -72,12 +75,18 @@ def render_metrics(cluster: Cluster, requests: int) -> str:
         for key, value in counts.items():
             lines.append(f'etcd_object_counts{{resource="{key}"}} {value}')
     if names["apiserver_storage_objects"]:
-        stability = "(Deprecated since 1.34.0) " if cluster.minor >= 34 else ""
+        # The HELP text a 1.36 apiserver sends (elastic/beats metricbeat apiserver _meta/test/metrics.1.36).
+        stability = (
+            "(Deprecated since 1.34.0) [DEPRECATED, consider using apiserver_resource_objects instead] "
+            if cluster.minor >= 34
+            else ""
+        )
+        # The -1 sentence: absent from a real 1.23 scrape, present in 1.30 and 1.36 ones.
+        minus_one = " In case of a fetching error, the value will be -1." if cluster.minor >= 30 else ""
         _gauge(
             lines,
             "apiserver_storage_objects",
-            f"[STABLE] {stability}Number of stored objects at the time of last check split by kind. In case of "
-            "a fetching error, the value will be -1.",
+            f"[STABLE] {stability}Number of stored objects at the time of last check split by kind.{minus_one}",
         )
         for key, value in counts.items():
             lines.append(f'apiserver_storage_objects{{resource="{key}"}} {value}')
@@ -92,13 +101,18 @@ def render_metrics(cluster: Cluster, requests: int) -> str:
             resource, _, group = key.partition(".")
             lines.append(f'apiserver_resource_objects{{group="{group}",resource="{resource}"}} {value}')
     size = names["db_size"]
+    events = spec.events_etcd_db_size_bytes
     if size == "apiserver_storage_size_bytes":
         _gauge(lines, size, "[STABLE] Size of the storage database file physically allocated in bytes.")
         lines.append(f'{size}{{storage_cluster_id="etcd-0"}} {spec.etcd_db_size_bytes}')
+        if events is not None:  # an --etcd-servers-overrides store is etcd-1 (kubernetes#118812)
+            lines.append(f'{size}{{storage_cluster_id="etcd-1"}} {events}')
     elif size:
         _gauge(lines, size, "[ALPHA] Total size of the etcd database file physically allocated in bytes.")
         for endpoint in _etcd_endpoints(cluster):
             lines.append(f'{size}{{endpoint="{endpoint}"}} {spec.etcd_db_size_bytes}')
+        if events is not None:
+            lines.append(f'{size}{{endpoint="{_events_endpoint(cluster)}"}} {events}')
     _gauge(
         lines,
         "apiserver_flowcontrol_rejected_requests_total",
@@ -109,6 +123,7 @@ def render_metrics(cluster: Cluster, requests: int) -> str:
         'apiserver_flowcontrol_rejected_requests_total{flow_schema="global-default",'
         'priority_level="global-default",reason="queue-full"} 0'
     )
+    _request_histograms(lines, cluster, requests)
     _gauge(lines, "go_goroutines", "Number of goroutines that currently exist.")
     lines.append("go_goroutines 1874")
     _gauge(lines, "process_start_time_seconds", "Start time of the process since unix epoch in seconds.")
@@ -116,7 +131,55 @@ def render_metrics(cluster: Cluster, requests: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _events_endpoint(cluster: Cluster) -> str:
+    return EVENTS_ETCD_URL if cluster.spec.platform == "self-hosted" else "https://10.0.0.20:2379"
+
+
 def _etcd_endpoints(cluster: Cluster) -> list[str]:
     if cluster.spec.platform == "self-hosted":
         return ["https://127.0.0.1:2379"]
     return ["https://10.0.0.10:2379", "https://10.0.0.11:2379", "https://10.0.0.12:2379"]
+
+
+# Bucket edges of apiserver_request_sli_duration_seconds and apiserver_response_sizes as a 1.36 apiserver sends them
+# (elastic/beats metricbeat apiserver _meta/test/metrics.1.36).
+SLI_BUCKETS = ("0.05", "0.1", "0.2", "0.4", "0.6", "0.8", "1", "1.25", "1.5", "2", "3", "4", "5", "6", "8", "10",
+               "15", "20", "30", "45", "60", "+Inf")  # fmt: skip
+SIZE_BUCKETS = ("1000", "10000", "100000", "1e+06", "1e+07", "1e+08", "1e+09", "+Inf")
+
+
+def _request_histograms(lines: list[str], cluster: Cluster, requests: int) -> None:
+    """The per-resource request histograms that make most of a real scrape's size (megabytes on a busy cluster)."""
+    _gauge(
+        lines,
+        "apiserver_request_sli_duration_seconds",
+        "[STABLE] Response latency distribution (not counting webhook duration and priority & fairness queue wait "
+        "times) in seconds for each verb, group, version, resource, subresource, scope and component.",
+        "histogram",
+    )
+    sized: list[tuple[str, int]] = []
+    for key, collection in sorted(cluster.collections.items()):
+        r = collection.resource
+        for verb, scope in (("LIST", "cluster"), ("WATCH", "cluster"), ("GET", "resource")):
+            labels = (
+                f'component="apiserver",group="{r.group}",resource="{r.plural}",scope="{scope}",subresource="",'
+                f'verb="{verb}",version="{r.version}"'
+            )
+            calls = 1 + (collection.count + len(key)) % 97
+            for le in SLI_BUCKETS:
+                lines.append(f'apiserver_request_sli_duration_seconds_bucket{{{labels},le="{le}"}} {calls}')
+            lines.append(f"apiserver_request_sli_duration_seconds_sum{{{labels}}} {calls * 0.0021:.6f}")
+            lines.append(f"apiserver_request_sli_duration_seconds_count{{{labels}}} {calls}")
+            sized.append((labels, calls))
+    _gauge(
+        lines,
+        "apiserver_response_sizes",
+        "[STABLE] Response size distribution in bytes for each group, version, verb, resource, subresource, scope "
+        "and component.",
+        "histogram",
+    )
+    for labels, calls in sized:
+        for le in SIZE_BUCKETS:
+            lines.append(f'apiserver_response_sizes_bucket{{{labels},le="{le}"}} {calls}')
+        lines.append(f"apiserver_response_sizes_sum{{{labels}}} {calls * 4096}")
+        lines.append(f"apiserver_response_sizes_count{{{labels}}} {calls}")

@@ -29,6 +29,7 @@ _OS_IMAGES = {
     ("eks", "linux"): ("Amazon Linux 2023.4.20240528", "6.1.91-99.172.amzn2023.x86_64"),
     ("gke", "linux"): ("Container-Optimized OS from Google", "6.1.75+"),
 }
+EVENTS_ETCD_URL = "https://127.0.0.1:4002"  # the events etcd of a spec with events_etcd_db_size_bytes
 _DEFAULT_APISERVER_FLAGS = {
     "advertise-address": "{ip}",
     "allow-privileged": "true",
@@ -339,20 +340,36 @@ class Builders:
         }
         ready = phase == "Running"
         state: dict[str, Any]
-        if phase == "Running":
+        variant = mix(self.seed, _T_POD, ns, j, 6) % 4
+        if phase == "Running" and restarts and variant == 0:
+            # Between restarts: the container's last run ended; the printer shows its reason ("Error"),
+            # the pod is still Running and holds its node.
+            ready = False
+            state = {
+                "terminated": {
+                    "exitCode": 1,
+                    "reason": "Error",
+                    "startedAt": created,
+                    "finishedAt": offset_time(created, 60),
+                }
+            }
+        elif phase == "Running":
             state = {"running": {"startedAt": created}}
         elif phase == "Pending":
             state = {"waiting": {"reason": "ContainerCreating"}}
         else:
-            code = 0 if phase == "Succeeded" else 137
-            state = {
-                "terminated": {
-                    "exitCode": code,
-                    "reason": "Completed" if code == 0 else "OOMKilled",
-                    "startedAt": created,
-                    "finishedAt": offset_time(created, 600),
-                }
+            code = 0 if phase == "Succeeded" else (137 if variant < 2 else 1)
+            terminated: dict[str, Any] = {
+                "exitCode": code,
+                "startedAt": created,
+                "finishedAt": offset_time(created, 600),
             }
+            if code == 0:
+                terminated["reason"] = "Completed"
+            elif code == 137:
+                terminated["reason"] = "OOMKilled"
+            # exit code 1 without a reason: the printer writes "ExitCode:1"
+            state = {"terminated": terminated}
         status: dict[str, Any] = {
             "phase": phase,
             "conditions": [
@@ -440,7 +457,10 @@ class Builders:
         ip = self.c.node_ip(node)
         name = self.c.nodes[node].name
         if component == "kube-apiserver":
-            return ["kube-apiserver", *self._flags(_DEFAULT_APISERVER_FLAGS, self.spec.apiserver_flags, ip=ip)]
+            defaults = dict(_DEFAULT_APISERVER_FLAGS)
+            if self.spec.events_etcd_db_size_bytes is not None:
+                defaults["etcd-servers-overrides"] = f"/events#{EVENTS_ETCD_URL}"
+            return ["kube-apiserver", *self._flags(defaults, self.spec.apiserver_flags, ip=ip)]
         if component == "etcd":
             members = [i for i, n in enumerate(self.c.nodes) if n.control_plane]
             cluster = ",".join(f"{self.c.nodes[i].name}=https://{self.c.node_ip(i)}:2380" for i in members)
@@ -859,7 +879,8 @@ class Builders:
                 generateName=f"{svc}-",
             ),
             "addressType": "IPv4",
-            "endpoints": endpoints,
+            # discovery/v1 EndpointSlice.endpoints has no omitempty: a slice without endpoints is sent as null
+            "endpoints": endpoints or None,
             "ports": [{"name": "", "port": port, "protocol": "TCP"}],
         }
 
@@ -1049,7 +1070,7 @@ class Builders:
         name = self.c.crd_names[j]
         plural, group = name.split(".", 1)
         kind, namespaced = self.c.crd_kind(name)
-        version = self.c.crd_version(group)
+        version = self.c.crd_version(group, plural)
         schema = {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}
         return {
             "metadata": self._meta(_T_CRD, None, name, j, generation=1),
@@ -1122,7 +1143,8 @@ class Builders:
         name = self.cr_name(crd, ns, j)
         h = mix(self.seed, _T_CR, tag(crd), ns, j)
         meta = self._meta(_T_CR, ns if namespaced else None, name, tag(crd), j, generation=1)
-        body: dict[str, Any] = {"apiVersion": f"{group}/{self.c.crd_version(group)}", "kind": kind, "metadata": meta}
+        version = self.c.crd_version(group, plural)
+        body: dict[str, Any] = {"apiVersion": f"{group}/{version}", "kind": kind, "metadata": meta}
         if group == "crd.projectcalico.org":
             rule = {"action": "Allow", "protocol": "TCP", "destination": {"ports": [443, 8443][: 1 + h % 2]}}
             body["spec"] = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import fnmatch
+import hashlib
 import json
 import threading
 import time
@@ -345,19 +346,28 @@ class Handler(BaseHTTPRequestHandler):
         if header != f"Bearer {token}":
             raise ApiError(401, "Unauthorized", "Unauthorized", details={})
 
-    def _headers(self, code: int, content_type: str, extra: dict[str, str] | None = None) -> None:
+    def _headers(
+        self, code: int, content_type: str, extra: dict[str, str] | None = None, cache: str = "no-cache, private"
+    ) -> None:
         self.sim.record(RequestRecord(*self._record, code))
         self.send_response(code)
         self.send_header("Content-Type", content_type)
-        self.send_header("Cache-Control", "no-cache, private")
+        self.send_header("Cache-Control", cache)
         self.send_header("Audit-Id", self.sim.cluster.uid(999, self.sim.request_count))
         self.send_header("X-Kubernetes-Pf-Flowschema-Uid", "6b1fd4f2-4b34-4c2a-9d0a-0c1b7c7a3f01")
         self.send_header("X-Kubernetes-Pf-Prioritylevel-Uid", "0d0b9b1c-5f8e-4a61-b4f7-2f0b1b6f4c22")
         for key, value in (extra or {}).items():
             self.send_header(key, value)
 
-    def _send_bytes(self, code: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
-        self._headers(code, content_type, headers)
+    def _send_bytes(
+        self,
+        code: int,
+        body: bytes,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+        cache: str = "no-cache, private",
+    ) -> None:
+        self._headers(code, content_type, headers, cache)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
@@ -425,7 +435,17 @@ class Handler(BaseHTTPRequestHandler):
         if path in ("/api", "/apis") and form.form == "aggregated":
             doc = discovery.aggregated(cluster, core=path == "/api", version=form.version)
             ctype = discovery.AGGREGATED_V2 if form.version == "v2" else discovery.AGGREGATED_V2BETA1
-            self._send_json(200, doc, content_type=ctype)
+            body = json.dumps(doc, separators=(",", ":")).encode()
+            # The aggregated discovery handler (k8s.io/apiserver endpoints/discovery/aggregated etag.go) lets
+            # clients cache: a quoted ETag of the document, Vary: Accept, Cache-Control: public, 304 on a match.
+            etag = '"' + hashlib.sha512(body).hexdigest().upper() + '"'
+            headers = {"ETag": etag, "Vary": "Accept"}
+            if self.headers.get("If-None-Match") == etag:
+                self._headers(304, ctype, headers, cache="public")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self._send_bytes(200, body, ctype, headers, cache="public")
             return
         if path == "/api":
             self._send_json(200, discovery.api_versions(self.sim.url.split("//", 1)[-1]))

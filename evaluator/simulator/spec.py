@@ -63,6 +63,9 @@ class ClusterSpec:
     crds: int | None = None  # total CustomResourceDefinitions, the CNI's own included
     etcd_db_size_bytes: int = 50 * 1024 * 1024
     etcd_db_size_in_use_bytes: int | None = None  # default: 80% of etcd_db_size_bytes
+    # A separate etcd for Events (--etcd-servers-overrides=/events#..., as Kubernetes' own GCE scripts run one
+    # on port 4002); None: events live in the main etcd.
+    events_etcd_db_size_bytes: int | None = None
     cni: str = "calico"
     seed: int = 1
     kube_proxy_mode: str = "iptables"
@@ -123,7 +126,14 @@ def validate(spec: ClusterSpec, where: str = "<spec>") -> ClusterSpec:
     for name in non_negative:
         if getattr(spec, name) < 0:
             raise _fail(where, name, f"must not be negative, got {getattr(spec, name)}")
-    for name in ("crds", "configmaps", "secrets", "control_plane_nodes", "etcd_db_size_in_use_bytes"):
+    for name in (
+        "crds",
+        "configmaps",
+        "secrets",
+        "control_plane_nodes",
+        "etcd_db_size_in_use_bytes",
+        "events_etcd_db_size_bytes",
+    ):
         value = getattr(spec, name)
         if value is not None and value < 0:
             raise _fail(where, name, f"must not be negative, got {value}")

@@ -30,13 +30,57 @@ def _ready_count(pod: dict[str, Any]) -> str:
 
 
 def _pod_status(pod: dict[str, Any]) -> str:
-    for status in pod["status"].get("containerStatuses", []):
-        state = status.get("state", {})
-        if "waiting" in state:
-            return state["waiting"].get("reason", "Waiting")
-        if "terminated" in state and pod["status"]["phase"] == "Failed":
-            return state["terminated"].get("reason", "Error")
-    return "Completed" if pod["status"]["phase"] == "Succeeded" else pod["status"]["phase"]
+    """The Status cell as kubernetes pkg/printers/internalversion/printers.go printPod writes it."""
+    status = pod["status"]
+    reason = status.get("reason") or status.get("phase") or ""
+    init_specs = pod["spec"].get("initContainers", [])
+    initializing = False
+    for i, cs in enumerate(status.get("initContainerStatuses", [])):
+        state = cs.get("state", {})
+        term, wait = state.get("terminated"), state.get("waiting")
+        if term is not None and term.get("exitCode", 0) == 0:
+            continue
+        if term is not None:
+            if term.get("reason"):
+                reason = "Init:" + term["reason"]
+            elif term.get("signal"):
+                reason = f"Init:Signal:{term['signal']}"
+            else:
+                reason = f"Init:ExitCode:{term.get('exitCode', 0)}"
+        elif wait is not None and wait.get("reason") and wait["reason"] != "PodInitializing":
+            reason = "Init:" + wait["reason"]
+        else:
+            reason = f"Init:{i}/{len(init_specs)}"
+        initializing = True
+        break
+    if not initializing:
+        has_running = False
+        for cs in reversed(status.get("containerStatuses", [])):
+            state = cs.get("state", {})
+            term, wait = state.get("terminated"), state.get("waiting")
+            if wait is not None and wait.get("reason"):
+                reason = wait["reason"]
+            elif term is not None and term.get("reason"):
+                reason = term["reason"]
+            elif term is not None:
+                reason = f"Signal:{term['signal']}" if term.get("signal") else f"ExitCode:{term.get('exitCode', 0)}"
+            elif cs.get("ready") and "running" in state:
+                has_running = True
+        if reason == "Completed" and has_running:
+            ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions", []))
+            reason = "Running" if ready else "NotReady"
+    if pod["metadata"].get("deletionTimestamp") and status.get("phase") not in ("Succeeded", "Failed"):
+        reason = "Terminating"
+    return reason
+
+
+# printPod: row.Conditions for the two finished phases (metav1.RowCompleted).
+_POD_ROW_CONDITIONS = {
+    "Succeeded": [
+        {"type": "Completed", "status": "True", "reason": "Succeeded", "message": "The pod has completed successfully."}
+    ],
+    "Failed": [{"type": "Completed", "status": "True", "reason": "Failed", "message": "The pod failed."}],
+}
 
 
 def _node_roles(node: dict[str, Any]) -> str:
@@ -244,7 +288,7 @@ PRINTERS: dict[str, Printer] = {
             o["metadata"]["name"],
             o["addressType"],
             ",".join(str(p["port"]) for p in o["ports"]),
-            ",".join(e["addresses"][0] for e in o["endpoints"][:3]) or "<unset>",
+            ",".join(e["addresses"][0] for e in (o["endpoints"] or [])[:3]) or "<unset>",
             age(o["metadata"]["creationTimestamp"], now),
         ],
     ),
@@ -299,6 +343,10 @@ def row(resource_key: str, obj: dict[str, Any], api_version: str, kind: str, inc
     """One Table row; ``include`` is None | Metadata | Object (the request's includeObject)."""
     _, cells = printer(resource_key)
     result: dict[str, Any] = {"cells": cells(obj, now)}
+    if resource_key == "pods":
+        conditions = _POD_ROW_CONDITIONS.get(obj["status"].get("phase", ""))
+        if conditions:
+            result["conditions"] = [dict(c) for c in conditions]
     if include == "Object":
         result["object"] = {"kind": kind, "apiVersion": api_version, **obj}
     elif include == "Metadata":

@@ -142,7 +142,8 @@ def compute_truth(cluster: Cluster) -> dict[str, Any]:
             "db_size_bytes": spec.etcd_db_size_bytes,
             "db_size_in_use_bytes": spec.etcd_db_size_in_use_bytes,
             "size_metric": names["db_size"],
-            "quota_backend_bytes": _quota(spec.etcd_flags),
+            "events_db_size_bytes": spec.events_etcd_db_size_bytes,
+            "quota_backend_bytes": _quota(spec.etcd_flags) if spec.platform == "self-hosted" else None,
         },
         "metrics": names,
         "apiserver_flags": {
@@ -151,9 +152,10 @@ def compute_truth(cluster: Cluster) -> dict[str, Any]:
     }
 
 
-def _quota(flags: dict[str, str]) -> int | None:
+def _quota(flags: dict[str, str]) -> int:
+    """The quota etcd enforces: the flag, else etcd's 2 GiB default (https://etcd.io/docs/latest/dev-guide/limit/)."""
     value = flags.get("quota-backend-bytes")
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and value.isdigit() and int(value) > 0 else 2 * 1024**3
 
 
 def _apiserver_command(cluster: Cluster) -> list[str]:

@@ -64,6 +64,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
       report     HTML / Markdown / JSON / CSV / XLSX / JUnit vendor comparison
       questions  procurement question list from the measured facts
       audit      all of the above in one go
+      diff       what changed between two audits
 
     \b
     Example:
@@ -74,9 +75,21 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from .commands import audit, catalog, collect, history, monitoring, prices, questions, report, score, simulate
+    from .commands import (
+        audit,
+        catalog,
+        collect,
+        diff,
+        history,
+        monitoring,
+        prices,
+        questions,
+        report,
+        score,
+        simulate,
+    )
 
-    for module in (collect, simulate, score, report, questions, audit, catalog, prices, history, monitoring):
+    for module in (collect, simulate, score, report, questions, diff, audit, catalog, prices, history, monitoring):
         cli.add_command(module.command)
 
 

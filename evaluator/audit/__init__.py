@@ -12,7 +12,7 @@ at least one source must be listed. Relative paths are resolved against the fold
 .. code-block:: yaml
 
     title: "Platform fit: payments estate"      # report title (default: "Platform fit: <cluster>")
-    out: reports/payments                         # output folder (default: reports/<YYYY-MM-DD>; --out wins)
+    out: reports/payments                         # folder or s3:// gs:// prefix (default: reports/<YYYY-MM-DD>)
     targets: [self-hosted, eks, gke]              # default: the policy's targets, else all four
     policy: policy.yaml                           # thresholds, overrides, exclusions (k8seval score --policy)
     costs: costs.yaml                             # cost assumptions (default: the shipped assumptions)

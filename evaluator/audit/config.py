@@ -12,6 +12,7 @@ from ..errors import InputError
 from ..fileio import load_yaml
 from ..findings import ALL_STATUSES, TARGETS
 from ..inventory import PLATFORMS
+from ..storage import is_remote
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,7 @@ def parse_config(data: Any, where: str) -> AuditConfig:
         targets=targets,
         policy=top.path_value("policy"),
         costs=top.path_value("costs"),
-        out=top.path_value("out"),
+        out=top.text("out") if is_remote(top.data.get("out")) else top.path_value("out"),  # s3:// gs:// kept
         fail_on=top.choice("fail_on", ALL_STATUSES),
         title=top.text("title"),
         source_file=where,

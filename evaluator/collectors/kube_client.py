@@ -97,7 +97,7 @@ def load_connection(kubeconfig: str | None, context: str | None) -> Connection:
         if not existing:
             if os.environ.get("KUBERNETES_SERVICE_HOST") and context is None:
                 try:
-                    k8s_config.load_incluster_config(client_configuration=cfg)
+                    _load_incluster(cfg)
                 except ConfigException as exc:
                     raise AuthError(f"in-cluster configuration unusable: {exc}", hint="Pass --kubeconfig") from None
                 return Connection(cfg, cfg.host, None, None, "in-cluster")
@@ -135,6 +135,21 @@ def load_connection(kubeconfig: str | None, context: str | None) -> Connection:
         raise InputError(f"{source}: context {chosen!r}: {_one_line(exc)}") from None
     cluster = contexts[chosen].get("cluster") if isinstance(contexts[chosen], dict) else None
     return Connection(cfg, cfg.host, chosen, cluster, source)
+
+
+SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+
+def _load_incluster(cfg: k8s_client.Configuration) -> None:
+    """The in-cluster configuration: KUBERNETES_SERVICE_HOST/PORT plus the token and CA of the service-account
+    folder (``K8SEVAL_SERVICE_ACCOUNT_DIR``, default the standard mount); the token is re-read as it rotates."""
+    from kubernetes.config.incluster_config import InClusterConfigLoader
+
+    folder = os.environ.get("K8SEVAL_SERVICE_ACCOUNT_DIR") or SERVICE_ACCOUNT_DIR
+    loader = InClusterConfigLoader(
+        token_filename=os.path.join(folder, "token"), cert_filename=os.path.join(folder, "ca.crt")
+    )
+    loader.load_and_set(client_configuration=cfg)
 
 
 def _check_kubeconfig_file(path: str) -> dict[str, Any]:

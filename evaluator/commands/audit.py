@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import click
 
 from ..errors import GateTripped, InputError
+from ..storage import is_remote, parse_location, publish_folder
 from .support import fail_on_option, targets_option
 
 
@@ -74,16 +76,16 @@ class _RichProgress:
 @click.option("--sample", is_flag=True, help="Audit the built-in simulated bank cluster (no configuration needed).")
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=str,
     default=None,
-    help="Output folder. Default: the configuration's 'out', else reports/<YYYY-MM-DD>.",
+    help="Output folder or s3:// / gs:// prefix. Default: the configuration's 'out', else reports/<YYYY-MM-DD>.",
 )
 @fail_on_option
 @targets_option(
     "Compare only these targets (repeatable). Default: the configuration's, else all.", "--targets", "--target"
 )
 def command(
-    config_path: Path | None, sample: bool, out: Path | None, fail_on: str | None, targets: tuple[str, ...]
+    config_path: Path | None, sample: bool, out: str | None, fail_on: str | None, targets: tuple[str, ...]
 ) -> None:
     """Collect every configured source, score it, and write the full report set and vendor question lists.
 
@@ -119,19 +121,35 @@ def command(
     if sample == bool(config_path):
         raise InputError("give exactly one of --config FILE or --sample")
     config = load_config(config_path) if config_path else None
+    remote = out or (config.out if config else None)
+    remote = remote if remote and is_remote(remote) else None
+    if remote:
+        parse_location(remote)  # a bad bucket name is refused before anything is collected
     progress: Any = _RichProgress() if sys.stderr.isatty() else _PlainProgress()
-    try:
-        if config is not None:
-            result = run_audit(config, out=out, fail_on=fail_on, targets=list(targets) or None, progress=progress)
-        else:
-            result = run_sample(out=out, fail_on=fail_on, targets=list(targets) or None, progress=progress)
-    finally:
-        progress.close()
+    with tempfile.TemporaryDirectory(prefix="k8seval-audit-") as staging:
+        local_out = staging if remote else out
+        try:
+            if config is not None:
+                result = run_audit(
+                    config, out=local_out, fail_on=fail_on, targets=list(targets) or None, progress=progress
+                )
+            else:
+                result = run_sample(out=local_out, fail_on=fail_on, targets=list(targets) or None, progress=progress)
+        finally:
+            progress.close()
+        if remote:
+            # Written locally first, then uploaded: a failed run leaves the bucket as it was.
+            urls = publish_folder(result.out, remote)
     for warning in result.warnings:
         click.echo(f"k8seval: warning: {warning}", err=True)
-    click.echo(f"wrote {len(result.files)} files to {result.out}/ (open {result.out / 'report.html'})", err=True)
+    if remote:
+        location = parse_location(remote)
+        click.echo(f"wrote {len(urls)} objects to {location.url} (open {location.url}report.html)", err=True)
+    else:
+        click.echo(f"wrote {len(result.files)} files to {result.out}/ (open {result.out / 'report.html'})", err=True)
     level = fail_on or (config.fail_on if config else None)
     if result.gate_tripped:
         raise GateTripped(
-            f"--fail-on {level}: {result.gate_count} finding(s) reach {level}; reports written to {result.out}"
+            f"--fail-on {level}: {result.gate_count} finding(s) reach {level}; "
+            f"reports written to {remote or result.out}"
         )

@@ -9,6 +9,7 @@ import click
 
 from ..collectors.eks import collect_eks, default_session_factory
 from ..inventory import Snapshot, save_snapshot, snapshot_filename
+from ..storage import is_remote, write_snapshot
 from .support import check_with_kube, echo_gaps, merge_with_kube, snapshot_folder_option, with_kube_options
 
 
@@ -110,7 +111,7 @@ def eks(
     kube_error = merge_with_kube(snaps, kube_context, kubeconfig) if kube_context else None
     folder = Path(out_dir)
     for snap, path in zip(snaps, _paths(snaps, folder), strict=True):
-        save_snapshot(snap, path)
-        click.echo(f"wrote {path}: {_summary(snap)}")
+        where = write_snapshot(snap, out_dir) if is_remote(out_dir) else save_snapshot(snap, path)
+        click.echo(f"wrote {where}: {_summary(snap)}")
     if kube_error is not None:
         raise kube_error

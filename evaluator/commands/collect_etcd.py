@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from ..collectors.etcd import collect_etcd, normalise_endpoint
-from ..inventory import save_snapshot, snapshot_filename
-from .support import echo_gaps
+from .support import echo_gaps, write_snapshot_to
 
 
 def _human_bytes(n: int | None) -> str:
@@ -43,8 +40,8 @@ def _human_bytes(n: int | None) -> str:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False),
-    help="Snapshot file (default: <platform>-<name>-<time>.json in the current folder).",
+    type=str,
+    help="Snapshot file or s3:// / gs:// prefix (default: <platform>-<name>-<time>.json in the current folder).",
 )
 def etcd(
     endpoints: str,
@@ -74,8 +71,7 @@ def etcd(
     snap = collect_etcd(
         urls, cacert=cacert, cert=cert, key=key, timeout=timeout, name=name, prefixes=list(prefixes) or None
     )
-    path = Path(output) if output else Path(snapshot_filename(snap))
-    save_snapshot(snap, path)
+    path = write_snapshot_to(snap, output)
     e = snap.etcd
     click.echo(
         f"{path}: etcd {e.version or '?'}, db {_human_bytes(e.db_size_bytes)} "

@@ -9,6 +9,7 @@ import click
 from ..collectors.gke import collect_gke, make_gke_client
 from ..errors import CollectorError
 from ..inventory import Snapshot, save_snapshot, snapshot_filename
+from ..storage import is_remote, write_snapshot
 from .support import check_with_kube, echo_gaps, merge_with_kube, snapshot_folder_option, with_kube_options
 
 
@@ -17,7 +18,7 @@ def _table(rows: list[list[str]]) -> str:
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
 
 
-def _row(path: Path, snap: Snapshot) -> list[str]:
+def _row(path: Path | str, snap: Snapshot) -> list[str]:
     cloud = snap.cloud
     pools = str(len(cloud.node_groups)) if cloud else "-"
     capacity = snap.networking.node_capacity_by_pod_range
@@ -105,8 +106,8 @@ def gke(
             )
             path = path.with_name(f"{path.stem}-{suffix}{path.suffix}")
         written.add(path)
-        save_snapshot(snap, path)
-        rows.append(_row(path, snap))
+        where = write_snapshot(snap, out_dir) if is_remote(out_dir) else save_snapshot(snap, path)
+        rows.append(_row(where, snap))
     if snapshots:
         click.echo(_table(rows))
     else:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
 from ..collectors.kube import collect_kube
-from ..inventory import PLATFORMS, Snapshot, save_snapshot, snapshot_filename
+from ..inventory import PLATFORMS, Snapshot
 from ..units import format_count
-from .support import echo_gaps
+from .support import echo_gaps, write_snapshot_to
 
 
 def _n(value: float | int | None) -> str:
@@ -51,8 +50,9 @@ def summary_lines(snap: Snapshot) -> list[str]:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False),
-    help="Snapshot file (default: <platform>-<name>-<time>.json in the current folder).",
+    type=str,
+    help="Snapshot file, or an s3:// / gs:// prefix (one object per cluster and time, never overwritten). "
+    "Default: <platform>-<name>-<time>.json in the current folder.",
 )
 @click.option("--name", help="Cluster name for the snapshot (default: the kubeconfig's cluster name).")
 @click.option(
@@ -87,6 +87,7 @@ def kube(
     Example:
       k8seval collect kube --context prod-eu --name prod-eu -o snapshots/prod-eu.json
       k8seval collect kube --kubeconfig ~/.kube/bank.yaml --qps 10 --concurrency 2
+      k8seval collect kube --name prod-eu -o s3://bank-k8seval/snapshots/   # in-cluster, from a CronJob
     """
     progress = (lambda msg: click.echo(f"... {msg}", err=True)) if sys.stderr.isatty() else None
     snap = collect_kube(
@@ -99,8 +100,7 @@ def kube(
         timeout=timeout,
         progress=progress,
     )
-    path = Path(output) if output else Path(snapshot_filename(snap))
-    save_snapshot(snap, path)
+    path = write_snapshot_to(snap, output)
     click.echo(f"wrote {path}")
     for line in summary_lines(snap):
         click.echo(f"  {line}")

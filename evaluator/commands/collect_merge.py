@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from ..inventory import load_snapshot, save_snapshot, snapshot_filename
+from ..inventory import load_snapshot
 from ..merge import merge_snapshots
+from .support import write_snapshot_to
 
 
 @click.command(name="merge")
@@ -16,8 +15,8 @@ from ..merge import merge_snapshots
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False),
-    help="Merged snapshot file (default: <platform>-<name>-<time>.json in the current folder).",
+    type=str,
+    help="Merged snapshot file or s3:// / gs:// prefix (default: <platform>-<name>-<time>.json here).",
 )
 @click.option(
     "--allow-mismatch",
@@ -36,8 +35,7 @@ def merge(first: str, second: str, output: str | None, allow_mismatch: bool) -> 
       k8seval collect merge eks-payments-20261101T100000Z.json kube-payments.json -o payments.json
     """
     merged = merge_snapshots(load_snapshot(first), load_snapshot(second), allow_mismatch=allow_mismatch)
-    path = Path(output) if output else Path(snapshot_filename(merged))
-    save_snapshot(merged, path)
+    path = write_snapshot_to(merged, output)
     click.echo(
         f"wrote {path}: {merged.cluster.name} ({merged.cluster.platform}), collectors "
         f"{', '.join(merged.collection.collectors) or '-'}, {len(merged.gaps)} gap(s)"

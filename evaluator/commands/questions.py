@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from ..findings import VENDOR_TARGETS, Evaluation
-from ..inventory import Snapshot, load_snapshot, utc_now
+from ..inventory import Snapshot, utc_now
 from ..procurement.facts import VENDOR_NAMES, VENDORS
-from .support import snapshots_argument
+from .support import latest_option, load_inputs, snapshots_argument
 
 
 def _evaluate(snapshots: list[Snapshot], vendors: list[str]) -> tuple[Evaluation, list[str]]:
@@ -50,7 +50,10 @@ def _evaluate(snapshots: list[Snapshot], vendors: list[str]) -> tuple[Evaluation
     type=click.Path(exists=True, path_type=Path),
     help="Question bank file or folder to use instead of the shipped one (repeatable).",
 )
-def command(snapshots: tuple[Path, ...], vendors: tuple[str, ...], output: Path, banks: tuple[Path, ...]) -> None:
+@latest_option
+def command(
+    snapshots: tuple[str, ...], vendors: tuple[str, ...], output: Path, banks: tuple[Path, ...], latest: int | None
+) -> None:
     """Write a procurement question list per vendor from measured snapshots.
 
     Questions whose triggers fire on the measured facts (etcd size, NetworkPolicy count, custom apiserver
@@ -70,7 +73,7 @@ def command(snapshots: tuple[Path, ...], vendors: tuple[str, ...], output: Path,
     if suffix not in (".xlsx", ".md", ".csv"):
         raise click.BadParameter(f"{output}: use a .xlsx, .md or .csv file name", param_hint="-o/--output")
     chosen = list(dict.fromkeys(vendors)) or ["eks", "gke"]
-    loaded = [load_snapshot(path) for path in snapshots]
+    loaded = load_inputs(snapshots, latest)
     evaluation, constraint_ids = _evaluate(loaded, chosen)
     bank = load_bank(list(banks) if banks else None, constraint_ids=constraint_ids)
     lists = {vendor: generate_questions(loaded, evaluation, vendor, bank) for vendor in chosen}

@@ -8,7 +8,16 @@ import click
 
 from ..errors import GateTripped
 from ..reporting.render import FORMATS
-from .support import costs_option, fail_on_option, policy_option, snapshots_argument, targets_option
+from .support import (
+    costs_option,
+    fail_on_option,
+    latest_option,
+    load_inputs,
+    policy_option,
+    snapshots_argument,
+    staged_output,
+    targets_option,
+)
 
 
 @click.command(name="report")
@@ -16,9 +25,9 @@ from .support import costs_option, fail_on_option, policy_option, snapshots_argu
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=str,
     default=None,
-    help="Report file. Default: report.<format> (report.html when no format is given).",
+    help="Report file or s3:// / gs:// object. Default: report.<format> (report.html when no format is given).",
 )
 @click.option(
     "--format",
@@ -46,6 +55,13 @@ from .support import costs_option, fail_on_option, policy_option, snapshots_argu
 @costs_option
 @fail_on_option
 @click.option("--title", default=None, help="Report title. Default: 'Platform fit: <cluster>'.")
+@latest_option
+@click.option(
+    "--baseline",
+    type=str,
+    default=None,
+    help="The last audit (a findings JSON, or snapshots): adds a 'since last audit' section and column.",
+)
 @click.option(
     "--push",
     metavar="URL",
@@ -53,8 +69,8 @@ from .support import costs_option, fail_on_option, policy_option, snapshots_argu
     help="Also push the metrics (as --format openmetrics) to this Pushgateway, one group per cluster.",
 )
 def command(
-    snapshots: tuple[Path, ...],
-    output: Path | None,
+    snapshots: tuple[str, ...],
+    output: str | None,
     fmt: str | None,
     answers: tuple[Path, ...],
     targets: tuple[str, ...],
@@ -63,6 +79,8 @@ def command(
     costs: Path | None,
     fail_on: str | None,
     title: str | None,
+    latest: int | None,
+    baseline: str | None,
     push: str | None,
 ) -> None:
     """Write the vendor comparison report for SNAPSHOT files (several of one cluster make its history).
@@ -79,6 +97,8 @@ def command(
       k8seval report prod.json -o report.md
       k8seval report prod.json --format junit -o junit.xml --fail-on blocker
       k8seval report prod.json --answers answers-eks.xlsx --answers answers-gke.xlsx -o report.html
+      k8seval report s3://bank-k8seval/snapshots/ --latest 30 -o s3://bank-k8seval/reports/fleet.html
+      k8seval report today/ --baseline reports/2026-11-01/findings.json -o report.html
       k8seval report snapshots/*.json --format openmetrics -o /var/lib/node_exporter/k8seval.prom
       k8seval report snapshots/*.json --format openmetrics --push http://pushgateway:9091
     """
@@ -86,10 +106,10 @@ def command(
     from ..reporting.render import format_for, render_report
 
     if output is None:
-        output = Path(f"report.{ {'junit': 'xml', 'openmetrics': 'prom'}.get(fmt or '', fmt or 'html') }")
-    chosen = format_for(output, fmt)
+        output = f"report.{ {'junit': 'xml', 'openmetrics': 'prom'}.get(fmt or '', fmt or 'html') }"
+    chosen = format_for(Path(output), fmt)
     context = build_context(
-        list(snapshots),
+        load_inputs(snapshots, latest),
         targets=list(targets) or None,
         policy=policy,
         costs=costs,
@@ -97,7 +117,18 @@ def command(
         title=title,
         fail_on=fail_on,
     )
-    path = render_report(context, chosen, output, templates=list(templates), fail_on=fail_on)
+    if baseline:
+        from ..reporting.diff import since_last_audit, with_since
+        from ..scoring.diff import diff_findings, states_from_findings
+        from .diff import load_side
+
+        assert context.evaluation is not None
+        _, old_states, _ = load_side(baseline, list(targets) or None, policy)
+        changes = diff_findings(old_states, states_from_findings(context.evaluation.findings))
+        context = with_since(context, since_last_audit(changes, baseline))
+    with staged_output(output) as local:
+        render_report(context, chosen, local, templates=list(templates), fail_on=fail_on)
+    path = output
     click.echo(f"wrote {path}", err=True)
     if push:
         from ..collectors.pushgateway import push_metrics

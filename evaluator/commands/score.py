@@ -12,9 +12,17 @@ from typing import Any
 import click
 
 from ..errors import GateTripped
-from ..findings import CSV_COLUMNS, Evaluation, Finding, reaches
+from ..findings import ALL_STATUSES, CSV_COLUMNS, Evaluation, Finding, reaches
 from ..scoring.judge import format_value, target_label
-from .support import costs_option, fail_on_option, policy_option, snapshots_argument, targets_option
+from .support import (
+    costs_option,
+    fail_on_option,
+    latest_option,
+    load_inputs,
+    policy_option,
+    snapshots_argument,
+    targets_option,
+)
 
 _STYLES = {"ok": "green", "watch": "yellow", "at-risk": "dark_orange", "blocker": "bold red", "unknown": "magenta"}
 _VERDICT_STYLES = {"fits": "green", "fits with work": "dark_orange", "does not fit today": "bold red"}
@@ -32,14 +40,30 @@ FLEET_VIEW_ABOVE = 10
 @fail_on_option
 @policy_option
 @costs_option
+@latest_option
+@click.option(
+    "--baseline",
+    type=str,
+    default=None,
+    help="The last audit: a findings JSON or snapshots (file, folder, s3:// / gs:// prefix); see --fail-on-new.",
+)
+@click.option(
+    "--fail-on-new",
+    type=click.Choice(list(ALL_STATUSES)),
+    default=None,
+    help="Exit 1 only when a finding that is new or worse than --baseline reaches this status.",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout.")
 def command(
-    snapshots: tuple[Path, ...],
+    snapshots: tuple[str, ...],
     targets: tuple[str, ...],
     fmt: str,
     fail_on: str | None,
     policy: Path | None,
     costs: Path | None,
+    latest: int | None,
+    baseline: str | None,
+    fail_on_new: str | None,
     output: Path | None,
 ) -> None:
     """Check snapshots against the documented limits of each target, with forecasts and costs.
@@ -53,16 +77,19 @@ def command(
       k8seval score snapshots/*.json
       k8seval score prod.json --target eks --target gke --format json -o findings.json
       k8seval score prod.json --policy policy.yaml --fail-on blocker
+      k8seval score s3://bank-k8seval/snapshots/ --latest 1
+      k8seval score today/*.json --baseline last/findings.json --fail-on-new at-risk
     """
     from ..catalog.loader import load_catalog  # the catalog is only read when scoring
     from ..fileio import write_text
-    from ..inventory import load_snapshot
     from ..scoring.cost import load_cost_assumptions
     from ..scoring.engine import evaluate, evaluation_document
     from ..scoring.metrics import METRICS
     from ..scoring.policy import load_policy
 
-    loaded = [load_snapshot(path) for path in snapshots]
+    if fail_on_new and not baseline:
+        raise click.UsageError("--fail-on-new needs --baseline (the last audit's findings.json or snapshots)")
+    loaded = load_inputs(snapshots, latest)
     catalog = load_catalog(metrics=METRICS)
     pol = load_policy(policy, catalog) if policy else None
     assumptions = load_cost_assumptions(costs)
@@ -80,6 +107,20 @@ def command(
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)
+
+    if fail_on_new and baseline:
+        from ..scoring.diff import diff_findings, new_or_worse, states_from_findings
+        from .diff import load_side
+
+        _, old_states, _ = load_side(baseline, list(targets) or None, policy)
+        fresh = new_or_worse(diff_findings(old_states, states_from_findings(evaluation.findings)), fail_on_new)
+        if fresh:
+            first = fresh[0]
+            raise GateTripped(
+                f"--fail-on-new {fail_on_new}: {len(fresh)} finding(s) new or worse since {baseline} reach "
+                f"{fail_on_new}, e.g. {first.cluster} on {first.target}: {first.title} "
+                f"({first.old_status or 'absent'} -> {first.new_status})"
+            )
 
     if fail_on:
         hits = [f for f in evaluation.findings if reaches(f.status, fail_on)]

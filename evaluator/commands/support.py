@@ -3,8 +3,10 @@ the cloud collectors' --with-kube merge and gap lines."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from pathlib import Path
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
 import click
@@ -28,10 +30,53 @@ fail_on_option = click.option(
     help="Exit 1 when any finding reaches this status (ok < watch < at-risk < blocker; unknown: any unknown).",
 )
 
-snapshots_argument = click.argument(
-    "snapshots", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
+snapshots_argument = click.argument("snapshots", nargs=-1, required=True, metavar="SNAPSHOT...", type=str)
+"""``SNAPSHOT...``: snapshot files, folders, or ``s3://`` / ``gs://`` prefixes (score, report, questions, diff)."""
+
+latest_option = click.option(
+    "--latest",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Keep only the newest N snapshots of each cluster (folders and s3:// / gs:// prefixes hold many).",
 )
-"""``SNAPSHOT...``: one or more snapshot files (score, report, questions)."""
+
+
+def load_inputs(inputs: Iterable[str], latest: int | None = None) -> list[Snapshot]:
+    """Every snapshot under the SNAPSHOT arguments (files, folders, bucket prefixes), newest ``latest`` per cluster."""
+    from ..storage import read_snapshots
+
+    return read_snapshots(list(inputs), latest=latest)
+
+
+def write_snapshot_to(snap: Snapshot, output: str | None, folder: bool = False) -> str:
+    """Save ``snap``: under an ``s3://`` / ``gs://`` prefix (a new object, never replacing one), to the file
+    ``output``, into the folder ``output`` when ``folder``, or as ``<platform>-<name>-<time>.json`` here."""
+    from ..inventory import save_snapshot, snapshot_filename
+    from ..storage import is_remote, write_snapshot
+
+    if output and is_remote(output):
+        return write_snapshot(snap, output)
+    if output is None:
+        path = Path(snapshot_filename(snap))
+    else:
+        path = Path(output) / snapshot_filename(snap) if folder else Path(output)
+    return str(save_snapshot(snap, path))
+
+
+@contextmanager
+def staged_output(output: str | Path) -> Iterator[Path]:
+    """A local path to write ``output`` to: the path itself, or for ``s3://`` / ``gs://`` a temporary file that
+    is uploaded (atomically) when the block ends without error."""
+    from ..storage import is_remote, write_file
+
+    if not is_remote(str(output)):
+        yield Path(output)
+        return
+    with tempfile.TemporaryDirectory(prefix="k8seval-out-") as tmp:
+        local = Path(tmp) / (PurePosixPath(str(output)).name or "output")
+        yield local
+        write_file(local, str(output))
 
 policy_option = click.option(
     "--policy", type=click.Path(dir_okay=False, path_type=Path), help="Policy YAML: thresholds, overrides."
@@ -52,10 +97,10 @@ snapshot_folder_option = click.option(
     "-o",
     "--output",
     "out_dir",
-    type=click.Path(file_okay=False),
+    type=str,
     default=".",
     show_default=True,
-    help="Folder for the snapshots (one file per cluster).",
+    help="Folder for the snapshots (one file per cluster), or an s3:// / gs:// prefix.",
 )
 """``-o/--output DIR`` stored as ``out_dir``: where a cloud collector writes one snapshot per cluster."""
 

@@ -59,6 +59,7 @@ class ReportContext:
     evaluation: Evaluation | None = None  # for the JSON, CSV, XLSX and JUnit writers
     raw_questions: dict[str, list[GeneratedQuestion]] = field(default_factory=dict)
     raw_answers: list[VendorAnswers] = field(default_factory=list)
+    since: dict[str, Any] | None = None  # "since last audit" (report --baseline): see reporting/diff.py
 
     @property
     def single(self) -> bool:

@@ -147,6 +147,8 @@ def report_json(context: ReportContext) -> dict[str, Any]:
         "questions": {q["vendor"]: q["count"] for q in context.questions} if context.questions else None,
         "answers": [a.__dict__ | {"domains": [d.__dict__ for d in a.domains]} for a in context.raw_answers] or None,
     }
+    if context.since:  # report --baseline only, so reports without one keep their exact shape
+        data["report"]["since_last_audit"] = {k: v for k, v in context.since.items() if k != "by_item"}
     return data
 
 

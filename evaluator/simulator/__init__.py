@@ -13,7 +13,7 @@ with Simulator(profile("small"), faults=Faults(throttle_first={"/api/v1/pods": 1
 from __future__ import annotations
 
 from .server import Faults, RequestRecord
-from .simulator import Simulator
+from .simulator import Simulator, TLSFiles
 from .spec import PROFILES, ClusterSpec, NodePool, load_spec, parse_spec, profile
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "NodePool",
     "RequestRecord",
     "Simulator",
+    "TLSFiles",
     "load_spec",
     "parse_spec",
     "profile",

@@ -342,8 +342,10 @@ class Handler(BaseHTTPRequestHandler):
         token = self.sim.token
         if token is None:
             return
-        header = self.headers.get("Authorization", "")
-        if header != f"Bearer {token}":
+        # The scheme is case-insensitive, as in the apiserver's bearer-token authenticator (the kubernetes
+        # client's in-cluster loader sends "bearer <token>").
+        scheme, _, value = self.headers.get("Authorization", "").strip().partition(" ")
+        if scheme.lower() != "bearer" or value.strip() != token:
             raise ApiError(401, "Unauthorized", "Unauthorized", details={})
 
     def _headers(

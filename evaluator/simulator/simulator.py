@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import errno
+import ssl
 import threading
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,16 @@ from .spec import ClusterSpec, validate
 from .truth import compute_truth
 
 
+@dataclass(frozen=True)
+class TLSFiles:
+    """PEM files for serving HTTPS: the serving certificate and key, and the CA that signed it (written into
+    kubeconfigs as certificate-authority-data)."""
+
+    cert_file: str | Path
+    key_file: str | Path
+    ca_file: str | Path | None = None
+
+
 class Simulator:
     """A synthetic Kubernetes API server on 127.0.0.1, serving the cluster described by ``spec``.
 
@@ -29,13 +42,19 @@ class Simulator:
     """
 
     def __init__(
-        self, spec: ClusterSpec, faults: Faults | None = None, port: int = 0, token: str | None = None
+        self,
+        spec: ClusterSpec,
+        faults: Faults | None = None,
+        port: int = 0,
+        token: str | None = None,
+        tls: TLSFiles | None = None,
     ) -> None:
         self.spec = validate(spec)
         self.cluster = Cluster(self.spec)
         self._server = Server(self.cluster, faults or Faults(), token)
         self._port = port
         self.token = token
+        self.tls = tls
         self._httpd: Any = None
         self._thread: threading.Thread | None = None
 
@@ -50,10 +69,24 @@ class Simulator:
         except OSError as exc:
             why = "address already in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
             raise InputError(f"cannot listen on 127.0.0.1:{self._port}: {why}", hint="Choose another --port.") from None
+        if self.tls is not None:
+            self._httpd.socket = self._ssl_context().wrap_socket(
+                self._httpd.socket, server_side=True, do_handshake_on_connect=False
+            )  # the handshake then runs in the handler thread, not in the accept loop
         self._server.url = self.url
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="k8seval-simulator", daemon=True)
         self._thread.start()
         return self
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        assert self.tls is not None
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        try:
+            context.load_cert_chain(str(self.tls.cert_file), str(self.tls.key_file))
+        except (OSError, ssl.SSLError) as exc:
+            raise InputError(f"{self.tls.cert_file}: cannot load the serving certificate and key: {exc}") from None
+        return context
 
     def stop(self) -> None:
         """Stop serving and close the socket (idempotent)."""
@@ -83,16 +116,19 @@ class Simulator:
 
     @property
     def url(self) -> str:
-        """``http://127.0.0.1:PORT``."""
-        return f"http://127.0.0.1:{self.port}"
+        """``http://127.0.0.1:PORT``, or ``https://`` when serving TLS."""
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def kubeconfig(self, context: str = "sim") -> dict[str, Any]:
         """A kubeconfig document (cluster, user, context) pointing at this server."""
         user: dict[str, Any] = {"token": self.token} if self.token else {}
+        cluster: dict[str, Any] = {"server": self.url}
+        if self.tls is not None and self.tls.ca_file is not None:
+            cluster["certificate-authority-data"] = base64.b64encode(Path(self.tls.ca_file).read_bytes()).decode()
         return {
             "apiVersion": "v1",
             "kind": "Config",
-            "clusters": [{"name": context, "cluster": {"server": self.url}}],
+            "clusters": [{"name": context, "cluster": cluster}],
             "users": [{"name": context, "user": user}],
             "contexts": [{"name": context, "context": {"cluster": context, "user": context}}],
             "current-context": context,

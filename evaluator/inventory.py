@@ -101,6 +101,12 @@ class NetworkPolicyInventory:
     ip_blocks: int | None = None
     max_ports_per_rule: int | None = None  # unique ports in the busiest single rule
     cni_policies: dict[str, int] = field(default_factory=dict)  # "ciliumnetworkpolicies.cilium.io" -> N
+    # Per-pod and per-node policy load per dataplane (evaluator.dataplane.analyse): distributions, per-target
+    # measures, busiest nodes and bounded top offenders; never a per-pod table. None when not measured.
+    dataplane: dict[str, Any] | None = None
+    # The compact model a --with-policies what-if starts from (label groups with pod counts and IP ranges,
+    # namespace labels, policy specs); written only by `collect kube --policy-model`.
+    policy_model: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,18 @@ def _field(section: str, attr: str, convert: Callable[[Any], Any] = lambda v: v)
     return _on_latest(lambda s, v: replace(s, **{section: replace(getattr(s, section), **{attr: convert(v)})}))
 
 
+def _dataplane(s: Snapshot, path: tuple[str, ...], value: Any) -> Snapshot:
+    """Set one figure of network_policies.dataplane (a copy of the nested dicts)."""
+    import copy
+
+    data = copy.deepcopy(s.network_policies.dataplane or {})
+    node = data
+    for key in path[:-1]:
+        node = node.setdefault(key, {})
+    node[path[-1]] = value
+    return replace(s, network_policies=replace(s.network_policies, dataplane=data))
+
+
 FACT_SETTERS: dict[str, Setter] = {
     "clusters.platforms": _field("cluster", "platform", _first),
     "clusters.providers": _field("cluster", "provider", _first),
@@ -185,6 +197,13 @@ FACT_SETTERS: dict[str, Setter] = {
     ),
     "network_policies.ip_blocks": _field("network_policies", "ip_blocks"),
     "network_policies.max_ports_per_rule": _field("network_policies", "max_ports_per_rule"),
+    "dataplane.eks_entries_per_peer": _on_latest(lambda s, v: _dataplane(s, ("eks", "entries_per_peer", "max"), v)),
+    "dataplane.eks_pods_over_limit": _on_latest(lambda s, v: _dataplane(s, ("eks", "pods_over_entry_limit"), v)),
+    "dataplane.cilium_policy_map_entries": _on_latest(
+        lambda s, v: _dataplane(s, ("cilium", "policy_map_entries", "max"), v)
+    ),
+    "dataplane.identities": _on_latest(lambda s, v: _dataplane(s, ("cilium", "identities"), v)),
+    "dataplane.policies_per_pod": _on_latest(lambda s, v: _dataplane(s, ("policies_per_pod", "max"), v)),
     "network_policies.cni_policies": _on_latest(
         lambda s, v: replace(
             s,
@@ -419,6 +438,11 @@ def bank_snapshot(name: str = "prod-1", *, platform: str = "self-hosted") -> Sna
             ip_blocks=1200,
             max_ports_per_rule=30,
             cni_policies={"globalnetworkpolicies.crd.projectcalico.org": 350},
+            dataplane={
+                "policies_per_pod": {"max": 30, "p99": 3, "p95": 2, "mean": 1.5},
+                "eks": {"entries_per_peer": {"max": 31, "p95": 3}, "pods_over_entry_limit": 22},
+                "cilium": {"policy_map_entries": {"max": 3500, "p95": 500}, "identities": 19000},
+            },
         ),
         services=ServiceInventory(
             count=6000,

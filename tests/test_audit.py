@@ -152,6 +152,10 @@ def test_audit_sample_end_to_end(tmp_path: Path) -> None:
     data = json.loads((out / "findings.json").read_text(encoding="utf-8"))
     assert data["clusters"] == ["bank"] and data["forecasts"]
     assert data["report"]["gate"]["tripped"] is True
+    # The NetworkPolicy dataplane: the bank profile has pods over the EKS agent's 24 entries per peer.
+    assert 'id="dataplane"' in html and '<svg class="histogram"' in html
+    eks = [f for f in data["findings"] if f["constraint"] == "eks_netpol_entries_per_peer" and f["target"] == "eks"]
+    assert eks and all(f["status"] == "blocker" and f["observed"] > 24 for f in eks)
     root = ET.parse(out / "junit.xml").getroot()
     assert int(root.get("failures", "0")) > 0
     wb = load_workbook(out / "questions.xlsx")

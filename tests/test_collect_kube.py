@@ -112,7 +112,8 @@ def test_small_profile_matches_the_simulators_truth(small: tuple[Simulator, Path
     assert sim.max_in_flight <= 3
     # Pods were read as a Table without objects, never as full Pod JSON.
     pod_lists = [r for r in sim.request_log if r.path == "/api/v1/pods"]
-    assert pod_lists and all("as=Table" in r.accept and r.query.get("includeObject") == "None" for r in pod_lists)
+    # includeObject=Metadata: labels and ownerReferences for the NetworkPolicy analysis, still no pod specs.
+    assert pod_lists and all("as=Table" in r.accept and r.query.get("includeObject") == "Metadata" for r in pod_lists)
 
 
 @pytest.mark.slow

@@ -30,6 +30,7 @@ NOT_FACTS = frozenset(
         "etcd.quota_basis",
         "etcd.db_size_basis",
         "etcd.events_db_size_bytes",
+        "network_policies.policy_model",  # an opt-in artifact for what-ifs (collect kube --policy-model)
     }
 )
 

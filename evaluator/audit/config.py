@@ -23,6 +23,7 @@ class KubeSource:
     kubeconfig: str | None = None
     name: str | None = None
     platform: str | None = None
+    policy_model: bool = False  # keep the NetworkPolicy model (set by audit --with-policies)
 
     @property
     def label(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -125,7 +126,13 @@ def _collect_one(source: Any) -> tuple[list[Snapshot], list[Gap]]:
     if isinstance(source, KubeSource):
         from ..collectors.kube import collect_kube
 
-        snap = collect_kube(source.kubeconfig, source.context, name=source.name, platform=source.platform)
+        snap = collect_kube(
+            source.kubeconfig,
+            source.context,
+            name=source.name,
+            platform=source.platform,
+            policy_model=source.policy_model,
+        )
         return [snap], []
     if isinstance(source, EtcdSource):
         from ..collectors.etcd import collect_etcd
@@ -288,12 +295,21 @@ def run_audit(
     fail_on: str | None = None,
     targets: list[str] | None = None,
     progress: Progress | None = None,
+    with_policies: str | os.PathLike[str] | None = None,
 ) -> AuditResult:
-    """Collect, score and write everything for ``config``; command-line values win over the file's."""
+    """Collect, score and write everything for ``config``; command-line values win over the file's.
+
+    ``with_policies``: planned NetworkPolicies (file or folder) scored as a what-if beside each cluster."""
+    planned = None
+    if with_policies is not None:
+        from ..dataplane.whatif import load_planned
+
+        planned = load_planned(with_policies)  # a bad planned file fails before anything is collected
+        config = dataclasses.replace(config, kube=[dataclasses.replace(k, policy_model=True) for k in config.kube])
     collected = collect_sources(config, progress=progress)
     notices = [f"Not collected or partly collected: {w}" for w in collected.warnings]
     return finish_audit(
-        collected.snapshots,
+        with_policies_snapshots(collected.snapshots, with_policies, planned),
         out=Path(out or config.out or default_out_dir()),
         fail_on=fail_on or config.fail_on,
         targets=targets or config.targets,
@@ -304,6 +320,17 @@ def run_audit(
         warnings=collected.warnings,
         progress=progress,
     )
+
+
+def with_policies_snapshots(
+    snapshots: list[Snapshot], path: str | os.PathLike[str] | None, planned: list[Any] | None
+) -> list[Snapshot]:
+    """``snapshots`` plus their what-if copies after the planned policies of ``path`` (unchanged when None)."""
+    if path is None:
+        return snapshots
+    from ..dataplane.whatif import whatif_snapshots
+
+    return whatif_snapshots(snapshots, path, planned)
 
 
 def finish_audit(

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..inventory import Snapshot
-from .run import AuditResult, Progress, default_out_dir, finish_audit
+from .run import AuditResult, Progress, default_out_dir, finish_audit, with_policies_snapshots
 
 SAMPLE_HISTORY = ((180, 0.8), (90, 0.9), (0, 1.0))  # (days before now, scale of the bank spec)
 SAMPLE_QPS = 1000.0
@@ -62,7 +62,9 @@ def scale_spec(spec: Any, factor: float) -> Any:
     return validate(scaled, f"sample history at {factor:.0%}")
 
 
-def collect_sample(*, progress: Progress | None = None, now: datetime | None = None) -> list[Snapshot]:
+def collect_sample(
+    *, progress: Progress | None = None, now: datetime | None = None, policy_model: bool = False
+) -> list[Snapshot]:
     """Serve the ``bank`` profile (and two scaled-down pasts) on loopback and collect each over HTTP."""
     from ..collectors.kube import collect_kube
     from ..simulator import Simulator, profile
@@ -80,7 +82,9 @@ def collect_sample(*, progress: Progress | None = None, now: datetime | None = N
         with Simulator(spec, port=0) as sim:
             sim.write_kubeconfig(kubeconfig)
             # The QPS cap protects production apiservers; this one is our own simulator on loopback.
-            snap = collect_kube(str(kubeconfig), name=base.name, qps=SAMPLE_QPS, concurrency=8)
+            snap = collect_kube(
+                str(kubeconfig), name=base.name, qps=SAMPLE_QPS, concurrency=8, policy_model=policy_model and not days
+            )
         stamp = (at - timedelta(days=days)).isoformat().replace("+00:00", "Z")
         say("done", label, f"{spec.nodes:,} nodes, {spec.pods:,} pods ({time.monotonic() - start:.1f} s)")
         return dataclasses.replace(snap, collected_at=stamp)
@@ -97,9 +101,18 @@ def run_sample(
     fail_on: str | None = None,
     targets: list[str] | None = None,
     progress: Progress | None = None,
+    with_policies: str | os.PathLike[str] | None = None,
 ) -> AuditResult:
-    """The ``--sample`` audit: the simulated bank cluster with simulated history, full report set."""
-    snapshots = collect_sample(progress=progress)
+    """The ``--sample`` audit: the simulated bank cluster with simulated history, full report set
+    (``with_policies``: a what-if of planned NetworkPolicies on the latest snapshot)."""
+    planned = None
+    if with_policies is not None:
+        from ..dataplane.whatif import load_planned
+
+        planned = load_planned(with_policies)  # a bad planned file fails before the simulator starts
+    snapshots = with_policies_snapshots(
+        collect_sample(progress=progress, policy_model=with_policies is not None), with_policies, planned
+    )
     (early_days, early), (mid_days, mid) = SAMPLE_HISTORY[0], SAMPLE_HISTORY[1]
     notice = SAMPLE_NOTICE.format(early=f"{early:.0%}", mid=f"{mid:.0%}", early_days=early_days, mid_days=mid_days)
     return finish_audit(

@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from .. import __version__
+from ..dataplane import ClusterModel, NodeRecord, analyse
+from ..dataplane.whatif import model_data
 from ..errors import AccessDenied, EndpointError
 from ..inventory import (
     ClusterInfo,
@@ -36,6 +38,7 @@ from ..inventory import (
 from .kube_client import (
     AGGREGATED_DISCOVERY,
     METRICS_TEXT,
+    POML,
     TABLE,
     KubeHTTPError,
     KubeReader,
@@ -45,6 +48,7 @@ from .kube_parse import (
     LIVE_PHASE_SELECTOR,
     DaemonSetTally,
     EtcdSizes,
+    NamespaceTally,
     NodeTally,
     PodTally,
     PolicyTally,
@@ -117,6 +121,7 @@ def collect_kube(
     page_size: int = 500,
     timeout: float = 30.0,
     progress: Callable[[str], None] | None = None,
+    policy_model: bool = False,
 ) -> Snapshot:
     """Measure the cluster of ``context`` in ``kubeconfig`` (default loading rules when None, in-cluster
     config when running in a Pod) into a snapshot.
@@ -124,6 +129,7 @@ def collect_kube(
     ``name`` overrides the cluster name (default: the kubeconfig's cluster name, else the server host);
     ``platform`` overrides the detected platform. ``qps`` caps requests a second across all threads,
     ``concurrency`` bounds parallel requests, ``page_size`` is the list ``limit``, ``timeout`` is per request.
+    ``policy_model`` keeps the compact NetworkPolicy model a ``--with-policies`` what-if needs in the snapshot.
 
     Raises :class:`~evaluator.errors.InputError` for a bad kubeconfig or unknown context, and
     :class:`~evaluator.errors.CollectorError` subclasses when the server cannot be reached or rejects the
@@ -137,6 +143,7 @@ def collect_kube(
     reader = KubeReader(connection, qps=qps, concurrency=concurrency, timeout=timeout)
     try:
         run = _Run(reader, page_size=page_size, concurrency=concurrency, progress=progress or (lambda _m: None))
+        run.keep_policy_model = policy_model
         facts = run.collect()
     finally:
         reader.close()
@@ -163,6 +170,7 @@ class _Facts:
     nodes: NodeTally | None = None
     pods: PodTally | None = None
     policies: PolicyTally | None = None
+    namespace_labels: NamespaceTally | None = None
     services: ServiceTally | None = None
     slices: SliceTally | None = None
     mutating: WebhookTally | None = None
@@ -185,6 +193,8 @@ class _Run:
         self.progress = progress
         self.gaps: list[Gap] = []
         self._lock = threading.Lock()
+        self.keep_policy_model = False
+        self.policy_model: dict[str, Any] | None = None
 
     # -- plumbing -------------------------------------------------------------------------------------
 
@@ -292,8 +302,8 @@ class _Run:
             return None
 
         # (snapshot key, gap item, attribute on _Facts, tally); the pods list is the longest chain of
-        # dependent pages, so it goes first. Pods come as Tables: the Node and Status columns without the
-        # pod objects (includeObject=None).
+        # dependent pages, so it goes first. Pods come as Tables: the Node, Status and IP columns plus each
+        # pod's metadata (includeObject=Metadata: labels, ownerReferences), never the full pod objects.
         full_lists: list[tuple[str, str, str, Callable[[], Any]]] = [
             (PODS, "nodes.pods_per_node", "pods", PodTally),
             (NODES, "nodes", "nodes", NodeTally),
@@ -308,6 +318,9 @@ class _Run:
             resource = need(key, item)
             if resource is not None:
                 jobs.append((item, self._lister(facts, resource, attr, tally)))
+        if NAMESPACES in res:  # labels for namespaceSelector (metadata only)
+            ns_res = res[NAMESPACES]
+            jobs.append(("network_policies.dataplane", lambda: self._namespace_labels(facts, ns_res)))
         jobs.append(("networking.kube_proxy_mode", lambda: self._kube_proxy_config(facts)))
         jobs.append(("control_plane.apiserver_count", lambda: self._apiserver_endpoints(facts)))
         if APISERVICES in res:
@@ -316,13 +329,21 @@ class _Run:
             jobs.append(("control_plane", lambda: self._control_plane_pods(facts)))
         return [pool.submit(self.guarded, item, job) for item, job in jobs]
 
+    def _namespace_labels(self, facts: _Facts, resource: Resource) -> None:
+        facts.namespace_labels = self.walk(resource, NamespaceTally, POML)
+
     def _lister(self, facts: _Facts, resource: Resource, attr: str, tally: Callable[[], Any]) -> Callable[[], None]:
         def run() -> None:
             if resource.key == PODS:
-                pods = self.walk(resource, tally, TABLE, includeObject="None")
+
+                def make() -> Any:
+                    return tally(records=[])  # records: pod metadata for the NetworkPolicy analysis
+
+                # includeObject=Metadata: labels and ownerReferences ride on the rows (the NetworkPolicy analysis)
+                pods = self.walk(resource, make, TABLE, includeObject="Metadata")
                 if pods.needs_phase_selector:
                     # No Completed row conditions from this server: let it leave finished pods out instead.
-                    live = self.walk(resource, tally, TABLE, includeObject="None", fieldSelector=LIVE_PHASE_SELECTOR)
+                    live = self.walk(resource, make, TABLE, includeObject="Metadata", fieldSelector=LIVE_PHASE_SELECTOR)
                     live.terminal, live.total = pods.total - live.total, pods.total
                     pods = live
                 setattr(facts, attr, pods)
@@ -559,6 +580,8 @@ class _Run:
         if p is None:
             return NetworkPolicyInventory(cni_policies=cni)
         return NetworkPolicyInventory(
+            dataplane=self._dataplane(facts),
+            policy_model=self.policy_model,
             count=p.count,
             max_per_namespace=max(p.per_namespace.values(), default=0),
             namespaces_with_policies=len(p.per_namespace),
@@ -570,6 +593,42 @@ class _Run:
             max_ports_per_rule=p.max_ports_per_rule,
             cni_policies=cni,
         )
+
+    def _dataplane(self, facts: _Facts) -> dict[str, Any] | None:
+        """The per-pod NetworkPolicy load from the pod Table rows, namespace labels, nodes and policy specs."""
+        item = "network_policies.dataplane"
+        pods, nodes, policies = facts.pods, facts.nodes, facts.policies
+        if pods is None or nodes is None or policies is None or pods.records is None:
+            self.gap(item, "needs the pods Table, nodes and NetworkPolicies (see their gaps)")
+            return None
+        if pods.format != "table" or not pods.ip_column:
+            self.gap(item, "the pods Table has no IP column: peer pod IPs unknown")
+            return None
+        if facts.namespace_labels is None:
+            self.gap(item, "namespace labels not readable: namespaceSelector peers matched on the name label only")
+        if policies.unparsed_count:
+            self.gap(item, f"{policies.unparsed_count} NetworkPolicies not analysed: {policies.unparsed[0]}")
+        records = pods.records
+        for rec in records:  # a hostNetwork pod shows as a pod whose IP is its node's address
+            if rec.ip and rec.ip == nodes.internal_ips.get(rec.node):
+                rec.host_network = True
+        model = ClusterModel(
+            pods=records,
+            namespaces=dict(facts.namespace_labels.labels) if facts.namespace_labels else {},
+            nodes={
+                name: NodeRecord(
+                    name, nodes.internal_ips.get(name), nodes.os_of.get(name, "linux"), name in nodes.fargate
+                )
+                for name in nodes.names
+            },
+            policies=policies.specs,
+            named_ports_known=False,
+        )
+        self.progress(f"analysing {len(policies.specs):,} NetworkPolicies over {len(records):,} pods")
+        result = analyse(model)
+        if self.keep_policy_model:
+            self.policy_model = model_data(model)
+        return result
 
     def _services(self, facts: _Facts) -> ServiceInventory:
         s, e = facts.services, facts.slices

@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from ..dataplane.model import PodRecord, Policy, parse_policy
+from ..errors import InputError
 from ..inventory import Stats
 
 # -- discovery ------------------------------------------------------------------------------------------
@@ -418,6 +420,9 @@ class NodeTally:
     gke_labels: int = 0
     aks_labels: int = 0
     pod_cidrs: set[str] = field(default_factory=set)
+    internal_ips: dict[str, str] = field(default_factory=dict)  # node -> InternalIP (hostNetwork pods share it)
+    os_of: dict[str, str] = field(default_factory=dict)
+    fargate: set[str] = field(default_factory=set)  # EKS Fargate nodes (eks.amazonaws.com/compute-type)
 
     def add(self, page: dict[str, Any]) -> None:
         """Add one page of Node objects."""
@@ -473,6 +478,13 @@ class NodeTally:
             self.aks_labels += "kubernetes.azure.com/cluster" in labels
             for cidr in spec.get("podCIDRs") or ([spec["podCIDR"]] if spec.get("podCIDR") else []):
                 self.pod_cidrs.add(cidr)
+            for address in status.get("addresses") or []:
+                if address.get("type") == "InternalIP" and name not in self.internal_ips:
+                    self.internal_ips[name] = str(address.get("address") or "")
+            if os_name:
+                self.os_of[name] = os_name
+            if labels.get("eks.amazonaws.com/compute-type") == "fargate":
+                self.fargate.add(name)
 
 
 # A pod Table row is finished exactly when it carries the Completed condition: kubernetes
@@ -523,6 +535,10 @@ class PodTally:
     node_column: bool = True
     conditions_seen: bool = False  # some row carried the Completed condition
     unclear: int = 0  # rows without a condition whose Status a finished pod could print
+    # Pods for the NetworkPolicy analysis, from Table rows requested with includeObject=Metadata (None: off).
+    records: list[PodRecord] | None = None
+    ip_column: bool = True
+    _labels: dict[tuple[tuple[str, str], ...], dict[str, str]] = field(default_factory=dict, repr=False)
 
     @property
     def needs_phase_selector(self) -> bool:
@@ -537,8 +553,10 @@ class PodTally:
             node_at = columns.index("node") if "node" in columns else None
             status_at = columns.index("status") if "status" in columns else None
             ready_at = columns.index("ready") if "ready" in columns else None
+            ip_at = columns.index("ip") if "ip" in columns else None
             self.status_column = status_at is not None
             self.node_column = node_at is not None
+            self.ip_column = ip_at is not None
             for row in page.get("rows") or []:
                 cells = row.get("cells") or []
                 self.total += 1
@@ -560,6 +578,9 @@ class PodTally:
                     self.unscheduled += 1
                     continue
                 self.per_node[node] += 1
+                if self.records is not None:
+                    ip = str(cells[ip_at]) if ip_at is not None and ip_at < len(cells) else ""
+                    self._record(row.get("object") or {}, node, ip)
             return
         self.format = "objects"
         for pod in _items(page):
@@ -576,6 +597,76 @@ class PodTally:
                 continue
             self.per_node[node] += 1
 
+    def _record(self, obj: dict[str, Any], node: str, ip: str) -> None:
+        meta = _meta(obj)
+        if not meta:
+            return
+        self.records.append(pod_record(meta, node=node, ip=ip, labels_cache=self._labels))  # type: ignore[union-attr]
+
+
+def pod_record(
+    meta: dict[str, Any],
+    *,
+    node: str,
+    ip: str,
+    host_network: bool = False,
+    named_ports: dict[tuple[str, str], int] | None = None,
+    labels_cache: dict[tuple[tuple[str, str], ...], dict[str, str]] | None = None,
+) -> PodRecord:
+    """A pod for the NetworkPolicy analysis from its metadata and the Table's Node and IP cells; equal label sets
+    share one dict (a Deployment's replicas)."""
+    raw = meta.get("labels") or {}
+    labels = {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+    if labels_cache is not None:
+        key = tuple(sorted(labels.items()))
+        labels = labels_cache.setdefault(key, labels)
+    owners = [o for o in meta.get("ownerReferences") or [] if isinstance(o, dict)]
+    owner = next((o for o in owners if o.get("controller")), owners[0] if owners else None)
+    return PodRecord(
+        namespace=str(meta.get("namespace") or ""),
+        name=str(meta.get("name") or ""),
+        labels=labels,
+        node=node,
+        ip=ip if ip and ip not in NO_NODE else None,
+        owner=f"{owner.get('kind')}/{owner.get('name')}" if owner else None,
+        host_network=host_network,
+        named_ports=named_ports,
+    )
+
+
+def pod_record_from_object(pod: dict[str, Any]) -> PodRecord | None:
+    """A non-terminal Pod object (full spec) as an analysis record, container ports resolved; None if finished."""
+    status = pod.get("status") or {}
+    if status.get("phase") in ("Succeeded", "Failed"):
+        return None
+    spec = pod.get("spec") or {}
+    ports: dict[tuple[str, str], int] = {}
+    for c in spec.get("containers") or []:
+        for p in c.get("ports") or []:
+            if p.get("name"):
+                ports.setdefault((str(p["name"]), str(p.get("protocol") or "TCP")), int(p["containerPort"]))
+    return pod_record(
+        _meta(pod),
+        node=str(spec.get("nodeName") or ""),
+        ip=str(status.get("podIP") or ""),
+        host_network=bool(spec.get("hostNetwork")),
+        named_ports=ports,
+    )
+
+
+@dataclass
+class NamespaceTally:
+    """Namespace labels (for namespaceSelector), from a PartialObjectMetadataList."""
+
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def add(self, page: dict[str, Any]) -> None:
+        """Add one page of Namespace metadata."""
+        for ns in _items(page):
+            meta = _meta(ns)
+            raw = meta.get("labels") or {}
+            self.labels[str(meta.get("name") or "")] = {str(k): str(v) for k, v in raw.items()}
+
 
 @dataclass
 class PolicyTally:
@@ -589,10 +680,19 @@ class PolicyTally:
     ports: int = 0
     ip_blocks: int = 0
     max_ports_per_rule: int = 0
+    specs: list[Policy] = field(default_factory=list)  # parsed for the dataplane analysis
+    unparsed: list[str] = field(default_factory=list)  # the first few policies the analysis could not read
+    unparsed_count: int = 0
 
     def add(self, page: dict[str, Any]) -> None:
         """Add one page of NetworkPolicy objects."""
         for pol in _items(page):
+            try:
+                self.specs.append(parse_policy(pol, f"{_meta(pol).get('namespace')}/{_meta(pol).get('name')}"))
+            except InputError as exc:
+                self.unparsed_count += 1
+                if len(self.unparsed) < 5:
+                    self.unparsed.append(exc.message)
             self.count += 1
             self.per_namespace[_meta(pol).get("namespace") or ""] += 1
             spec = pol.get("spec") or {}

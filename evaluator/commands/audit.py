@@ -13,7 +13,7 @@ import click
 
 from ..errors import GateTripped, InputError
 from ..storage import is_remote, parse_location, publish_folder
-from .support import fail_on_option, targets_option
+from .support import fail_on_option, targets_option, with_policies_option
 
 
 class _PlainProgress:
@@ -84,8 +84,14 @@ class _RichProgress:
 @targets_option(
     "Compare only these targets (repeatable). Default: the configuration's, else all.", "--targets", "--target"
 )
+@with_policies_option
 def command(
-    config_path: Path | None, sample: bool, out: str | None, fail_on: str | None, targets: tuple[str, ...]
+    config_path: Path | None,
+    sample: bool,
+    out: str | None,
+    fail_on: str | None,
+    targets: tuple[str, ...],
+    with_policies: Path | None,
 ) -> None:
     """Collect every configured source, score it, and write the full report set and vendor question lists.
 
@@ -115,6 +121,7 @@ def command(
     Example:
       k8seval audit --sample --out reports/sample
       k8seval audit --config k8seval.yaml --fail-on blocker
+      k8seval audit --sample --with-policies planned/ --out reports/rollout
     """
     from ..audit import load_config, run_audit, run_sample
 
@@ -131,10 +138,21 @@ def command(
         try:
             if config is not None:
                 result = run_audit(
-                    config, out=local_out, fail_on=fail_on, targets=list(targets) or None, progress=progress
+                    config,
+                    out=local_out,
+                    fail_on=fail_on,
+                    targets=list(targets) or None,
+                    progress=progress,
+                    with_policies=with_policies,
                 )
             else:
-                result = run_sample(out=local_out, fail_on=fail_on, targets=list(targets) or None, progress=progress)
+                result = run_sample(
+                    out=local_out,
+                    fail_on=fail_on,
+                    targets=list(targets) or None,
+                    progress=progress,
+                    with_policies=with_policies,
+                )
         finally:
             progress.close()
         if remote:

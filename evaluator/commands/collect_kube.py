@@ -67,6 +67,11 @@ def summary_lines(snap: Snapshot) -> list[str]:
     "--concurrency", type=click.IntRange(1, 32), default=4, show_default=True, help="Requests in flight, at most."
 )
 @click.option("--timeout", type=click.FloatRange(min=1), default=30.0, show_default=True, help="Seconds per request.")
+@click.option(
+    "--policy-model",
+    is_flag=True,
+    help="Keep the compact NetworkPolicy model (label groups, policy specs) that --with-policies what-ifs need.",
+)
 def kube(
     kubeconfig: str | None,
     context: str | None,
@@ -76,6 +81,7 @@ def kube(
     qps: float,
     concurrency: int,
     timeout: float,
+    policy_model: bool,
 ) -> None:
     """Measure a cluster through the Kubernetes API: counts, nodes, pods per node, policies, services, etcd size.
 
@@ -87,6 +93,7 @@ def kube(
     Example:
       k8seval collect kube --context prod-eu --name prod-eu -o snapshots/prod-eu.json
       k8seval collect kube --kubeconfig ~/.kube/bank.yaml --qps 10 --concurrency 2
+      k8seval collect kube --context prod-eu --policy-model -o prod-eu.json   # for score --with-policies
       k8seval collect kube --name prod-eu -o s3://bank-k8seval/snapshots/   # in-cluster, from a CronJob
     """
     progress = (lambda msg: click.echo(f"... {msg}", err=True)) if sys.stderr.isatty() else None
@@ -99,6 +106,7 @@ def kube(
         concurrency=concurrency,
         timeout=timeout,
         progress=progress,
+        policy_model=policy_model,
     )
     path = write_snapshot_to(snap, output)
     click.echo(f"wrote {path}")

@@ -9,7 +9,7 @@ import click
 from ..findings import VENDOR_TARGETS, Evaluation
 from ..inventory import Snapshot, utc_now
 from ..procurement.facts import VENDOR_NAMES, VENDORS
-from .support import latest_option, load_inputs, snapshots_argument
+from .support import apply_with_policies, latest_option, load_inputs, snapshots_argument, with_policies_option
 
 
 def _evaluate(snapshots: list[Snapshot], vendors: list[str]) -> tuple[Evaluation, list[str]]:
@@ -51,8 +51,14 @@ def _evaluate(snapshots: list[Snapshot], vendors: list[str]) -> tuple[Evaluation
     help="Question bank file or folder to use instead of the shipped one (repeatable).",
 )
 @latest_option
+@with_policies_option
 def command(
-    snapshots: tuple[str, ...], vendors: tuple[str, ...], output: Path, banks: tuple[Path, ...], latest: int | None
+    snapshots: tuple[str, ...],
+    vendors: tuple[str, ...],
+    output: Path,
+    banks: tuple[Path, ...],
+    latest: int | None,
+    with_policies: Path | None,
 ) -> None:
     """Write a procurement question list per vendor from measured snapshots.
 
@@ -66,6 +72,7 @@ def command(
     Example:
       k8seval questions snapshots/prod-*.json --vendor eks --vendor gke -o questions.xlsx
       k8seval questions snap.json --vendor self-hosted -o baseline.md
+      k8seval questions snap.json --with-policies planned/ -o questions.md   # facts after the rollout too
     """
     from ..procurement import generate_questions, load_bank, write_questions
 
@@ -73,7 +80,7 @@ def command(
     if suffix not in (".xlsx", ".md", ".csv"):
         raise click.BadParameter(f"{output}: use a .xlsx, .md or .csv file name", param_hint="-o/--output")
     chosen = list(dict.fromkeys(vendors)) or ["eks", "gke"]
-    loaded = load_inputs(snapshots, latest)
+    loaded = apply_with_policies(load_inputs(snapshots, latest), with_policies)
     evaluation, constraint_ids = _evaluate(loaded, chosen)
     bank = load_bank(list(banks) if banks else None, constraint_ids=constraint_ids)
     lists = {vendor: generate_questions(loaded, evaluation, vendor, bank) for vendor in chosen}

@@ -9,6 +9,7 @@ import click
 from ..errors import GateTripped
 from ..reporting.render import FORMATS
 from .support import (
+    apply_with_policies,
     costs_option,
     fail_on_option,
     latest_option,
@@ -17,6 +18,7 @@ from .support import (
     snapshots_argument,
     staged_output,
     targets_option,
+    with_policies_option,
 )
 
 
@@ -62,6 +64,7 @@ from .support import (
     default=None,
     help="The last audit (a findings JSON, or snapshots): adds a 'since last audit' section and column.",
 )
+@with_policies_option
 @click.option(
     "--push",
     metavar="URL",
@@ -81,6 +84,7 @@ def command(
     title: str | None,
     latest: int | None,
     baseline: str | None,
+    with_policies: Path | None,
     push: str | None,
 ) -> None:
     """Write the vendor comparison report for SNAPSHOT files (several of one cluster make its history).
@@ -99,6 +103,7 @@ def command(
       k8seval report prod.json --answers answers-eks.xlsx --answers answers-gke.xlsx -o report.html
       k8seval report s3://bank-k8seval/snapshots/ --latest 30 -o s3://bank-k8seval/reports/fleet.html
       k8seval report today/ --baseline reports/2026-11-01/findings.json -o report.html
+      k8seval report prod.json --with-policies planned/ -o rollout.html
       k8seval report snapshots/*.json --format openmetrics -o /var/lib/node_exporter/k8seval.prom
       k8seval report snapshots/*.json --format openmetrics --push http://pushgateway:9091
     """
@@ -109,7 +114,7 @@ def command(
         output = f"report.{ {'junit': 'xml', 'openmetrics': 'prom'}.get(fmt or '', fmt or 'html') }"
     chosen = format_for(Path(output), fmt)
     context = build_context(
-        load_inputs(snapshots, latest),
+        apply_with_policies(load_inputs(snapshots, latest), with_policies),
         targets=list(targets) or None,
         policy=policy,
         costs=costs,

@@ -15,6 +15,7 @@ from ..errors import GateTripped
 from ..findings import ALL_STATUSES, CSV_COLUMNS, Evaluation, Finding, reaches
 from ..scoring.judge import format_value, target_label
 from .support import (
+    apply_with_policies,
     costs_option,
     fail_on_option,
     latest_option,
@@ -22,6 +23,7 @@ from .support import (
     policy_option,
     snapshots_argument,
     targets_option,
+    with_policies_option,
 )
 
 _STYLES = {"ok": "green", "watch": "yellow", "at-risk": "dark_orange", "blocker": "bold red", "unknown": "magenta"}
@@ -54,6 +56,7 @@ FLEET_VIEW_ABOVE = 10
     help="Exit 1 only when a finding that is new or worse than --baseline reaches this status.",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout.")
+@with_policies_option
 def command(
     snapshots: tuple[str, ...],
     targets: tuple[str, ...],
@@ -65,6 +68,7 @@ def command(
     baseline: str | None,
     fail_on_new: str | None,
     output: Path | None,
+    with_policies: Path | None,
 ) -> None:
     """Check snapshots against the documented limits of each target, with forecasts and costs.
 
@@ -79,6 +83,7 @@ def command(
       k8seval score prod.json --policy policy.yaml --fail-on blocker
       k8seval score s3://bank-k8seval/snapshots/ --latest 1
       k8seval score today/*.json --baseline last/findings.json --fail-on-new at-risk
+      k8seval score prod.json --with-policies planned/   # today and after the planned NetworkPolicies
     """
     from ..catalog.loader import load_catalog  # the catalog is only read when scoring
     from ..fileio import write_text
@@ -89,7 +94,7 @@ def command(
 
     if fail_on_new and not baseline:
         raise click.UsageError("--fail-on-new needs --baseline (the last audit's findings.json or snapshots)")
-    loaded = load_inputs(snapshots, latest)
+    loaded = apply_with_policies(load_inputs(snapshots, latest), with_policies)
     catalog = load_catalog(metrics=METRICS)
     pol = load_policy(policy, catalog) if policy else None
     assumptions = load_cost_assumptions(costs)
@@ -101,7 +106,7 @@ def command(
         text = findings_csv(evaluation.findings)
     else:
         color = output is None and sys.stdout.isatty()
-        text = render_table(evaluation, color=color)
+        text = render_table(evaluation, color=color) + whatif_lines(loaded)
     if output is not None:
         write_text(output, text)
         click.echo(f"wrote {output}", err=True)
@@ -267,3 +272,29 @@ def render_table(evaluation: Evaluation, *, color: bool = False, width: int = 14
             highlight=False,
         )
     return buffer.getvalue()
+
+
+def whatif_lines(snapshots: list[Any]) -> str:
+    """Before/after lines of each --with-policies what-if (empty without one)."""
+    lines = []
+    for snap in snapshots:
+        what = (snap.network_policies.dataplane or {}).get("what_if")
+        if not what:
+            continue
+        before, after = what.get("before") or {}, what.get("after") or {}
+        lines.append(f"What-if {snap.cluster.name}: {what['policies_added']} policies added, "
+                     f"{what['policies_replaced']} replaced")  # fmt: skip
+        for label, key in (
+            ("EKS port entries per pod and peer (limit 24)", "eks_entries_per_peer_max"),
+            ("EKS pods over 24 entries", "eks_pods_over_entry_limit"),
+            ("EKS peer keys per pod (limit 65,536)", "eks_peer_keys_max"),
+            ("Cilium policy-map entries per pod (default 16,384)", "cilium_policy_map_entries_max"),
+            ("policies selecting one pod", "policies_per_pod_max"),
+        ):
+            lines.append(f"  {label}: {before.get(key)} -> {after.get(key)}")
+        for top in after.get("eks_top") or []:
+            lines.append(
+                f"  busiest on EKS after: {top['namespace']}/{top['workload']} needs {top['value']} entries for peer "
+                f"{top.get('peer')} ({top.get('direction')}); policies: {', '.join(top.get('policies') or [])}"
+            )
+    return "\n".join(lines) + ("\n" if lines else "")

@@ -78,6 +78,7 @@ def staged_output(output: str | Path) -> Iterator[Path]:
         yield local
         write_file(local, str(output))
 
+
 policy_option = click.option(
     "--policy", type=click.Path(dir_okay=False, path_type=Path), help="Policy YAML: thresholds, overrides."
 )
@@ -149,3 +150,21 @@ def echo_gaps(gaps: Iterable[Gap]) -> None:
     """One ``gap: ITEM: REASON`` line per gap on stderr."""
     for gap in gaps:
         click.echo(f"gap: {gap.item}: {gap.reason}", err=True)
+
+
+with_policies_option = click.option(
+    "--with-policies",
+    "with_policies",
+    type=click.Path(exists=False, path_type=Path),
+    help="Planned NetworkPolicies (a YAML file or a folder): also score each cluster after adding them "
+    "(needs snapshots collected with --policy-model).",
+)
+
+
+def apply_with_policies(snapshots: list[Snapshot], path: Path | None) -> list[Snapshot]:
+    """``snapshots`` plus their what-if copies after the planned policies in ``path`` (unchanged when None)."""
+    if path is None:
+        return snapshots
+    from ..dataplane.whatif import whatif_snapshots
+
+    return whatif_snapshots(snapshots, path)

@@ -75,6 +75,15 @@ FACTS: dict[str, FactSpec] = {
     "network_policies.ip_blocks": FactSpec("count", "ipBlock peers in the largest cluster", 1200),
     "network_policies.max_ports_per_rule": FactSpec("count", "unique ports in the busiest single rule", 30),
     "network_policies.cni_policies": FactSpec("count", "CNI-specific policy objects in the largest cluster", 350),
+    "dataplane.eks_entries_per_peer": FactSpec(
+        "count", "most EKS agent port entries one pod needs for one peer, all policies merged", 31
+    ),
+    "dataplane.eks_pods_over_limit": FactSpec("count", "pods needing more than 24 EKS port entries for a peer", 22),
+    "dataplane.cilium_policy_map_entries": FactSpec(
+        "count", "estimated Cilium policy-map entries of the busiest pod", 3500
+    ),
+    "dataplane.identities": FactSpec("count", "security identities (distinct identity label sets)", 19000),
+    "dataplane.policies_per_pod": FactSpec("count", "most NetworkPolicies selecting one pod", 30),
     "network_policies.cni_policy_kinds": FactSpec(
         "list", "CNI-specific policy resources in use", ["globalnetworkpolicies.crd.projectcalico.org"]
     ),
@@ -445,6 +454,11 @@ def snapshot_facts(snapshots: Sequence[Snapshot]) -> dict[str, Any]:
         ),
         "network_policies.ip_blocks": _max(s.network_policies.ip_blocks for s in snaps),
         "network_policies.max_ports_per_rule": _max(s.network_policies.max_ports_per_rule for s in snaps),
+        "dataplane.eks_entries_per_peer": _max(_dp(s, "eks", "entries_per_peer", "max") for s in snaps),
+        "dataplane.eks_pods_over_limit": _max(_dp(s, "eks", "pods_over_entry_limit") for s in snaps),
+        "dataplane.cilium_policy_map_entries": _max(_dp(s, "cilium", "policy_map_entries", "max") for s in snaps),
+        "dataplane.identities": _max(_dp(s, "cilium", "identities") for s in snaps),
+        "dataplane.policies_per_pod": _max(_dp(s, "policies_per_pod", "max") for s in snaps),
         "network_policies.cni_policies": _max(
             sum(s.network_policies.cni_policies.values()) if s.network_policies.cni_policies else None for s in snaps
         ),
@@ -600,3 +614,11 @@ def nest(facts: dict[str, Any]) -> dict[str, Any]:
             node = child
         node[parts[-1]] = value
     return tree
+
+
+def _dp(snap: Snapshot, *path: str) -> Any:
+    """A figure from a snapshot's network_policies.dataplane section, None when absent."""
+    data: Any = snap.network_policies.dataplane
+    for key in path:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data

@@ -23,6 +23,7 @@ from ..findings import (
 from ..inventory import Snapshot, parse_time
 from .environment import anchor, target_label
 from .sections import costs, evidence, fleet, forecasts, gaps, procurement, tradeoffs, verdicts
+from .sections.dataplane import dataplane_sections
 
 REPORT_SCHEMA = "k8seval/report/v1"
 
@@ -60,6 +61,7 @@ class ReportContext:
     raw_questions: dict[str, list[GeneratedQuestion]] = field(default_factory=dict)
     raw_answers: list[VendorAnswers] = field(default_factory=list)
     since: dict[str, Any] | None = None  # "since last audit" (report --baseline): see reporting/diff.py
+    dataplane: list[dict[str, Any]] = field(default_factory=list)  # NetworkPolicy load (sections/dataplane.py)
 
     @property
     def single(self) -> bool:
@@ -143,6 +145,7 @@ def build_report_context(
         evaluation=evaluation,
         raw_questions={k: list(v) for k, v in (questions or {}).items()},
         raw_answers=list(answers or ()),
+        dataplane=dataplane_sections(latest, evaluation.findings, cluster_names, anchors, targets),
     )
 
 

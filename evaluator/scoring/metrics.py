@@ -707,6 +707,98 @@ def _cilium_identities(snap: Snapshot) -> MetricValue:
     return unknown(snap, "ciliumidentities.cilium.io", missing="CiliumIdentity objects not counted")
 
 
+# ---------------------------------------------------------------- NetworkPolicy dataplane load
+# network_policies.dataplane, written by evaluator.dataplane.analyse at collection (or by a --with-policies
+# what-if): the busiest pod's figures per dataplane.
+
+
+def _dataplane(snap: Snapshot, *path: str) -> MetricValue | Any:
+    data: Any = snap.network_policies.dataplane
+    if data is None:
+        if snap.network_policies.count == 0:
+            return MetricValue(0.0, detail="no NetworkPolicies")
+        return unknown(snap, "network_policies.dataplane", missing="NetworkPolicy dataplane load not measured")
+    for key in path:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
+
+
+def _top_detail(data: dict[str, Any], section: str) -> str:
+    top = ((data.get(section) or {}).get("top") or [None])[0]
+    if not top:
+        return ""
+    peer = f" for peer {top['peer']} ({top['direction']})" if top.get("peer") else ""
+    policies = ", ".join(top.get("policies") or [])
+    return f"busiest: {top['namespace']}/{top['workload']}{peer}; policies: {policies}"
+
+
+@metric("dataplane.eks_entries_per_peer", "most EKS agent port entries for one pod, direction and peer (count)")
+def _eks_entries(snap: Snapshot) -> MetricValue:
+    value = _dataplane(snap, "eks", "entries_per_peer", "max")
+    if isinstance(value, MetricValue):
+        return value
+    data = snap.network_policies.dataplane or {}
+    over = (data.get("eks") or {}).get("pods_over_entry_limit")
+    detail = _top_detail(data, "eks") + (f"; {over} pods over 24" if over else "")
+    return (
+        known(snap, value, "network_policies.dataplane") if value is None else MetricValue(float(value), detail=detail)
+    )
+
+
+@metric("dataplane.eks_peer_keys", "most peer IP/CIDR keys in one pod's EKS agent map, per direction (count)")
+def _eks_keys(snap: Snapshot) -> MetricValue:
+    value = _dataplane(snap, "eks", "peer_keys", "max")
+    if isinstance(value, MetricValue):
+        return value
+    return known(snap, value, "network_policies.dataplane")
+
+
+@metric("dataplane.eks_uncovered_pods", "pods selected by NetworkPolicies that the EKS agent cannot enforce (count)")
+def _eks_uncovered(snap: Snapshot) -> MetricValue:
+    value = _dataplane(snap, "eks", "uncovered_pods")
+    if isinstance(value, MetricValue):
+        return value
+    reasons = ((snap.network_policies.dataplane or {}).get("eks") or {}).get("uncovered_by_reason") or {}
+    detail = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in sorted(reasons.items()))
+    return (
+        known(snap, value, "network_policies.dataplane") if value is None else MetricValue(float(value), detail=detail)
+    )
+
+
+@metric("dataplane.cilium_policy_map_entries", "estimated Cilium policy-map entries of the busiest pod (count)")
+def _cilium_entries(snap: Snapshot) -> MetricValue:
+    value = _dataplane(snap, "cilium", "policy_map_entries", "max")
+    if isinstance(value, MetricValue):
+        return value
+    detail = _top_detail(snap.network_policies.dataplane or {}, "cilium")
+    return (
+        known(snap, value, "network_policies.dataplane") if value is None else MetricValue(float(value), detail=detail)
+    )
+
+
+@metric(
+    "dataplane.cilium_policy_map_entries_on_cilium",
+    "estimated Cilium policy-map entries of the busiest pod, where the cluster runs Cilium (count)",
+)
+def _cilium_entries_on_cilium(snap: Snapshot) -> MetricValue:
+    cni = (snap.networking.cni or "").lower()
+    if cni and "cilium" not in cni and "dataplane-v2" not in cni:
+        return MetricValue(None, f"CNI is {snap.networking.cni}: Cilium policy maps are not in use")
+    return _cilium_entries(snap)
+
+
+@metric("dataplane.calico_max_ipset", "pod IPs in the largest Calico selector IP set, where the cluster runs Calico")
+def _calico_ipset(snap: Snapshot) -> MetricValue:
+    cni = (snap.networking.cni or "").lower()
+    if cni and cni not in ("calico", "canal"):
+        return MetricValue(None, f"CNI is {snap.networking.cni}: Calico ipsets are not in use")
+    value = _dataplane(snap, "calico", "max_ipset_members")
+    if isinstance(value, MetricValue):
+        return value
+    peer = ((snap.network_policies.dataplane or {}).get("calico") or {}).get("max_ipset_peer") or ""
+    return known(snap, value, "network_policies.dataplane") if value is None else MetricValue(float(value), detail=peer)
+
+
 # ---------------------------------------------------------------- networking and IP space
 
 

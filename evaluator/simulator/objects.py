@@ -316,6 +316,10 @@ class Builders:
         index = self.c.pod_starts[ns] + j
         return index - self.c.pod_counts[self.c.kube_system] if ns > self.c.kube_system else index
 
+    def standalone(self, ns: int, j: int) -> bool:
+        """About 1 application pod in 400 has no ownerReferences (created by hand)."""
+        return ns != self.c.kube_system and mix(self.seed, _T_POD, ns, j, 13) % 400 == 0
+
     def pod(self, ns: int, j: int) -> dict[str, Any]:
         """Pod ``j`` in namespace ``ns``."""
         if ns == self.c.kube_system:
@@ -398,25 +402,28 @@ class Builders:
         if phase != "Pending":
             status["podIP"] = self.c.pod_ip(a)
             status["podIPs"] = [{"ip": self.c.pod_ip(a)}]
+        meta = self._meta(
+            _T_POD,
+            ns,
+            name,
+            j,
+            generateName=f"{rs_name}-",
+            labels={"app": app, "pod-template-hash": self._rs_hash(ns, d)},
+            ownerReferences=[
+                {
+                    "apiVersion": "apps/v1",
+                    "kind": "ReplicaSet",
+                    "name": rs_name,
+                    "uid": self.c.uid(_T_RS, ns, d),
+                    "controller": True,
+                    "blockOwnerDeletion": True,
+                }
+            ],
+        )
+        if self.standalone(ns, j):  # a pod created by hand (kubectl run): no owner, EKS policies skip it
+            del meta["ownerReferences"], meta["generateName"]
         return {
-            "metadata": self._meta(
-                _T_POD,
-                ns,
-                name,
-                j,
-                generateName=f"{rs_name}-",
-                labels={"app": app, "pod-template-hash": self._rs_hash(ns, d)},
-                ownerReferences=[
-                    {
-                        "apiVersion": "apps/v1",
-                        "kind": "ReplicaSet",
-                        "name": rs_name,
-                        "uid": self.c.uid(_T_RS, ns, d),
-                        "controller": True,
-                        "blockOwnerDeletion": True,
-                    }
-                ],
-            ),
+            "metadata": meta,
             "spec": {
                 "containers": [container],
                 "dnsPolicy": "ClusterFirst",
@@ -890,64 +897,100 @@ class Builders:
         """Name of NetworkPolicy ``j`` in ``ns``; the first is a default deny."""
         return "default-deny-all" if j == 0 else f"policy-{j:05d}"
 
+    def fine_grained(self, ns: int) -> bool:
+        """A namespace whose team wrote one small policy per port for the same workload and peer range: on
+        the EKS agent every such policy adds its ports to the same (pod, peer) entry set (about 1 in 40)."""
+        return mix(self.seed, _T_NP, ns, 7) % 40 == 0
+
+    def netpol_plan(self, ns: int, j: int) -> dict[str, Any]:
+        """The spec of NetworkPolicy ``j`` in ``ns``, the shapes real estates run: a namespace default deny
+        first, then per-app allow rules (same-namespace pods with port lists, cross-namespace peers by
+        namespaceSelector, ipBlock lists with ``except``, ``endPort`` ranges, named ports, DNS egress)."""
+        if j == 0:
+            return {"podSelector": {}, "policyTypes": ["Ingress", "Egress"], "ingress": [], "egress": []}
+        deps = max(1, self.c.deployments_per_ns[ns])
+        n_ns = len(self.c.namespaces)
+        h = mix(self.seed, _T_NP, ns, j)
+        if self.fine_grained(ns):
+            # Three ports per policy from the pod range, all selecting the namespace's first app.
+            base = 9000 + 3 * j
+            return {
+                "podSelector": {"matchLabels": {"app": "app-00000"}},
+                "policyTypes": ["Ingress"],
+                "ingress": [
+                    {
+                        "from": [{"ipBlock": {"cidr": "100.64.0.0/10"}}],
+                        "ports": [{"protocol": "TCP", "port": base + k} for k in range(3)],
+                    }
+                ],
+            }
+        ingress: list[dict[str, Any]] = []
+        for r in range(1 + h % 2):
+            hr = mix(h, tag("ingress"), r)
+            kind = hr % 4
+            if kind == 0:  # same-namespace app, a port list
+                ports = [{"protocol": "TCP", "port": 8080 + k} for k in range(1 + (hr >> 3) % 3)]
+                ingress.append({"from": [{"podSelector": {"matchLabels": {"app": f"app-{(j + r) % deps:05d}"}}}],
+                                "ports": ports})  # fmt: skip
+            elif kind == 1:  # another namespace's app, by namespace name, on the named port
+                other = self.c.namespaces[mix(ns, j, r) % n_ns]
+                peer = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": other}},
+                        "podSelector": {"matchLabels": {"app": f"app-{(hr >> 5) % 3:05d}"}}}  # fmt: skip
+                ingress.append({"from": [peer], "ports": [{"protocol": "TCP", "port": "http"}]})
+            elif kind == 2:  # an ipBlock list with excepts, a port range
+                blocks = []
+                for p in range(2 + (hr >> 4) % 2):
+                    octet = mix(ns, j, p) % 256
+                    blocks.append({"ipBlock": {"cidr": f"10.{octet}.0.0/16", "except": [f"10.{octet}.1.0/24"]}})
+                ingress.append({"from": blocks, "ports": [{"protocol": "TCP", "port": 30000, "endPort": 30099}]})
+            else:  # every namespace of a team
+                team = self.c.namespaces[mix(ns, j, r, 3) % n_ns].split("-")[0]
+                ingress.append({"from": [{"namespaceSelector": {"matchLabels": {"team": team}}}],
+                                "ports": [{"protocol": "TCP", "port": 443}]})  # fmt: skip
+        egress: list[dict[str, Any]] = []
+        for r in range((h >> 2) % 3):
+            he = mix(h, tag("egress"), r)
+            if r == 0:  # DNS
+                egress.append({
+                    "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                            "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+                    "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+                })  # fmt: skip
+            elif he % 2:
+                egress.append({"to": [{"podSelector": {"matchLabels": {"app": f"app-{(j + 1) % deps:05d}"}}}],
+                               "ports": [{"protocol": "TCP", "port": 5432}]})  # fmt: skip
+            else:
+                egress.append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8", "100.64.0.0/10"]}}],
+                               "ports": [{"protocol": "TCP", "port": 443}]})  # fmt: skip
+        spec: dict[str, Any] = {
+            "podSelector": {"matchLabels": {"app": f"app-{(j - 1) % deps:05d}"}},
+            "policyTypes": ["Ingress"] + (["Egress"] if egress else []),
+            "ingress": ingress,
+        }
+        if egress:
+            spec["egress"] = egress
+        return spec
+
     def netpol_shape(self, ns: int, j: int) -> dict[str, Any]:
         """The rule structure of a policy: lists of (peer kinds, port count) per ingress and egress rule."""
-        if j == 0:
-            return {"types": ["Ingress", "Egress"], "ingress": [], "egress": []}
-        h = mix(self.seed, _T_NP, ns, j)
-        rules: dict[str, list[tuple[list[str], int]]] = {"ingress": [], "egress": []}
-        for direction, count in (("ingress", 1 + h % 3), ("egress", (h >> 2) % 3)):
-            for r in range(count):
-                hr = mix(h, tag(direction), r)
-                peers = [("podSelector", "namespaceSelector", "ipBlock")[mix(hr, p) % 3] for p in range(1 + hr % 3)]
-                rules[direction].append((peers, (hr >> 3) % 3))
-        types = ["Ingress"] + (["Egress"] if rules["egress"] else [])
-        return {"types": types, **rules}
+        plan = self.netpol_plan(ns, j)
+        shape: dict[str, Any] = {"types": plan["policyTypes"], "ingress": [], "egress": []}
+        for direction, key in (("ingress", "from"), ("egress", "to")):
+            for rule in plan.get(direction) or []:
+                kinds = [
+                    "ipBlock" if "ipBlock" in peer else "namespaceSelector" if "namespaceSelector" in peer
+                    else "podSelector"
+                    for peer in rule.get(key) or []
+                ]  # fmt: skip
+                shape[direction].append((kinds, len(rule.get("ports") or [])))
+        return shape
 
     def netpol(self, ns: int, j: int) -> dict[str, Any]:
         """NetworkPolicy ``j`` in ``ns``."""
-        shape = self.netpol_shape(ns, j)
-        spec: dict[str, Any] = {
-            "podSelector": {} if j == 0 else {"matchLabels": {"app": f"app-{j % 50:05d}"}},
-            "policyTypes": shape["types"],
+        return {
+            "metadata": self._meta(_T_NP, ns, self.netpol_name(ns, j), j, generation=1),
+            "spec": self.netpol_plan(ns, j),
         }
-        for direction in ("ingress", "egress"):
-            key = "from" if direction == "ingress" else "to"
-            rules = []
-            for r, (peers, ports) in enumerate(shape[direction]):
-                rule: dict[str, Any] = {}
-                items: list[dict[str, Any]] = []
-                for p, peer in enumerate(peers):
-                    if peer == "podSelector":
-                        items.append({"podSelector": {"matchLabels": {"app": f"app-{(j + p) % 50:05d}"}}})
-                    elif peer == "namespaceSelector":
-                        items.append(
-                            {
-                                "namespaceSelector": {
-                                    "matchLabels": {
-                                        "kubernetes.io/metadata.name": self.c.namespaces[
-                                            mix(ns, j, r, p) % len(self.c.namespaces)
-                                        ]
-                                    }
-                                }
-                            }
-                        )
-                    else:
-                        items.append(
-                            {
-                                "ipBlock": {
-                                    "cidr": f"10.{mix(ns, j, p) % 256}.0.0/16",
-                                    "except": [f"10.{mix(ns, j, p) % 256}.1.0/24"],
-                                }
-                            }
-                        )
-                rule[key] = items
-                if ports:
-                    rule["ports"] = [{"protocol": "TCP", "port": 8080 + k} for k in range(ports)]
-                rules.append(rule)
-            if direction in [t.lower() for t in shape["types"]]:
-                spec[direction] = rules
-        return {"metadata": self._meta(_T_NP, ns, self.netpol_name(ns, j), j, generation=1), "spec": spec}
 
     # ------------------------------------------------------------------ config
 

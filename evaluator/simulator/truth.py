@@ -163,3 +163,265 @@ def _apiserver_command(cluster: Cluster) -> list[str]:
     if not control:
         return ["kube-apiserver"]
     return cluster.builders.static_pod_command("kube-apiserver", control[0])
+
+
+# -- NetworkPolicy dataplane: brute force (pods x policies, no index) ------------------------------------------
+
+_ANY = ("ANY", 0, 0)
+_DENY = ("DENY", 0, 0)
+_IDENTITY_DROP = ("io.kubernetes", "kubernetes.io", "k8s.io", "pod-template-generation", "pod-template-hash",
+                  "controller-revision-hash", "annotation.", "etcd_node")  # fmt: skip
+
+
+def _selects(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
+    selector = selector or {}
+    for k, v in (selector.get("matchLabels") or {}).items():
+        if labels.get(k) != v:
+            return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr["key"], expr["operator"], set(expr.get("values") or [])
+        if op == "In" and not (key in labels and labels[key] in values):
+            return False
+        if op == "NotIn" and key in labels and labels[key] in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def _container_port(pod: dict[str, Any], name: str, protocol: str) -> int | None:
+    for c in (pod.get("spec") or {}).get("containers") or []:
+        for p in c.get("ports") or []:
+            if p.get("name") == name and (p.get("protocol") or "TCP") == protocol:
+                return int(p["containerPort"])
+    return None
+
+
+def _port_on(pod: dict[str, Any] | None, spec: dict[str, Any]) -> tuple[str, Any, int] | None:
+    proto = spec.get("protocol") or "TCP"
+    port = spec.get("port")
+    if port is None:
+        return (proto, 0, 0)
+    if isinstance(port, int) or str(port).isdigit():
+        return (proto, int(port), int(spec.get("endPort") or 0))
+    if pod is None:
+        return None
+    number = _container_port(pod, str(port), proto)
+    return None if number is None else (proto, number, 0)
+
+
+def _agent_map(node_ip: str, rules: list[tuple[str, list[str], list[tuple[str, Any, int]]]]) -> dict[str, set]:
+    """aws-network-policy-agent ComputeMapEntriesFromEndpointRules, line by line (IPv4 node)."""
+    import ipaddress
+
+    fmap: dict[str, set] = {f"{node_ip}/32": {_ANY}}
+    cidrs: dict[str, tuple[list, list[str]]] = {}
+    nonhost: dict[str, tuple[list, list[str]]] = {}
+    excepts: set[str] = set()
+
+    def plen(rule: tuple[str, list[str], list]) -> int:
+        return int(rule[0].split("/")[1]) if "/" in rule[0] else 32
+
+    for cidr, exc, ports in sorted(rules, key=plen):
+        excepts.update(exc)
+        if "/" not in cidr:
+            cidr += "/32"
+        net = ipaddress.ip_network(cidr, strict=False)
+        cidr = str(net)
+        if net.version != 4 or str(net.network_address) == node_ip:
+            continue
+        l4 = list(ports) or [_ANY]
+        if cidr in cidrs:
+            l4 += cidrs[cidr][0]
+            exc = exc + cidrs[cidr][1]
+        else:
+            for broader, (b_ports, b_exc) in nonhost.items():
+                bnet = ipaddress.ip_network(broader)
+                if net.network_address in bnet and not any(
+                    net.network_address in ipaddress.ip_network(e) for e in b_exc
+                ):
+                    l4 += b_ports
+        cidrs[cidr] = (l4, exc)
+        if net.prefixlen != 32:
+            nonhost[cidr] = (l4, exc)
+    for e in excepts:
+        canonical = str(ipaddress.ip_network(e, strict=False))
+        if canonical not in cidrs:
+            cidrs[canonical] = ([_DENY], [])
+    for key, (l4, _) in cidrs.items():
+        fmap[key] = set(l4)
+    return fmap
+
+
+def _identity(pod: dict[str, Any], ns_labels: dict[str, str]) -> str:
+    labels = pod["metadata"].get("labels") or {}
+    kept = sorted(
+        (k, v) for k, v in labels.items()
+        if k.startswith("app.kubernetes.io") or not (k.startswith(_IDENTITY_DROP) or "beta.kubernetes.io" in k)
+    )  # fmt: skip
+    return repr((pod["metadata"]["namespace"], sorted(ns_labels.items()), kept))
+
+
+def _cilium_ports(ports: list[dict[str, Any]]) -> list[tuple[str, Any, int]]:
+    if not ports:
+        return [_ANY]
+    out: list[tuple[str, Any, int]] = []
+    for p in ports:
+        proto = p.get("protocol") or "TCP"
+        port, end = p.get("port"), p.get("endPort")
+        if port is None:
+            out.append((proto, 0, 0))
+        elif isinstance(port, str) and not port.isdigit():
+            out.append((proto, port, 0))
+        elif end and end > int(port):
+            lo, blocks = int(port), 0
+            while lo <= end:  # aligned power-of-two blocks
+                size = 1
+                while lo % (size * 2) == 0 and lo + size * 2 - 1 <= end and size < 65536:
+                    size *= 2
+                lo += size
+                blocks += 1
+            out.extend((proto, (int(port), end), i) for i in range(blocks))
+        else:
+            out.append((proto, int(port), 0))
+    return out
+
+
+def dataplane_truth(
+    pods: list[dict[str, Any]],
+    namespaces: dict[str, dict[str, str]],
+    node_ips: dict[str, str],
+    policies: list[dict[str, Any]],
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """Per pod endpoint (namespace, name): the EKS agent's largest entry set, key count per direction and total
+    entries, Cilium policy-map entries and the policies selecting it, by testing every pod against every policy.
+    ``pods`` are full Pod objects (container ports included) that are not terminal. For specs of a few thousand
+    pods; the analysis in evaluator/dataplane must give the same numbers."""
+    import ipaddress
+
+    def ready(p: dict[str, Any]) -> bool:
+        return bool((p.get("status") or {}).get("podIP"))
+
+    def ns_of(p: dict[str, Any]) -> str:
+        return p["metadata"]["namespace"]
+
+    def peer_pods(policy_ns: str, peer: dict[str, Any]) -> list[dict[str, Any]]:
+        out = []
+        for q in pods:
+            if not ready(q):
+                continue
+            if "namespaceSelector" in peer:
+                if not _selects(peer["namespaceSelector"], namespaces.get(ns_of(q), {})):
+                    continue
+            elif ns_of(q) != policy_ns:
+                continue
+            if _selects(peer.get("podSelector"), q["metadata"].get("labels") or {}):
+                out.append(q)
+        return out
+
+    result: dict[tuple[str, str], dict[str, Any]] = {}
+    for t in pods:
+        spec_t = t.get("spec") or {}
+        if spec_t.get("hostNetwork") or not ready(t):
+            continue
+        labels = t["metadata"].get("labels") or {}
+        selecting = [
+            pol for pol in policies
+            if pol["metadata"]["namespace"] == ns_of(t) and _selects(pol["spec"].get("podSelector"), labels)
+        ]  # fmt: skip
+        node_ip = node_ips[spec_t["nodeName"]]
+        row = {"eks_max": 0, "eks_keys": 0, "eks_total": 0, "cilium": 0, "policies": 0}
+        names: set[str] = set()
+        for direction, peer_key, type_name in (("ingress", "from", "Ingress"), ("egress", "to", "Egress")):
+            pols = [p for p in selecting if type_name in _types(p["spec"])]
+            if not pols:
+                continue
+            rules: list[tuple[str, list[str], list[tuple[str, Any, int]]]] = []
+            cilium: set[tuple[str, tuple[str, Any, int]]] = set()
+            for pol in pols:
+                names.add(pol["metadata"]["name"])
+                pns = pol["metadata"]["namespace"]
+                for rule in pol["spec"].get(direction) or []:
+                    specs = rule.get("ports") or []
+                    peers = rule.get(peer_key)
+                    # Cilium: identities x ports.
+                    ids: set[str] = set()
+                    if not peers:
+                        ids.add("*")
+                    for peer in peers or []:
+                        if "ipBlock" in peer:
+                            nets = [ipaddress.ip_network(peer["ipBlock"]["cidr"], strict=False)]
+                            for e in peer["ipBlock"].get("except") or []:
+                                ex = ipaddress.ip_network(e, strict=False)
+                                nets = [x for n in nets for x in (n.address_exclude(ex) if ex.subnet_of(n) else [n])]
+                            ids.update(f"cidr:{n}" for n in nets)
+                        else:
+                            ids.update(_identity(q, namespaces.get(ns_of(q), {})) if not
+                                       (q.get("spec") or {}).get("hostNetwork") else "reserved:host"
+                                       for q in peer_pods(pns, peer))  # fmt: skip
+                    cilium.update((i, port) for i in ids for port in _cilium_ports(specs))
+                    # EKS: the controller's endpoint list.
+                    if direction == "ingress":
+                        resolved: list[tuple[str, Any, int]] = []
+                        for s in specs:
+                            got = _port_on(None, s)
+                            if got is not None:
+                                resolved.append(got)
+                                continue
+                            for d in pods:
+                                if (
+                                    ns_of(d) == pns
+                                    and ready(d)
+                                    and _selects(pol["spec"].get("podSelector"), d["metadata"].get("labels") or {})
+                                ):
+                                    got = _port_on(d, s)
+                                    if got is not None:
+                                        resolved.append(got)
+                        resolved = sorted(set(resolved), key=repr)
+                        if specs and not resolved:
+                            continue
+                        if not peers:
+                            rules.append(("0.0.0.0/0", [], resolved))
+                            continue
+                        for peer in peers:
+                            if "ipBlock" in peer:
+                                rules.append((peer["ipBlock"]["cidr"], list(peer["ipBlock"].get("except") or []),
+                                              resolved))  # fmt: skip
+                            else:
+                                rules.extend((q["status"]["podIP"], [], resolved) for q in peer_pods(pns, peer))
+                    else:
+                        numeric = [g for g in (_port_on(None, s) for s in specs) if g is not None]
+                        if not peers:
+                            if not (specs and not numeric):
+                                rules.append(("0.0.0.0/0", [], numeric))
+                            continue
+                        for peer in peers:
+                            if "ipBlock" in peer:
+                                if specs and not numeric:
+                                    continue
+                                rules.append((peer["ipBlock"]["cidr"], list(peer["ipBlock"].get("except") or []),
+                                              numeric))  # fmt: skip
+                                continue
+                            for q in peer_pods(pns, peer):
+                                got_ports = [g for g in (_port_on(q, s) for s in specs) if g is not None]
+                                if specs and not got_ports:
+                                    continue
+                                rules.append((q["status"]["podIP"], [], got_ports))
+            fmap = _agent_map(node_ip, rules)
+            sizes = [len(v) for v in fmap.values()]
+            row["eks_max"] = max(row["eks_max"], max(sizes))
+            row["eks_keys"] = max(row["eks_keys"], len(fmap))
+            row["eks_total"] += sum(sizes)
+            row["cilium"] += len(cilium)
+        row["policies"] = len(names)
+        result[(ns_of(t), t["metadata"]["name"])] = row
+    return result
+
+
+def _types(spec: dict[str, Any]) -> list[str]:
+    types = spec.get("policyTypes")
+    if types is None:
+        return ["Ingress"] + (["Egress"] if spec.get("egress") else [])
+    return list(types)

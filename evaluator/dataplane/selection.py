@@ -1,0 +1,106 @@
+"""Which pods a selector picks, without testing every pod against every policy.
+
+Pods are grouped by (namespace, label set, named-port map, hostNetwork): every pod of a group is selected by exactly the
+same selectors, so selection works on groups. An inverted index maps ``(namespace, key, value)`` and
+``(namespace, key)`` to groups, and namespaces the same way over namespace labels.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .model import ClusterModel, PodRecord, Selector
+
+
+@dataclass(slots=True)  # one per pod or group: no per-instance dict
+class Group:
+    """Pods that share a namespace, a label set, a named-port map and hostNetwork."""
+
+    gid: int
+    namespace: str
+    labels: dict[str, str]
+    host_network: bool = False
+    pods: list[PodRecord] = field(default_factory=list)
+
+    @property
+    def ready(self) -> list[PodRecord]:
+        """Pods with an IP (the controller skips pods that are not network-ready)."""
+        return [p for p in self.pods if p.ip]
+
+
+class PodIndex:
+    """Groups and the label indexes over them; built once per analysis in O(pods × labels per pod)."""
+
+    def __init__(self, model: ClusterModel) -> None:
+        self.model = model
+        self.groups: list[Group] = []
+        by_key: dict[tuple, Group] = {}
+        sorted_labels: dict[int, tuple[tuple[str, str], ...]] = {}  # replicas share one labels dict
+        keep: list[dict[str, str]] = []
+        for pod in model.pods:
+            ports = tuple(sorted(pod.named_ports.items())) if pod.named_ports else ()
+            labels = sorted_labels.get(id(pod.labels))
+            if labels is None:
+                labels = sorted_labels[id(pod.labels)] = tuple(sorted(pod.labels.items()))
+                keep.append(pod.labels)  # keeps the id unique while cached
+            key = (pod.namespace, labels, ports, pod.host_network)
+            group = by_key.get(key)
+            if group is None:
+                group = by_key[key] = Group(len(self.groups), pod.namespace, pod.labels, pod.host_network)
+                self.groups.append(group)
+            group.pods.append(pod)
+        self.by_namespace: dict[str, list[int]] = defaultdict(list)
+        self.by_pair: dict[tuple[str, str, str], set[int]] = defaultdict(set)
+        self.by_key: dict[tuple[str, str], set[int]] = defaultdict(set)
+        for g in self.groups:
+            self.by_namespace[g.namespace].append(g.gid)
+            for k, v in g.labels.items():
+                self.by_pair[(g.namespace, k, v)].add(g.gid)
+                self.by_key[(g.namespace, k)].add(g.gid)
+        for ns in self.by_namespace:
+            model.namespace_labels(ns)
+        self.ns_by_pair: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for ns, labels in model.namespaces.items():
+            for k, v in labels.items():
+                self.ns_by_pair[(k, v)].add(ns)
+
+    def select(self, namespace: str, selector: Selector) -> list[int]:
+        """Groups in ``namespace`` that ``selector`` picks.
+
+        With matchLabels: intersect the index sets, smallest first, then test the expressions on the few
+        candidates. With only an In or Exists expression: start from its index set. Else: the namespace's groups.
+        """
+        candidates: set[int] | list[int] | None = None
+        if selector.match_labels:
+            sets = sorted((self.by_pair.get((namespace, k, v), set()) for k, v in selector.match_labels), key=len)
+            candidates = set(sets[0])
+            for s in sets[1:]:
+                candidates &= s
+                if not candidates:
+                    return []
+        else:
+            for req in selector.expressions:
+                if req.operator == "In":
+                    found: set[int] = set()
+                    for value in req.values:
+                        found |= self.by_pair.get((namespace, req.key, value), set())
+                    candidates = found
+                    break
+                if req.operator == "Exists":
+                    candidates = self.by_key.get((namespace, req.key), set())
+                    break
+        if candidates is None:
+            candidates = self.by_namespace.get(namespace, [])
+        if not selector.expressions:
+            return sorted(candidates)
+        return sorted(g for g in candidates if selector.matches(self.groups[g].labels))
+
+    def select_namespaces(self, selector: Selector) -> list[str]:
+        """Namespaces whose labels ``selector`` picks (namespaces are few: a plain scan past matchLabels)."""
+        names: set[str] | None = None
+        for k, v in selector.match_labels:
+            found = self.ns_by_pair.get((k, v), set())
+            names = set(found) if names is None else names & found
+        pool = names if names is not None else self.model.namespaces.keys()
+        return sorted(ns for ns in pool if selector.matches(self.model.namespaces[ns]))

@@ -138,7 +138,7 @@ class PrometheusClient:
         url: str,
         auth: PrometheusAuth | None = None,
         *,
-        timeout: float = 30.0,
+        timeout: float = 120.0,  # Prometheus's own default query timeout is 2 minutes
         concurrency: int = 4,
         session: requests.Session | None = None,
     ) -> None:

@@ -80,9 +80,21 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from .commands import audit, catalog, collect, diff, prices, questions, report, score, simulate
+    from .commands import (
+        audit,
+        catalog,
+        collect,
+        diff,
+        history,
+        monitoring,
+        prices,
+        questions,
+        report,
+        score,
+        simulate,
+    )
 
-    for module in (collect, simulate, score, report, questions, diff, audit, catalog, prices):
+    for module in (collect, simulate, score, report, questions, diff, audit, catalog, prices, history, monitoring):
         cli.add_command(module.command)
 
 

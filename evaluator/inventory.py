@@ -296,6 +296,7 @@ class CollectionInfo:
     requests: int | None = None
     count_methods: dict[str, str] = field(default_factory=dict)  # resource -> "metrics" | "remaining" | "paged"
     incomplete: str | None = None  # why the collection stopped early (the endpoint failed mid-run), None when whole
+    sources: dict[str, str] = field(default_factory=dict)  # fact -> the metric it was read from (collect prometheus)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
-"""Locate the data shipped with the package: default templates and question banks.
+"""Locate the data shipped with the package: default templates, question banks, alerting rules and dashboard.
 
 In a wheel they live in ``evaluator/_data/`` (hatchling force-include); in a source checkout run
-in place they are the top-level ``templates/`` and ``questionnaires/`` folders.
+in place they are the top-level ``templates/``, ``questionnaires/`` and ``monitoring/`` folders.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-_KNOWN = ("templates", "questionnaires")
+_KNOWN = ("templates", "questionnaires", "monitoring")
 
 
 def data_dir(name: str) -> Traversable:
-    """Return the shipped data folder ``name`` (``templates`` or ``questionnaires``)."""
+    """Return the shipped data folder ``name`` (``templates``, ``questionnaires`` or ``monitoring``)."""
     if name not in _KNOWN:
         raise ValueError(f"unknown data folder {name!r}")
     packaged = files("evaluator") / "_data" / name

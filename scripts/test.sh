@@ -17,6 +17,9 @@ apt_install() {
 need=()
 command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# Prometheus (with promtool) and the Pushgateway: the collect prometheus and OpenMetrics tests start them.
+dpkg -s prometheus >/dev/null 2>&1 || need+=(prometheus)
+dpkg -s prometheus-pushgateway >/dev/null 2>&1 || need+=(prometheus-pushgateway)
 if ((${#need[@]})); then
     apt_install "${need[@]}" || { echo "scripts/test.sh: could not install ${need[*]} with apt-get" >&2; exit 1; }
 fi

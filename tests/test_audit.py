@@ -14,7 +14,16 @@ from evaluator.audit import AuditConfig, KubeSource, collect_sources, load_confi
 from evaluator.cli import cli
 from evaluator.errors import CollectorError, InputError
 
-EXPECTED = {"report.html", "report.md", "findings.json", "findings.csv", "findings.xlsx", "junit.xml", "questions.xlsx"}
+EXPECTED = {
+    "report.html",
+    "report.md",
+    "findings.json",
+    "findings.csv",
+    "findings.xlsx",
+    "junit.xml",
+    "questions.xlsx",
+    "metrics.prom",
+}
 
 
 def _write(tmp_path: Path, text: str) -> Path:

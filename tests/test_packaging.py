@@ -34,6 +34,7 @@ def _shipped(folder: str, pattern: str) -> list[str]:
     [
         ("templates", "*", "evaluator/_data/templates/"),
         ("questionnaires", "*.yaml", "evaluator/_data/questionnaires/"),
+        ("monitoring", "*", "evaluator/_data/monitoring/"),
         ("evaluator/catalog/data", "*.yaml", "evaluator/catalog/data/"),
         ("evaluator/simulator/profiles", "*.yaml", "evaluator/simulator/profiles/"),
     ],

@@ -60,7 +60,7 @@ credentials, access denied) becomes a warning in the terminal and a notice in th
 goes on. When nothing at all was collected the audit stops with exit code 3. Everything is written to
 the output folder:
 
-    report.html  report.md  findings.json  findings.csv  findings.xlsx  junit.xml
+    report.html  report.md  findings.json  findings.csv  findings.xlsx  junit.xml  metrics.prom
     questions.xlsx (the buyer's copy: a sheet and a review sheet per vendor)
     questions-<vendor>.xlsx (one to send to each vendor)  snapshots/<platform>-<cluster>-<time>.json
 

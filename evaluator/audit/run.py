@@ -29,6 +29,7 @@ REPORT_FILES = (
     ("findings.csv", "csv"),
     ("findings.xlsx", "xlsx"),
     ("junit.xml", "junit"),
+    ("metrics.prom", "openmetrics"),
 )
 QUESTION_VENDORS = ("eks", "gke")
 MAX_WORKERS = 4

@@ -9,6 +9,7 @@ from .collect_etcd import etcd
 from .collect_gke import gke
 from .collect_kube import kube
 from .collect_merge import merge
+from .collect_prometheus import prometheus
 from .support import group_cls
 
 
@@ -17,5 +18,5 @@ def command() -> None:
     """Measure a cluster into a snapshot (JSON). Collectors only list and get; Secret data is never read."""
 
 
-for _sub in (kube, etcd, eks, gke, merge):
+for _sub in (kube, etcd, eks, gke, prometheus, merge):
     command.add_command(_sub)

@@ -37,7 +37,7 @@ from .support import (
     "fmt",
     type=click.Choice(list(FORMATS)),
     default=None,
-    help="Output format; inferred from the -o extension (.html .md .json .csv .xlsx .xml) when not given.",
+    help="Output format; inferred from the -o extension (.html .md .json .csv .xlsx .xml .prom) when not given.",
 )
 @click.option(
     "--answers",
@@ -66,6 +66,12 @@ from .support import (
     help="The last audit (a findings JSON, or snapshots): adds a 'since last audit' section and column.",
 )
 @with_policies_option
+@click.option(
+    "--push",
+    metavar="URL",
+    default=None,
+    help="Also push the metrics (as --format openmetrics) to this Pushgateway, one group per cluster.",
+)
 def command(
     snapshots: tuple[str, ...],
     output: str | None,
@@ -80,13 +86,15 @@ def command(
     latest: int | None,
     baseline: str | None,
     with_policies: Path | None,
+    push: str | None,
 ) -> None:
     """Write the vendor comparison report for SNAPSHOT files (several of one cluster make its history).
 
     HTML is one self-contained file (no network requests) that prints well; Markdown suits pull
     requests and wikis; JSON is the evaluation plus a summary; CSV has one row per finding; XLSX a sheet
     per section; JUnit a test suite per cluster and target, failing at --fail-on (default at-risk for
-    JUnit). --fail-on LEVEL also exits 1, after the report is written, when any finding reaches LEVEL.
+    JUnit); OpenMetrics the observed value, limit, headroom and status per constraint as gauges.
+    --fail-on LEVEL also exits 1, after the report is written, when any finding reaches LEVEL.
 
     \b
     Example:
@@ -97,13 +105,15 @@ def command(
       k8seval report s3://bank-k8seval/snapshots/ --latest 30 -o s3://bank-k8seval/reports/fleet.html
       k8seval report today/ --baseline reports/2026-11-01/findings.json -o report.html
       k8seval report prod.json --with-policies planned/ -o rollout.html
+      k8seval report snapshots/*.json --format openmetrics -o /var/lib/node_exporter/k8seval.prom
+      k8seval report snapshots/*.json --format openmetrics --push http://pushgateway:9091
     """
     from ..audit import build_context
     from ..reporting.render import format_for, render_report
 
     refuse_format_as_path(Path(output) if output else None, FORMATS)
     if output is None:
-        output = f"report.{'xml' if fmt == 'junit' else fmt or 'html'}"
+        output = f"report.{ {'junit': 'xml', 'openmetrics': 'prom'}.get(fmt or '', fmt or 'html') }"
     chosen = format_for(Path(output), fmt)
     context = build_context(
         apply_with_policies(load_inputs(snapshots, latest), with_policies),
@@ -127,6 +137,12 @@ def command(
         render_report(context, chosen, local, templates=list(templates), fail_on=fail_on)
     path = output
     click.echo(f"wrote {path}", err=True)
+    if push:
+        from ..collectors.pushgateway import push_metrics
+        from ..reporting.openmetrics import openmetrics_by_cluster
+
+        groups = push_metrics(push, openmetrics_by_cluster(context))
+        click.echo(f"pushed {len(groups)} group(s) to {push}", err=True)
     if context.gate and context.gate["tripped"]:
         count = context.gate["count"]
         raise GateTripped(f"--fail-on {fail_on}: {count} finding(s) reach {fail_on}; report written to {path}")

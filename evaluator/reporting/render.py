@@ -23,7 +23,7 @@ from ..findings import CSV_COLUMNS, UNKNOWN, Evaluation, reaches
 from .context import ReportContext
 from .environment import make_environment, target_label
 
-FORMATS = ("html", "md", "json", "csv", "xlsx", "junit")
+FORMATS = ("html", "md", "json", "csv", "xlsx", "junit", "openmetrics")
 EXTENSIONS = {
     ".html": "html",
     ".htm": "html",
@@ -32,6 +32,7 @@ EXTENSIONS = {
     ".csv": "csv",
     ".xlsx": "xlsx",
     ".xml": "junit",
+    ".prom": "openmetrics",
 }
 DEFAULT_FAIL_ON = "at-risk"
 
@@ -91,6 +92,10 @@ def render_report(
         return write_text(path, findings_csv(evaluation))
     if fmt == "junit":
         return write_text(path, junit_xml(context, fail_on=fail_on or context.fail_on or DEFAULT_FAIL_ON))
+    if fmt == "openmetrics":
+        from .openmetrics import openmetrics_text
+
+        return write_text(path, openmetrics_text(context))
     from .xlsx import write_workbook
 
     with atomic_path(path) as tmp:

@@ -145,6 +145,9 @@ def cluster_row(
         "pods": snap.objects.get("pods") if snap else None,
         "collected_at": snap.collected_at if snap else None,
         "gap_count": len(snap.gaps) if snap else 0,
+        "collection": {"duration_seconds": snap.collection.duration_seconds, "requests": snap.collection.requests}
+        if snap
+        else {},
         "info": info_rows,
         "targets": per_target,
         "worst": worst_overall,

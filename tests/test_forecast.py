@@ -149,3 +149,19 @@ def test_a_timestamp_without_offset_is_utc() -> None:
     forecasts, notes = forecast_history("prod-1", snaps, small_catalog(), ["eks"])
     etcd = next(f for f in forecasts if f.constraint == "etcd_db_size")
     assert etcd.slope_per_day == pytest.approx(1 / 30 * GIB) and notes == []
+
+
+@pytest.mark.parametrize(
+    ("months", "words"),
+    [
+        (0.2, "now"),
+        (0.5, "in about a month"),
+        (1.4, "in about a month"),
+        (1.5, "in about 2 months"),
+        (7.2, "in about 7 months"),
+    ],
+)
+def test_crossing_wording_never_says_zero_months(months: float, words: str) -> None:
+    from evaluator.scoring.forecast import _when
+
+    assert _when(months) == words

@@ -112,7 +112,7 @@ def test_questions_markdown_escapes_cluster_names(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("command", ["score", "report"])
 def test_csv_cells_never_start_a_formula_and_rows_stay_whole(tmp_path: Path, command: str) -> None:
-    snap = _hostile_snapshot(tmp_path, "=HYPERLINK(\"https://evil.example\")")
+    snap = _hostile_snapshot(tmp_path, '=HYPERLINK("https://evil.example")')
     out = tmp_path / "f.csv"
     code, output = _run(command, str(snap), "--format", "csv", "-o", str(out))
     assert code == 0, output

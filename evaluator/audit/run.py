@@ -349,9 +349,7 @@ def write_manifest(out: Path, files: Sequence[Path]) -> Path:
         with open(path, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
-        entries.append(
-            {"path": str(path.relative_to(out)), "bytes": path.stat().st_size, "sha256": digest.hexdigest()}
-        )
+        entries.append({"path": str(path.relative_to(out)), "bytes": path.stat().st_size, "sha256": digest.hexdigest()})
     doc = {"schema": "k8seval/audit-manifest/v1", "written_at": utc_now(), "files": entries}
     return write_json(out / MANIFEST, doc)
 

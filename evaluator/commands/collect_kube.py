@@ -60,9 +60,7 @@ def summary_lines(snap: Snapshot) -> list[str]:
     type=click.Choice(list(PLATFORMS)),
     help="Override the detected platform (detected from /version and the nodes).",
 )
-@click.option(
-    "--qps", type=FiniteFloat(min=0.5), default=20.0, show_default=True, help="Requests a second, at most."
-)
+@click.option("--qps", type=FiniteFloat(min=0.5), default=20.0, show_default=True, help="Requests a second, at most.")
 @click.option(
     "--concurrency", type=click.IntRange(1, 32), default=4, show_default=True, help="Requests in flight, at most."
 )

@@ -77,12 +77,6 @@ def rank_targets(evaluation: Evaluation) -> list[TargetRank]:
     return ranks
 
 
-
-
-
-
-
-
 def recommendation(evaluation: Evaluation) -> str:
     """The engine's recommendation: which option fits best now, what the others need first, what is unknown."""
     return evaluation.recommendation.strip() or "No target was scored."

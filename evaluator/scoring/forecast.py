@@ -98,8 +98,15 @@ def _limit_phrase(constraint: Constraint, crossing: Crossing) -> str:
     if crossing.date is None:
         return f"does not reach {what} within {HORIZON_MONTHS // 12} years"
     months = crossing.months or 0.0
-    when = "now" if months < 0.5 else f"in about {months:.0f} month{'s' if round(months) != 1 else ''}"
-    return f"reaches {what} {when} ({crossing.date[:7]})"
+    return f"reaches {what} {_when(months)} ({crossing.date[:7]})"
+
+
+def _when(months: float) -> str:
+    """How soon, in words: ``now``, ``in about a month``, ``in about 7 months`` (never "0 months")."""
+    if months < 0.5:
+        return "now"
+    whole = max(1, round(months))
+    return "in about a month" if whole == 1 else f"in about {whole} months"
 
 
 def forecast_message(constraint: Constraint, slope_per_day: float, crossings: Sequence[Crossing]) -> str:

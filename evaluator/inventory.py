@@ -6,6 +6,7 @@ Schema ``k8seval/inventory/v1`` is documented in the README ("Snapshot schema").
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -297,6 +298,62 @@ class CollectionInfo:
     count_methods: dict[str, str] = field(default_factory=dict)  # resource -> "metrics" | "remaining" | "paged"
     incomplete: str | None = None  # why the collection stopped early (the endpoint failed mid-run), None when whole
     sources: dict[str, str] = field(default_factory=dict)  # fact -> the metric it was read from (collect prometheus)
+
+
+# Fields that are not measured facts, so never need a gap when null: who the cluster is, which sections a
+# collector fills at all, and notes about another fact. ``cloud`` is the cloud collectors' section (null from
+# collect kube / etcd by design); provider/region/account/endpoint/cloud_id are identity; the ``*_basis``
+# fields explain another fact and are null with it; ``events_db_size_bytes`` exists only with a separate events
+# etcd; ``deprecated_apis`` is the kube collector's section; ``collection.incomplete`` says why a run stopped
+# early; ``network_policies.policy_model`` is an opt-in artifact for what-ifs.
+NOT_FACTS = frozenset(
+    {
+        "cloud",
+        "cluster.cloud_id",
+        "deprecated_apis",
+        "cluster.provider",
+        "cluster.region",
+        "cluster.account",
+        "cluster.endpoint",
+        "etcd.quota_basis",
+        "etcd.db_size_basis",
+        "etcd.events_db_size_bytes",
+        "collection.incomplete",
+        "network_policies.policy_model",
+    }
+)
+
+
+def _null_facts(value: Any, path: str, covered: set[str]) -> tuple[list[str], bool]:
+    """(uncovered null paths under ``path``, whether every fact under it is null), a section named once when
+    all of it is null."""
+    if path in NOT_FACTS or path in covered:
+        return [], True
+    if value is None:
+        return [path], True
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        paths: list[str] = []
+        all_null = True
+        for f in dataclasses.fields(value):
+            sub, null = _null_facts(getattr(value, f.name), f"{path}.{f.name}" if path else f.name, covered)
+            paths.extend(sub)
+            all_null = all_null and null
+        return ([path] if all_null and paths and path else paths), all_null
+    return [], False
+
+
+def explain_unmeasured(snap: Snapshot, source: str, reason: str) -> Snapshot:
+    """``snap`` with a gap for every null fact no gap explains yet (a whole section as one gap when none of it
+    was measured): what a collector that sees only part of a cluster (etcd, a cloud API) leaves to the others.
+    Merging with a snapshot that measured the item drops the gap again."""
+    covered = {g.item for g in snap.gaps}
+
+    def is_covered(path: str) -> bool:
+        return any(path == item or path.startswith(item + ".") for item in covered)
+
+    paths, _ = _null_facts(snap, "", {p for p in covered})
+    extra = [Gap(source, path, reason) for path in paths if not is_covered(path)]
+    return dataclasses.replace(snap, gaps=[*snap.gaps, *extra]) if extra else snap
 
 
 @dataclass(frozen=True)

@@ -113,7 +113,9 @@ def test_collect_counts_every_prefix_and_db_size(populated: EtcdServer) -> None:
     assert member.client_urls == [populated.url]
     assert snap.cluster.name == "lab" and snap.cluster.platform == "unknown" and snap.cluster.endpoint is None
     assert snap.collection.collectors == ["etcd"]
-    assert snap.gaps == []
+    # the etcd section is whole; every other section is left to collect kube, and says so
+    assert [g for g in snap.gaps if g.item == "etcd" or g.item.startswith("etcd.")] == []
+    assert snap.gaps and all("collect kube" in g.reason for g in snap.gaps)
     # requests grow with prefixes, not keys: known counts + one per discovered prefix and stretch + 4 others
     discovered = len(set(LAYOUT) - set(KNOWN_PREFIXES))
     assert snap.collection.requests is not None

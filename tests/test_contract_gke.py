@@ -8,6 +8,7 @@ from pathlib import Path
 from google.cloud import container_v1
 
 from evaluator.collectors.gke import cluster_snapshot
+from tests.test_contract_snapshot_gaps import unexplained_nulls
 
 REAL = Path(__file__).parent / "fixtures" / "real" / "gke"
 
@@ -27,6 +28,11 @@ def test_recorded_autopilot_cluster() -> None:
     assert (net.pod_ip_capacity, net.node_capacity_by_pod_range) == (32768, 512)
     (only,) = snap.cloud.extra["pod_ranges"]
     assert only["name"] == "gke-istio-pods-290b29a3" and only["pools"] == ["default-pool"]
+    # no null without a gap: what the GKE API cannot see names collect kube (the cloud section's EKS-only
+    # fields, platform version and support type/end, do not apply to GKE)
+    eks_only = {"cloud.platform_version", "cloud.support_type", "cloud.support_end"}
+    assert [p for p in unexplained_nulls(snap) if p not in eks_only] == []
+    assert "collect kube" in snap.gap_for("network_policies").reason
 
 
 def test_a_range_named_twice_with_two_spellings_counts_once() -> None:

@@ -11,33 +11,9 @@ import pytest
 
 from evaluator.collectors.etcd import collect_etcd
 from evaluator.collectors.kube import collect_kube
-from evaluator.inventory import Snapshot
+from evaluator.inventory import NOT_FACTS, Snapshot
 from evaluator.simulator import Simulator, profile
 from tests.etcd_support import EtcdServer, etcd_server  # noqa: F401 (fixture)
-
-# Fields that are not measured facts: who the cluster is and which sections a collector fills at all.
-# ``cloud`` is the cloud collectors' section (null from collect kube / etcd by design, README "cloud: null
-# unless a cloud collector ran"); provider/region/account are identity, read where the platform says them.
-# The ``*_basis`` fields explain another fact and are null with it; ``events_db_size_bytes`` is there only when a
-# separate events etcd (--etcd-servers-overrides=/events#...) serves the events. ``cluster.cloud_id`` is identity
-# from a cloud API; ``deprecated_apis`` is the kube collector's section (null from the etcd and cloud collectors;
-# collect kube leaves a gap when it cannot read it). ``collection.incomplete`` says why a run stopped early.
-NOT_FACTS = frozenset(
-    {
-        "cloud",
-        "cluster.cloud_id",
-        "deprecated_apis",
-        "cluster.provider",
-        "cluster.region",
-        "cluster.account",
-        "cluster.endpoint",
-        "etcd.quota_basis",
-        "etcd.db_size_basis",
-        "etcd.events_db_size_bytes",
-        "collection.incomplete",  # a marker, not a fact: null when the collection ran to its end
-        "network_policies.policy_model",  # an opt-in artifact for what-ifs (collect kube --policy-model)
-    }
-)
 
 
 def null_paths(obj: Any, path: str = "") -> Iterator[str]:
@@ -95,9 +71,9 @@ def test_collect_kube_snapshot_has_a_gap_for_every_null(name: str, tmp_path: Pat
 
 def test_collect_etcd_snapshot_has_a_gap_for_every_null(etcd_server: EtcdServer) -> None:  # noqa: F811
     snap = collect_etcd([etcd_server.url], prefixes=["/registry/pods/"])
-    # an etcd snapshot holds the etcd section only; the rest is for collect kube / the cloud collectors
-    outside = {p for p in null_paths(snap) if not p.startswith("etcd.") and p != "etcd"}
-    assert unexplained_nulls(snap, NOT_FACTS | outside) == []
+    # an etcd snapshot measures the etcd section only; every other section has a gap naming collect kube
+    assert unexplained_nulls(snap) == []
+    assert "collect kube" in (snap.gap_for("nodes") or snap.gap_for("nodes.count")).reason
 
 
 @pytest.mark.parametrize("version", ["1.24.17", "1.30.2"])

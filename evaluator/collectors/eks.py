@@ -42,6 +42,7 @@ from ..inventory import (
     Quota,
     Snapshot,
     Subnet,
+    explain_unmeasured,
     utc_now,
 )
 from .eks_maxpods import InstanceNetwork, compute_max_pods, instance_network
@@ -684,49 +685,53 @@ def _collect_cluster(ctx: _Region, name: str) -> Snapshot:
     for item, reason in _KUBE_ONLY_GAPS:
         gaps.append(Gap(SOURCE, item, reason))
     auto_mode = bool((cluster.get("computeConfig") or {}).get("enabled"))
-    return Snapshot(
-        cluster=ClusterInfo(
-            name=cluster.get("name", name),
-            platform="eks",
-            version=version,
-            endpoint=cluster.get("endpoint"),
-            provider="aws",
-            region=ctx.region,
-            account=account,
-            id=cluster.get("arn"),
-            cloud_id=cluster.get("arn"),
+    return explain_unmeasured(
+        Snapshot(
+            cluster=ClusterInfo(
+                name=cluster.get("name", name),
+                platform="eks",
+                version=version,
+                endpoint=cluster.get("endpoint"),
+                provider="aws",
+                region=ctx.region,
+                account=account,
+                id=cluster.get("arn"),
+                cloud_id=cluster.get("arn"),
+            ),
+            collected_at=utc_now(),
+            nodes=NodeInventory(),
+            networking=NetworkingInventory(
+                cni="aws-vpc-cni" if "vpc-cni" in addons else None,
+                cni_version=plain_version(addons.get("vpc-cni")),
+                service_cidrs=service_cidrs,
+                ip_family=ip_family,
+            ),
+            cloud=CloudInventory(
+                provider="aws",
+                mode="auto-mode" if auto_mode else "standard",
+                platform_version=cluster.get("platformVersion"),
+                support_type=support_type,
+                support_end=support_end,
+                endpoint_public=vpc.get("endpointPublicAccess"),
+                endpoint_private=vpc.get("endpointPrivateAccess"),
+                public_access_cidrs=list(vpc.get("publicAccessCidrs") or []),
+                logging=logging_types,
+                node_groups=node_groups,
+                subnets=subnets,
+                addons=addons,
+                quotas=list(quotas),
+                extra={k: v for k, v in extra.items() if v is not None},
+            ),
+            gaps=gaps,
+            collection=CollectionInfo(
+                collectors=[SOURCE],
+                tool_version=__version__,
+                duration_seconds=round(time.monotonic() - started, 3),
+                requests=getattr(_local, "requests", 0),
+            ),
         ),
-        collected_at=utc_now(),
-        nodes=NodeInventory(),
-        networking=NetworkingInventory(
-            cni="aws-vpc-cni" if "vpc-cni" in addons else None,
-            cni_version=plain_version(addons.get("vpc-cni")),
-            service_cidrs=service_cidrs,
-            ip_family=ip_family,
-        ),
-        cloud=CloudInventory(
-            provider="aws",
-            mode="auto-mode" if auto_mode else "standard",
-            platform_version=cluster.get("platformVersion"),
-            support_type=support_type,
-            support_end=support_end,
-            endpoint_public=vpc.get("endpointPublicAccess"),
-            endpoint_private=vpc.get("endpointPrivateAccess"),
-            public_access_cidrs=list(vpc.get("publicAccessCidrs") or []),
-            logging=logging_types,
-            node_groups=node_groups,
-            subnets=subnets,
-            addons=addons,
-            quotas=list(quotas),
-            extra={k: v for k, v in extra.items() if v is not None},
-        ),
-        gaps=gaps,
-        collection=CollectionInfo(
-            collectors=[SOURCE],
-            tool_version=__version__,
-            duration_seconds=round(time.monotonic() - started, 3),
-            requests=getattr(_local, "requests", 0),
-        ),
+        SOURCE,
+        f"not visible through the EKS API: {_WITH_KUBE}",
     )
 
 

@@ -19,7 +19,7 @@ import requests
 
 from .. import __version__
 from ..errors import AccessDenied, AuthError, CollectorError, EndpointError, InputError
-from ..inventory import ClusterInfo, CollectionInfo, EtcdInventory, EtcdMember, Gap, Snapshot
+from ..inventory import ClusterInfo, CollectionInfo, EtcdInventory, EtcdMember, Gap, Snapshot, explain_unmeasured
 
 SOURCE = "etcd"
 REGISTRY = "/registry/"
@@ -581,19 +581,23 @@ def _collect(
     if etcd.db_size_in_use_bytes is None:
         counter.gaps.append(Gap(SOURCE, "etcd.db_size_in_use_bytes", "Status has no dbSizeInUse (etcd before 3.4)"))
     host = urlsplit(urls[0]).hostname or urls[0]
-    return Snapshot(
-        # etcd cannot tell which platform runs it, and its URL is not the cluster's API endpoint (the members'
-        # client URLs are in etcd.members): both stay unset so a merge takes them from the Kubernetes or cloud view.
-        cluster=ClusterInfo(name=name or host, platform="unknown"),
-        etcd=etcd,
-        gaps=counter.gaps,
-        collection=CollectionInfo(
-            collectors=["etcd"],
-            tool_version=__version__,
-            duration_seconds=round(time.monotonic() - started, 3),
-            requests=counter.requests,
-            count_methods={"etcd.keys": "count-only" if prefixes else "count-only+skip-scan"},
+    return explain_unmeasured(
+        Snapshot(
+            # etcd cannot tell which platform runs it, and its URL is not the cluster's API endpoint (the members'
+            # client URLs are in etcd.members): both stay unset so a merge takes them from the Kubernetes or cloud view.
+            cluster=ClusterInfo(name=name or host, platform="unknown"),
+            etcd=etcd,
+            gaps=counter.gaps,
+            collection=CollectionInfo(
+                collectors=["etcd"],
+                tool_version=__version__,
+                duration_seconds=round(time.monotonic() - started, 3),
+                requests=counter.requests,
+                count_methods={"etcd.keys": "count-only" if prefixes else "count-only+skip-scan"},
+            ),
         ),
+        SOURCE,
+        "collect etcd reads etcd only: collect kube measures it (collect merge joins the two)",
     )
 
 

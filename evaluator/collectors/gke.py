@@ -34,6 +34,7 @@ from ..inventory import (
     NodeGroup,
     NodeInventory,
     Snapshot,
+    explain_unmeasured,
     utc_now,
 )
 
@@ -481,25 +482,29 @@ def cluster_snapshot(
         gaps.append(Gap(SOURCE, "networking.pod_ip_capacity", "the cluster reports no pod CIDR (routes-based?)"))
     endpoint = cluster.endpoint or None
     master = cluster.current_master_version or None
-    return Snapshot(
-        cluster=ClusterInfo(
-            name=cluster.name,
-            platform="gke-autopilot" if autopilot else "gke",
-            version=short_version(master),
-            git_version=f"v{master}" if master else None,
-            endpoint=f"https://{endpoint}" if endpoint else None,
-            provider="gcp",
-            region=cluster.location or None,
-            account=project,
-            id=cluster.self_link or None,
-            cloud_id=cluster.self_link or None,
+    return explain_unmeasured(
+        Snapshot(
+            cluster=ClusterInfo(
+                name=cluster.name,
+                platform="gke-autopilot" if autopilot else "gke",
+                version=short_version(master),
+                git_version=f"v{master}" if master else None,
+                endpoint=f"https://{endpoint}" if endpoint else None,
+                provider="gcp",
+                region=cluster.location or None,
+                account=project,
+                id=cluster.self_link or None,
+                cloud_id=cluster.self_link or None,
+            ),
+            collected_at=collected_at or utc_now(),
+            nodes=NodeInventory(count=node_count, by_pool={}),
+            networking=networking,
+            cloud=cloud,
+            gaps=gaps,
+            collection=CollectionInfo(collectors=["gke"], tool_version=__version__),
         ),
-        collected_at=collected_at or utc_now(),
-        nodes=NodeInventory(count=node_count, by_pool={}),
-        networking=networking,
-        cloud=cloud,
-        gaps=gaps,
-        collection=CollectionInfo(collectors=["gke"], tool_version=__version__),
+        SOURCE,
+        "not visible through the GKE API: collect kube measures it (collect gke --with-kube CONTEXT merges the two)",
     )
 
 

@@ -67,13 +67,21 @@ def make_gke_client(endpoint: str | None = None) -> Any:
     an emulator). A plain ``http://`` endpoint gets anonymous credentials, so no token is ever sent in clear;
     otherwise Application Default Credentials are used, and their absence raises :class:`AuthError`.
     """
+    from google.cloud import container_v1
+
+    return rest_client(container_v1.ClusterManagerClient, endpoint or os.environ.get(ENDPOINT_ENV), SCOPES)
+
+
+def rest_client(client_cls: Callable[..., T], endpoint: str | None, scopes: list[str]) -> T:
+    """A Google API client of ``client_cls`` on the REST transport, at ``endpoint`` when given (anonymous over
+    plain http, so no token is sent in clear), else with Application Default Credentials (:class:`AuthError`
+    when there are none)."""
     import google.auth
     from google.api_core.client_options import ClientOptions
     from google.auth import exceptions as auth_exceptions
     from google.auth.credentials import AnonymousCredentials
-    from google.cloud import container_v1
 
-    endpoint = (endpoint or os.environ.get(ENDPOINT_ENV) or "").strip().rstrip("/") or None
+    endpoint = (endpoint or "").strip().rstrip("/") or None
     options = None
     if endpoint:
         parts = urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
@@ -81,15 +89,13 @@ def make_gke_client(endpoint: str | None = None) -> Any:
             raise InputError(f"--endpoint: {endpoint!r} is not an http(s)://host[:port] URL")
         options = ClientOptions(api_endpoint=endpoint)
         if parts.scheme == "http":
-            return container_v1.ClusterManagerClient(
-                transport="rest", credentials=AnonymousCredentials(), client_options=options
-            )
+            return client_cls(transport="rest", credentials=AnonymousCredentials(), client_options=options)
     try:
-        credentials, _project = google.auth.default(scopes=SCOPES)
+        credentials, _project = google.auth.default(scopes=scopes)
     except auth_exceptions.DefaultCredentialsError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "not found"
         raise AuthError(f"No Google Cloud credentials: {first.rstrip('.')}", hint=CREDENTIALS_HINT) from None
-    return container_v1.ClusterManagerClient(transport="rest", credentials=credentials, client_options=options)
+    return client_cls(transport="rest", credentials=credentials, client_options=options)
 
 
 # ---------------------------------------------------------------------------------------------------------

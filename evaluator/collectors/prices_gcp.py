@@ -16,10 +16,9 @@ import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
-from urllib.parse import urlsplit
 
-from ..errors import AuthError, CollectorError, InputError
-from .gke import CREDENTIALS_HINT, _classify
+from ..errors import CollectorError, InputError
+from .gke import _classify, rest_client
 
 ENDPOINT_ENV = "K8SEVAL_BILLING_ENDPOINT"
 API_URL = "https://cloudbilling.googleapis.com/v1/services"
@@ -44,29 +43,9 @@ _SKU_RE = re.compile(r"^(?P<series>[A-Z0-9]+) Instance (?P<kind>Core|Ram) runnin
 
 def make_catalog_client(endpoint: str | None = None) -> Any:
     """A ``billing_v1.CloudCatalogClient`` on the REST transport (see the module docstring for ``endpoint``)."""
-    import google.auth
-    from google.api_core.client_options import ClientOptions
-    from google.auth import exceptions as auth_exceptions
-    from google.auth.credentials import AnonymousCredentials
     from google.cloud import billing_v1
 
-    endpoint = (endpoint or os.environ.get(ENDPOINT_ENV) or "").strip().rstrip("/") or None
-    options = None
-    if endpoint:
-        parts = urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise InputError(f"--endpoint: {endpoint!r} is not an http(s)://host[:port] URL")
-        options = ClientOptions(api_endpoint=endpoint)
-        if parts.scheme == "http":
-            return billing_v1.CloudCatalogClient(
-                transport="rest", credentials=AnonymousCredentials(), client_options=options
-            )
-    try:
-        credentials, _project = google.auth.default(scopes=SCOPES)
-    except auth_exceptions.DefaultCredentialsError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "not found"
-        raise AuthError(f"No Google Cloud credentials: {first.rstrip('.')}", hint=CREDENTIALS_HINT) from None
-    return billing_v1.CloudCatalogClient(transport="rest", credentials=credentials, client_options=options)
+    return rest_client(billing_v1.CloudCatalogClient, endpoint or os.environ.get(ENDPOINT_ENV), SCOPES)
 
 
 def _unit_price(sku: Any) -> tuple[float, str] | None:

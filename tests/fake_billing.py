@@ -11,13 +11,14 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.fake_gke import StateServer, serve_handler
 
 RECORDED = Path(__file__).parent / "fixtures" / "real" / "gcp-billing-skus.json"
 COMPUTE = {"name": "services/6F81-5844-456A", "serviceId": "6F81-5844-456A", "displayName": "Compute Engine"}
@@ -74,7 +75,7 @@ class FakeBillingState:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: StateServer
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep test output quiet
         return
@@ -117,23 +118,6 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(404, {"error": {"code": 404, "message": f"no route for {path}", "status": "NOT_FOUND"}})
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, state: FakeBillingState) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.state = state
-
-
-@contextmanager
-def serve(state: FakeBillingState) -> Iterator[str]:
+def serve(state: FakeBillingState) -> AbstractContextManager[str]:
     """Run the fake on 127.0.0.1 on an ephemeral port; yield its ``http://`` URL."""
-    server = _Server(state)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="fake-billing", daemon=True)
-    thread.start()
-    try:
-        host, port = server.server_address[:2]
-        yield f"http://{host}:{port}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    return serve_handler(_Handler, state, "fake-billing")

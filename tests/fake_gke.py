@@ -12,7 +12,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -202,7 +202,7 @@ def _error(code: int, status: str, message: str) -> dict[str, Any]:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: StateServer
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep test output quiet
         return
@@ -278,19 +278,21 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(404, _error(404, "NOT_FOUND", f"no route for {path}"))
 
 
-class _Server(ThreadingHTTPServer):
+class StateServer(ThreadingHTTPServer):
+    """A loopback HTTP server whose handler reads the fake's state from ``self.server.state``."""
+
     daemon_threads = True
 
-    def __init__(self, state: FakeGkeState) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, handler: type[BaseHTTPRequestHandler], state: Any) -> None:
+        super().__init__(("127.0.0.1", 0), handler)
         self.state = state
 
 
 @contextmanager
-def serve(state: FakeGkeState) -> Iterator[str]:
-    """Run the fake on 127.0.0.1 on an ephemeral port; yield its ``http://`` URL."""
-    server = _Server(state)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="fake-gke", daemon=True)
+def serve_handler(handler: type[BaseHTTPRequestHandler], state: Any, name: str) -> Iterator[str]:
+    """Run ``handler`` over ``state`` on 127.0.0.1 on an ephemeral port; yield its ``http://`` URL."""
+    server = StateServer(handler, state)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name=name, daemon=True)
     thread.start()
     try:
         host, port = server.server_address[:2]
@@ -299,3 +301,8 @@ def serve(state: FakeGkeState) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def serve(state: FakeGkeState) -> AbstractContextManager[str]:
+    """Run the fake on 127.0.0.1 on an ephemeral port; yield its ``http://`` URL."""
+    return serve_handler(_Handler, state, "fake-gke")

@@ -12,9 +12,11 @@ import json
 import math
 import os
 import shutil
+import signal
 import stat
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,25 +54,57 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     except OSError as exc:
         raise InputError(f"{target.parent}: cannot create folder: {exc.strerror}") from exc
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as exc:
+        with temp_file(f".{target.name}.", target.parent) as tmp_path:
+            # mkstemp creates 0600; give the file the mode a plain open() would (or keep the old file's mode).
+            try:
+                mode = target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask()
+                os.chmod(tmp_path, mode)
+            except OSError:
+                pass
+            yield tmp_path
+            os.replace(tmp_path, target)
+    except OSError as exc:  # a full disk, a read-only folder, a folder where the file should go
         raise _cannot_write(target, exc) from exc
-    os.close(fd)
-    tmp_path = Path(tmp)
-    # mkstemp creates 0600; give the file the mode a plain open() would (or keep the old file's mode).
+
+
+@contextmanager
+def temp_file(prefix: str, folder: Path | None = None) -> Iterator[Path]:
+    """A new empty file named ``<prefix>XXXX.tmp`` in ``folder`` (the system temp folder if None), deleted if
+    the block raises.
+
+    Ctrl-C and SIGTERM raise from wherever the main thread is; they are held back while the file is created, so
+    that one arriving then is raised only once the deletion is in place and no interrupted run leaves a ``.tmp``
+    behind.
+    """
+    held = _hold_signals()
     try:
-        mode = target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask()
-        os.chmod(tmp_path, mode)
-    except OSError:
-        pass
-    try:
-        yield tmp_path
-        os.replace(tmp_path, target)
-    except BaseException as exc:
-        tmp_path.unlink(missing_ok=True)
-        if isinstance(exc, OSError):  # a full disk, a read-only folder, a folder where the file should go
-            raise _cannot_write(target, exc) from exc
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
+        os.close(fd)
+    except BaseException:
+        _release_signals(held)
         raise
+    path = Path(name)
+    try:
+        _release_signals(held)  # a signal that came meanwhile raises here, inside the clean-up
+        yield path
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+_HELD = (signal.SIGINT, signal.SIGTERM)
+
+
+def _hold_signals() -> set[signal.Signals] | None:
+    """Block Ctrl-C and SIGTERM in the main thread (the only one Python's handlers raise in); the old mask."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+
+
+def _release_signals(held: set[signal.Signals] | None) -> None:
+    if held is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _destination(target: Path) -> tuple[str, Path]:
@@ -96,23 +130,21 @@ def _destination(target: Path) -> tuple[str, Path]:
 @contextmanager
 def _streamed(target: Path, where: Path) -> Iterator[Path]:
     """A temporary file (in the system temp folder) copied into ``target`` when complete, then deleted."""
-    fd, tmp = tempfile.mkstemp(prefix=".k8seval.", suffix=".tmp")
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        with open(tmp_path, "rb") as src:
-            if str(target) == "-":
-                out = sys.stdout.buffer
-                shutil.copyfileobj(src, out)
-                out.flush()
-            else:
-                with open(where, "wb") as out:
+    with temp_file(".k8seval.") as tmp_path:
+        try:
+            yield tmp_path
+            with open(tmp_path, "rb") as src:
+                if str(target) == "-":
+                    out = sys.stdout.buffer
                     shutil.copyfileobj(src, out)
-    except OSError as exc:
-        raise _cannot_write(target, exc) from exc
-    finally:
-        tmp_path.unlink(missing_ok=True)
+                    out.flush()
+                else:
+                    with open(where, "wb") as out:
+                        shutil.copyfileobj(src, out)
+        except OSError as exc:
+            raise _cannot_write(target, exc) from exc
+        finally:
+            tmp_path.unlink(missing_ok=True)
 
 
 def _cannot_write(target: Path, exc: OSError) -> InputError:

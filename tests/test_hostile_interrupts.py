@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from evaluator.simulator import Faults, Simulator, profile
 
 CLI = "import sys; from evaluator.cli import main; sys.argv[0] = 'k8seval'; main()"
@@ -101,3 +103,31 @@ def test_an_interrupted_audit_leaves_no_manifest_and_no_tmp(tmp_path: Path) -> N
         assert not (out / "manifest.json").exists()  # the set is not marked complete
     else:
         assert proc.returncode in (0, 1) and json.loads((out / "manifest.json").read_text())["files"]
+
+
+WRITER = """
+import os, signal, sys, tempfile
+from pathlib import Path
+from evaluator.cli import _on_signal
+from evaluator.fileio import write_text
+signal.signal(signal.SIGTERM, _on_signal)
+real_mkstemp = tempfile.mkstemp
+def mkstemp(*args, **kwargs):  # SIGTERM lands the moment the temp file exists, before any clean-up could be set up
+    made = real_mkstemp(*args, **kwargs)
+    os.kill(os.getpid(), signal.SIGTERM)
+    return made
+tempfile.mkstemp = mkstemp
+write_text(Path(sys.argv[1]) / sys.argv[2], "{}")
+"""
+
+
+@pytest.mark.parametrize("name", ["snap.json", "-"])
+def test_sigterm_the_moment_a_temp_file_exists_leaves_no_tmp(tmp_path: Path, name: str) -> None:
+    """The window the audit's SIGTERM test once hit: the signal between mkstemp and the deletion being armed."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(folder)}  # "-" writes through the temp folder
+    proc = subprocess.run([sys.executable, "-c", WRITER, str(folder), name], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=60)  # fmt: skip
+    assert proc.returncode == 143 and "Traceback" not in proc.stderr, proc.stderr
+    assert list(folder.iterdir()) == []

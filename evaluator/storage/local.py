@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 from ..errors import InputError
-from ..fileio import atomic_path
+from ..fileio import atomic_path, temp_file
 from .base import Entry
 
 
@@ -55,20 +54,16 @@ class LocalStore:
             return False
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            with temp_file(f".{target.name}.", target.parent) as tmp:
+                try:
+                    with open(tmp, "wb") as fh:
+                        shutil.copyfileobj(data, fh, 1 << 20)
+                    os.chmod(tmp, 0o644)
+                    os.link(tmp, target)
+                except FileExistsError:
+                    return False
+                finally:
+                    tmp.unlink(missing_ok=True)
         except OSError as exc:
             raise InputError(f"{target}: cannot write: {exc.strerror or exc}") from None
-        tmp = Path(tmp_name)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                shutil.copyfileobj(data, fh, 1 << 20)
-            os.chmod(tmp, 0o644)
-            try:
-                os.link(tmp, target)
-            except FileExistsError:
-                return False
-        except OSError as exc:
-            raise InputError(f"{target}: cannot write: {exc.strerror or exc}") from None
-        finally:
-            tmp.unlink(missing_ok=True)
         return True

@@ -125,4 +125,8 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("k8seval: interrupted\n")
         code = 130
+    finally:
+        fileio = sys.modules.get("evaluator.fileio")
+        if fileio is not None:
+            fileio.remove_temp_files()  # a signal that landed where no clean-up could run
     sys.exit(code)

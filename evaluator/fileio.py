@@ -8,17 +8,18 @@ Writes are strict JSON (no NaN or Infinity).
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
+import secrets
 import shutil
-import signal
 import stat
 import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
@@ -69,42 +70,58 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 @contextmanager
 def temp_file(prefix: str, folder: Path | None = None) -> Iterator[Path]:
-    """A new empty file named ``<prefix>XXXX.tmp`` in ``folder`` (the system temp folder if None), deleted if
+    """A new empty file named ``<prefix><random>.tmp`` in ``folder`` (the system temp folder if None), deleted if
     the block raises.
 
-    Ctrl-C and SIGTERM raise from wherever the main thread is; they are held back while the file is created, so
-    that one arriving then is raised only once the deletion is in place and no interrupted run leaves a ``.tmp``
-    behind.
+    Ctrl-C and SIGTERM raise from wherever the main thread is, even where no clean-up can run (between a
+    context manager's entry and its block). So the name is listed before the file is created and stays listed
+    until the block ends; :func:`remove_temp_files`, which the command line calls on its way out, deletes what
+    is still listed.
     """
-    held = _hold_signals()
+    where = Path(folder) if folder is not None else Path(tempfile.gettempdir())
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        path = where / f"{prefix}{secrets.token_hex(6)}.tmp"
+        with _LIVE_LOCK:
+            _LIVE.add(path)
+        try:
+            os.close(os.open(path, flags, 0o600))
+            break
+        except FileExistsError:  # not ours: never delete it
+            _unlist(path)
+        except BaseException:
+            with suppress(OSError):  # not created (a read-only folder), or created just before a signal
+                path.unlink(missing_ok=True)
+            _unlist(path)
+            raise
+    else:
+        raise FileExistsError(errno.EEXIST, "no unused temporary file name", str(where))
     try:
-        fd, name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
-        os.close(fd)
-    except BaseException:
-        _release_signals(held)
-        raise
-    path = Path(name)
-    try:
-        _release_signals(held)  # a signal that came meanwhile raises here, inside the clean-up
         yield path
     except BaseException:
         path.unlink(missing_ok=True)
         raise
+    finally:
+        _unlist(path)
 
 
-_HELD = (signal.SIGINT, signal.SIGTERM)
+_LIVE: set[Path] = set()  # temp files whose block has not ended
+_LIVE_LOCK = threading.Lock()
 
 
-def _hold_signals() -> set[signal.Signals] | None:
-    """Block Ctrl-C and SIGTERM in the main thread (the only one Python's handlers raise in); the old mask."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
-        return None
-    return signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+def _unlist(path: Path) -> None:
+    with _LIVE_LOCK:
+        _LIVE.discard(path)
 
 
-def _release_signals(held: set[signal.Signals] | None) -> None:
-    if held is not None:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+def remove_temp_files() -> None:
+    """Delete every temp file whose block has not ended (the process is being interrupted)."""
+    with _LIVE_LOCK:
+        leftovers = list(_LIVE)
+        _LIVE.clear()
+    for path in leftovers:
+        with suppress(OSError):
+            path.unlink(missing_ok=True)
 
 
 def _destination(target: Path) -> tuple[str, Path]:

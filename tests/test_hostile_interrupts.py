@@ -106,24 +106,25 @@ def test_an_interrupted_audit_leaves_no_manifest_and_no_tmp(tmp_path: Path) -> N
 
 
 WRITER = """
-import os, signal, sys, tempfile
+import os, signal, sys
 from pathlib import Path
 from evaluator.cli import _on_signal
 from evaluator.fileio import write_text
 signal.signal(signal.SIGTERM, _on_signal)
-real_mkstemp = tempfile.mkstemp
-def mkstemp(*args, **kwargs):  # SIGTERM lands the moment the temp file exists, before any clean-up could be set up
-    made = real_mkstemp(*args, **kwargs)
-    os.kill(os.getpid(), signal.SIGTERM)
-    return made
-tempfile.mkstemp = mkstemp
-write_text(Path(sys.argv[1]) / sys.argv[2], "{}")
+real_open = os.open
+def sigterm_once_created(path, *args, **kwargs):  # SIGTERM the moment the temp file exists, before its clean-up
+    fd = real_open(path, *args, **kwargs)
+    if str(path).endswith(".tmp"):
+        os.kill(os.getpid(), signal.SIGTERM)
+    return fd
+os.open = sigterm_once_created
+write_text(sys.argv[2] if sys.argv[2] == "-" else Path(sys.argv[1]) / sys.argv[2], "{}")
 """
 
 
-@pytest.mark.parametrize("name", ["snap.json", "-"])
+@pytest.mark.parametrize("name", ["snap.json", "-"])  # a file; standard output, through the temp folder
 def test_sigterm_the_moment_a_temp_file_exists_leaves_no_tmp(tmp_path: Path, name: str) -> None:
-    """The window the audit's SIGTERM test once hit: the signal between mkstemp and the deletion being armed."""
+    """The window the audit's SIGTERM test once hit: the signal between the temp file's creation and its clean-up."""
     folder = tmp_path / "out"
     folder.mkdir()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(folder)}  # "-" writes through the temp folder
@@ -131,3 +132,19 @@ def test_sigterm_the_moment_a_temp_file_exists_leaves_no_tmp(tmp_path: Path, nam
                           cwd=tmp_path, timeout=60)  # fmt: skip
     assert proc.returncode == 143 and "Traceback" not in proc.stderr, proc.stderr
     assert list(folder.iterdir()) == []
+
+
+def test_temp_files_whose_block_never_ran_are_removed_on_the_way_out(tmp_path: Path) -> None:
+    """A signal between a context manager's entry and its block skips every clean-up in the block; the command
+    line's exit path removes what is still listed."""
+    from evaluator.fileio import remove_temp_files, temp_file
+
+    entered = temp_file(".snap.json.", tmp_path)
+    path = entered.__enter__()  # the block that would delete it never starts
+    assert path.exists()
+    remove_temp_files()
+    assert not path.exists()
+    with temp_file(".done.", tmp_path) as kept:  # a block that ended is no longer listed
+        pass
+    remove_temp_files()
+    assert kept.exists()

@@ -37,11 +37,14 @@ On the ``large`` profile (150,000 pods, 20,000 policies) this runs in seconds (b
 from __future__ import annotations
 
 import bisect
+import contextlib
 import functools
+import gc
 import ipaddress
 import math
 import socket
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,18 +149,27 @@ class Resolver:
         self.policies = policies
         self.targets = targets
         self._peer_cache: dict[tuple[str, Peer], tuple[int, ...]] = {}
+        # By object id first: hashing a Peer hashes its selectors every time; the policies (and so their peers)
+        # outlive the resolver, so ids stay unique.
+        self._peer_by_id: dict[tuple[str, int], tuple[int, ...]] = {}
 
     def peer_groups(self, namespace: str, peer: Peer) -> tuple[int, ...]:
         """Groups a pod peer selects (namespaceSelector absent: the policy's namespace)."""
-        key = (namespace if peer.namespaces is None else "", peer)
+        ns = namespace if peer.namespaces is None else ""
+        found = self._peer_by_id.get((ns, id(peer)))
+        if found is not None:
+            return found
+        key = (ns, peer)
         found = self._peer_cache.get(key)
-        if found is None:
+        if found is not None:
+            self._peer_by_id[(ns, id(peer))] = found
+        else:
             selector = peer.pods or _EMPTY
             namespaces = [namespace] if peer.namespaces is None else self.index.select_namespaces(peer.namespaces)
             gids: list[int] = []
             for ns in namespaces:
                 gids.extend(self.index.select(ns, selector))
-            found = self._peer_cache[key] = tuple(gids)
+            found = self._peer_cache[key] = self._peer_by_id[(ns, id(peer))] = tuple(gids)
         return found
 
     def entries(self, pid: int, direction: str) -> list[Entry]:
@@ -179,10 +191,11 @@ class Resolver:
             if plain is not None:
                 ports.add(plain)
                 continue
+            has_ip = self.index.has_ip()
             for gid in self.targets[pid]:  # named ports: resolved on the policy's own (destination) pods
-                group = self.index.groups[gid]
-                if not any(p.ip for p in group.pods):
+                if not has_ip[gid]:
                     continue
+                group = self.index.groups[gid]
                 got = _resolve_on(group.pods[0].named_ports, spec)
                 if got is not None:
                     ports.add(got)
@@ -302,7 +315,7 @@ class EksEvaluator:
             g.gid for g in index.groups if g.host_network or any(p.ip in shared for p in g.pods)
         }  # fmt: skip
         self._ints: dict[int, list[tuple[int, str]]] = {}
-        self._range: dict[int, tuple[int, int, int]] = {}
+        self._range: dict[int, tuple[int, int, int, str]] = {}  # (IPs, lowest, highest, first IP in pod order)
         self._blocks: dict[int, _Block] = {}
         self._keep: list[tuple[int, ...]] = []
 
@@ -320,23 +333,53 @@ class EksEvaluator:
             self._ints[gid] = got
         return got
 
-    def _group_range(self, gid: int) -> tuple[int, int, int]:
+    def _group_range(self, gid: int) -> tuple[int, int, int, str]:
         got = self._range.get(gid)
         if got is None:
-            ips = self._group_ips(gid)
-            got = self._range[gid] = (len(ips), min(a for a, _ in ips), max(a for a, _ in ips)) if ips else (0, 0, 0)
+            # The addresses are not kept: most groups only ever need their count and span.
+            family = socket.AF_INET6 if self.version == 6 else socket.AF_INET
+            n, lo, hi, first = 0, 0, 0, ""
+            for p in self.index.groups[gid].pods:
+                if p.ip:
+                    try:
+                        addr = int.from_bytes(socket.inet_pton(family, p.ip), "big")
+                    except OSError:
+                        continue  # the other family (dual-stack) or not an address
+                    if n == 0:
+                        lo = hi = addr
+                        first = p.ip
+                    elif addr < lo:
+                        lo = addr
+                    elif addr > hi:
+                        hi = addr
+                    n += 1
+            got = self._range[gid] = (n, lo, hi, first)
         return got
 
     def _block(self, gids: frozenset[int] | tuple[int, ...]) -> _Block:
-        normal = [g for g in gids if g not in self.special_groups and self._group_range(g)[0]]
-        ranges = [self._group_range(g) for g in normal]
-        return _Block(
-            frozenset(normal),
-            tuple(g for g in gids if g in self.special_groups),
-            sum(r[0] for r in ranges),
-            min((r[1] for r in ranges), default=0),
-            max((r[2] for r in ranges), default=0),
-        )
+        special_groups, ranges, group_range = self.special_groups, self._range, self._group_range
+        normal: list[int] = []
+        special: list[int] = []
+        n = lo = hi = 0
+        for g in gids:
+            if g in special_groups:
+                special.append(g)
+                continue
+            r = ranges.get(g) or group_range(g)
+            if not r[0]:
+                continue
+            if not normal:
+                lo, hi = r[1], r[2]
+            else:
+                lo = r[1] if r[1] < lo else lo
+                hi = r[2] if r[2] > hi else hi
+            normal.append(g)
+            n += r[0]
+        return _Block(frozenset(normal), tuple(special), n, lo, hi)
+
+    def first_ip(self, gids: frozenset[int] | list[int]) -> str:
+        """The first pod IP (pod order) of the lowest group id among ``gids`` (groups with IPs only)."""
+        return self._group_range(min(gids))[3]
 
     def block_of(self, entry: PodsEntry) -> _Block:
         """The cached block of a pod entry (entries of one peer share the resolver's gids tuple)."""
@@ -359,8 +402,7 @@ class EksEvaluator:
             ):
                 for pid, e, b in blocks:
                     if b.n:
-                        first = next(ip for g in sorted(b.normal) for _, ip in self._group_ips(g))
-                        res.offer_many(len(e.ports), b.n, first, {pid})
+                        res.offer_many(len(e.ports), b.n, self.first_ip(b.normal), {pid})
                 return res
         host_bits = 128 if self.version == 6 else 32
         cidr_ports: dict[str, set[PortKey]] = defaultdict(set)
@@ -457,8 +499,7 @@ class EksEvaluator:
                 for c in sig:
                     merged |= total[c]
                     merged_pols |= total_pols[c]
-                first = next(ip for g in sorted(gids) for _, ip in self._group_ips(g))
-                res.offer_many(len(merged), n, first, merged_pols)
+                res.offer_many(len(merged), n, self.first_ip(gids), merged_pols)
                 return
             by_sig: dict[tuple[str, ...], list[str]] = defaultdict(list)
             for g in gids:
@@ -497,7 +538,7 @@ class EksEvaluator:
             else:
                 block(b.normal, entry.ports, {pid}, b.n, b.lo, b.hi)
         for g, ports in dup_ports.items():
-            n, lo, hi = self._group_range(g)
+            n, lo, hi, _ = self._group_range(g)
             block([g], ports, dup_pols[g], n, lo, hi)
         for addr, (ports, pols, ip) in host.items():
             merged = set(ports)
@@ -618,8 +659,29 @@ def _is_ipv6(model: ClusterModel) -> bool:
     return bool(ips) and v6 > len(ips) / 2
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for the duration: the analysis allocates millions of small tuples and
+    sets that live until it ends and form no cycles, and every full collection would walk all of them (and the
+    model) again: on ``large`` that was nearly half the CPU time."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def pod_loads(model: ClusterModel) -> tuple[list[tuple[PodRecord, PodLoad]], dict[str, Any]]:
     """Per-pod loads for every pod endpoint (non-hostNetwork pods with an IP), plus shared facts."""
+    with _gc_paused():
+        units, shared = _loads(model)
+        return [(pod, load) for load, pods in units for pod in pods], shared
+
+
+def _loads(model: ClusterModel) -> tuple[list[tuple[PodLoad, list[PodRecord]]], dict[str, Any]]:
+    """Per-pod loads as units: one load object and the pods (in group and pod order) that share it."""
     index, targets = build_index(model)
     resolver = Resolver(index, model.policies, targets)
     selecting: dict[str, dict[int, list[int]]] = {d: defaultdict(list) for d in DIRECTIONS}
@@ -631,21 +693,21 @@ def pod_loads(model: ClusterModel) -> tuple[list[tuple[PodRecord, PodLoad]], dic
                     selecting[d][gid].append(pid)
     node_ips = {n.ip for n in model.nodes.values() if n.ip}
     eks = EksEvaluator(index, _is_ipv6(model), node_ips)
-    identity_of: dict[int, str] = {}
-    ns_key: dict[str, str] = {}
-    label_key: dict[int, str] = {}  # by id of the (shared) labels dict
+    # Identities as small integers: one per distinct (namespace, identity-relevant labels); the namespace's own
+    # labels are a function of its name. CIDR identities and the wildcard stay strings, never equal to an int.
+    identity_of: dict[int, int | str] = {}
+    interned: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
+    label_key: dict[int, tuple[tuple[str, str], ...]] = {}  # by id of the (shared) labels dict
     for g in index.groups:
         if g.host_network:
             identity_of[g.gid] = "reserved:host"
             continue
-        nk = ns_key.get(g.namespace)
-        if nk is None:
-            nk = ns_key[g.namespace] = repr((g.namespace, sorted(model.namespace_labels(g.namespace).items())))
         lk = label_key.get(id(g.labels))
         if lk is None:
-            lk = label_key[id(g.labels)] = repr(identity_labels(g.labels))
-        identity_of[g.gid] = nk + lk
-    ready = {g.gid for g in index.groups if any(p.ip for p in g.pods)}  # groups with an endpoint
+            lk = label_key[id(g.labels)] = identity_labels(g.labels)
+        identity_of[g.gid] = interned.setdefault((g.namespace, lk), len(interned))
+    del label_key, interned
+    has_ip = index.has_ip()  # groups with an endpoint
     entries_cache: dict[tuple[int, str], list[Entry]] = {}
 
     def entries(pid: int, d: str) -> list[Entry]:
@@ -658,19 +720,18 @@ def pod_loads(model: ClusterModel) -> tuple[list[tuple[PodRecord, PodLoad]], dic
     eks_cache: dict[tuple[str, tuple[int, ...]], EksResult] = {}
     cil_cache: dict[tuple[str, tuple[int, ...]], int] = {}
 
-    peer_ids: dict[tuple[str, Peer], frozenset[str]] = {}
+    peer_ids: dict[int, frozenset[int | str]] = {}  # by id of the resolver's cached gids tuple
 
-    def identities(namespace: str, peer: Peer) -> frozenset[str]:
-        key = (namespace if peer.namespaces is None else "", peer)
-        got = peer_ids.get(key)
+    def identities(namespace: str, peer: Peer) -> frozenset[int | str]:
+        gids = resolver.peer_groups(namespace, peer)
+        got = peer_ids.get(id(gids))
         if got is None:
-            gids = resolver.peer_groups(namespace, peer)
-            got = peer_ids[key] = frozenset(identity_of[g] for g in gids if g in ready)
+            got = peer_ids[id(gids)] = frozenset(identity_of[g] for g in gids if has_ip[g])
         return got
 
-    rule_ids: dict[tuple[int, str, int], list[frozenset[str]]] = {}
+    rule_ids: dict[tuple[int, str, int], list[frozenset[Any]]] = {}
 
-    def ids_of_rule(pid: int, d: str, r: int, rule: Rule) -> list[frozenset[str]]:
+    def ids_of_rule(pid: int, d: str, r: int, rule: Rule) -> list[frozenset[Any]]:
         key = (pid, d, r)
         got = rule_ids.get(key)
         if got is None:
@@ -688,7 +749,7 @@ def pod_loads(model: ClusterModel) -> tuple[list[tuple[PodRecord, PodLoad]], dic
     def cilium(d: str, pids: tuple[int, ...]) -> int:
         # Distinct (identity, port) pairs: per port, the union of the identity sets of the rules allowing it
         # (a single set is counted without copying it).
-        by_port: dict[tuple[str, Any, int], list[frozenset[str]]] = defaultdict(list)
+        by_port: dict[tuple[str, Any, int], list[frozenset[Any]]] = defaultdict(list)
         for pid in pids:
             for r, rule in enumerate(model.policies[pid].rules(d) or ()):
                 sets = ids_of_rule(pid, d, r, rule)
@@ -699,7 +760,7 @@ def pod_loads(model: ClusterModel) -> tuple[list[tuple[PodRecord, PodLoad]], dic
             total += len(sets[0]) if len(sets) == 1 else len(frozenset().union(*sets))
         return total
 
-    out: list[tuple[PodRecord, PodLoad]] = []
+    out: list[tuple[PodLoad, list[PodRecord]]] = []
     for g in index.groups:
         if g.host_network:
             continue
@@ -722,7 +783,7 @@ def pod_loads(model: ClusterModel) -> tuple[list[tuple[PodRecord, PodLoad]], dic
             if not pod.ip:
                 continue
             if plain and shared_load is not None:
-                out.append((pod, shared_load))
+                out[-1][1].append(pod)
                 continue
             load = PodLoad(policies=n_policies, gid=g.gid)
             node_ip = model.nodes[pod.node].ip if pod.node in model.nodes else None
@@ -746,7 +807,7 @@ def pod_loads(model: ClusterModel) -> tuple[list[tuple[PodRecord, PodLoad]], dic
                 load.eks_keys = max(load.eks_keys, keys)
                 if top[0] > load.eks_max:
                     load.eks_max, load.eks_key, load.eks_direction, load.eks_policies = top[0], top[1], d, top[2]
-            out.append((pod, load))
+            out.append((load, [pod]))
     shared = {"index": index, "targets": targets, "resolver": resolver, "identity_of": identity_of,
               "selecting": selecting}  # fmt: skip
     return out, shared
@@ -755,17 +816,28 @@ def pod_loads(model: ClusterModel) -> tuple[list[tuple[PodRecord, PodLoad]], dic
 def analyse(model: ClusterModel, top: int = TOP) -> dict[str, Any]:
     """The ``network_policies.dataplane`` section: distributions, per-target measures, busiest nodes and the
     top offenders (bounded by ``top``), never a per-pod table."""
-    loads, shared = pod_loads(model)
+    with _gc_paused():
+        return _analyse(model, top)
+
+
+def _analyse(model: ClusterModel, top: int) -> dict[str, Any]:
+    units_list, shared = _loads(model)
     index: PodIndex = shared["index"]
     targets: list[list[int]] = shared["targets"]
     selecting = shared["selecting"]
-    identity_of: dict[int, str] = shared["identity_of"]
+    identity_of: dict[int, int | str] = shared["identity_of"]
     policies = model.policies
 
-    eks_max = [load.eks_max for _, load in loads]
-    eks_keys = [load.eks_keys for _, load in loads]
-    cil = [load.cilium for _, load in loads]
-    per_pod_policies = [load.policies for _, load in loads]
+    eks_max: list[int] = []
+    eks_keys: list[int] = []
+    cil: list[int] = []
+    per_pod_policies: list[int] = []
+    for load, pods in units_list:
+        n = len(pods)
+        eks_max.extend([load.eks_max] * n)
+        eks_keys.extend([load.eks_keys] * n)
+        cil.extend([load.cilium] * n)
+        per_pod_policies.extend([load.policies] * n)
     selected = sum(1 for v in per_pod_policies if v)
 
     # Coverage: pods a policy selects that the EKS agent cannot enforce.
@@ -794,14 +866,17 @@ def analyse(model: ClusterModel, top: int = TOP) -> dict[str, Any]:
     node_eks: Counter[str] = Counter()
     node_cil: Counter[str] = Counter()
     node_policies: dict[str, set[int]] = defaultdict(set)
-    for pod, load in loads:
-        node_pods[pod.node] += 1
-        node_eks[pod.node] += load.eks_total
-        node_cil[pod.node] += load.cilium
-    pods_by_group_node: dict[str, set[int]] = defaultdict(set)
+    for load, pods in units_list:
+        for pod in pods:
+            node_pods[pod.node] += 1
+            node_eks[pod.node] += load.eks_total
+            node_cil[pod.node] += load.cilium
+    pods_by_group_node: dict[str, list[int]] = defaultdict(list)  # a list per node: far smaller than a set
     for g in index.groups:
         for pod in g.pods:
-            pods_by_group_node[pod.node].add(g.gid)
+            on_node = pods_by_group_node[pod.node]
+            if not on_node or on_node[-1] != g.gid:
+                on_node.append(g.gid)
     group_policies: dict[int, set[int]] = defaultdict(set)
     for pid, gids in enumerate(targets):
         for gid in gids:
@@ -847,13 +922,7 @@ def analyse(model: ClusterModel, top: int = TOP) -> dict[str, Any]:
         return got
 
     # Pods that share one load object (a label group without node-IP adjustments) are handled together.
-    units: dict[int, tuple[PodLoad, list[PodRecord]]] = {}
-    for pod, load in loads:
-        unit = units.get(id(load))
-        if unit is None:
-            units[id(load)] = (load, [pod])
-        else:
-            unit[1].append(pod)
+    units: dict[int, tuple[PodLoad, list[PodRecord]]] = {id(load): (load, pods) for load, pods in units_list}
 
     def offenders(metric: str) -> list[dict[str, Any]]:
         rows: dict[tuple[str, str], dict[str, Any]] = {}
@@ -890,7 +959,7 @@ def analyse(model: ClusterModel, top: int = TOP) -> dict[str, Any]:
         return sorted(rows.values(), key=lambda r: (-r["value"], r["namespace"], r["workload"]))[:top]
 
     return {
-        "pods_analysed": len(loads),
+        "pods_analysed": len(eks_max),
         "pods_selected": selected,
         "policies_analysed": len(policies),
         "label_groups": len(index.groups),

@@ -2,7 +2,8 @@
 
 Pods are grouped by (namespace, label set, named-port map, hostNetwork): every pod of a group is selected by exactly the
 same selectors, so selection works on groups. An inverted index maps ``(namespace, key, value)`` and
-``(namespace, key)`` to groups, and namespaces the same way over namespace labels.
+``(namespace, key)`` to groups (built per label key the first time a selector names it), and namespaces the same
+way over namespace labels.
 """
 
 from __future__ import annotations
@@ -51,19 +52,50 @@ class PodIndex:
                 self.groups.append(group)
             group.pods.append(pod)
         self.by_namespace: dict[str, list[int]] = defaultdict(list)
-        self.by_pair: dict[tuple[str, str, str], set[int]] = defaultdict(set)
-        self.by_key: dict[tuple[str, str], set[int]] = defaultdict(set)
         for g in self.groups:
             self.by_namespace[g.namespace].append(g.gid)
-            for k, v in g.labels.items():
-                self.by_pair[(g.namespace, k, v)].add(g.gid)
-                self.by_key[(g.namespace, k)].add(g.gid)
+        # (namespace, key, value) and (namespace, key) -> groups, built per label key on first use: selectors
+        # name few keys, and indexing every pair (pod-template-hash values are unique per ReplicaSet) would
+        # cost a set per pair.
+        self.by_pair: dict[tuple[str, str, str], set[int]] = {}
+        self.by_key: dict[tuple[str, str], set[int]] = {}
+        self._indexed: set[str] = set()
+        self._has_ip: list[bool] | None = None
         for ns in self.by_namespace:
             model.namespace_labels(ns)
         self.ns_by_pair: dict[tuple[str, str], set[str]] = defaultdict(set)
         for ns, labels in model.namespaces.items():
             for k, v in labels.items():
                 self.ns_by_pair[(k, v)].add(ns)
+
+    def has_ip(self) -> list[bool]:
+        """Per group id: whether any of its pods has an IP (is a network endpoint); computed once."""
+        if self._has_ip is None:
+            self._has_ip = [any(p.ip for p in g.pods) for g in self.groups]
+        return self._has_ip
+
+    def index_key(self, key: str) -> None:
+        """Fill :attr:`by_pair` and :attr:`by_key` for label ``key`` (once; O(groups))."""
+        if key in self._indexed:
+            return
+        self._indexed.add(key)
+        by_pair, by_key = self.by_pair, self.by_key
+        for g in self.groups:
+            v = g.labels.get(key)
+            if v is None:
+                continue
+            pair = (g.namespace, key, v)
+            found = by_pair.get(pair)
+            if found is None:
+                by_pair[pair] = {g.gid}
+            else:
+                found.add(g.gid)
+            nk = (g.namespace, key)
+            found = by_key.get(nk)
+            if found is None:
+                by_key[nk] = {g.gid}
+            else:
+                found.add(g.gid)
 
     def select(self, namespace: str, selector: Selector) -> list[int]:
         """Groups in ``namespace`` that ``selector`` picks.
@@ -72,6 +104,10 @@ class PodIndex:
         candidates. With only an In or Exists expression: start from its index set. Else: the namespace's groups.
         """
         candidates: set[int] | list[int] | None = None
+        for k, _ in selector.match_labels:
+            self.index_key(k)
+        for req in selector.expressions:
+            self.index_key(req.key)
         if selector.match_labels:
             sets = sorted((self.by_pair.get((namespace, k, v), set()) for k, v in selector.match_labels), key=len)
             candidates = set(sets[0])

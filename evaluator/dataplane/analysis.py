@@ -877,13 +877,13 @@ def _analyse(model: ClusterModel, top: int) -> dict[str, Any]:
             on_node = pods_by_group_node[pod.node]
             if not on_node or on_node[-1] != g.gid:
                 on_node.append(g.gid)
-    group_policies: dict[int, set[int]] = defaultdict(set)
+    group_policies: dict[int, list[int]] = defaultdict(list)  # each target list names a group once
     for pid, gids in enumerate(targets):
         for gid in gids:
-            group_policies[gid].add(pid)
+            group_policies[gid].append(pid)
     for node, gids in pods_by_group_node.items():
         for gid in gids:
-            node_policies[node] |= group_policies.get(gid, set())
+            node_policies[node].update(group_policies.get(gid, ()))
     rules_of = [len(p.ingress or ()) + len(p.egress or ()) + (p.ingress is not None) + (p.egress is not None)
                 for p in policies]  # fmt: skip
     node_names = sorted(set(model.nodes) | set(node_pods))

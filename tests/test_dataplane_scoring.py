@@ -89,3 +89,26 @@ def test_report_shows_the_dataplane_section(tmp_path) -> None:
     # Without a dataplane section the report has no such part (older snapshots, other collectors).
     plain = render_report(build_context([make_snapshot()], targets=["eks"]), "html", tmp_path / "p.html")
     assert 'id="dataplane"' not in plain.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("nodes", "cni", "target", "status", "replicas"),
+    [
+        (1500, "calico", "self-hosted", "watch", 8),  # 1,500 > 50: Typha; ceil(1500 / 200) = 8 replicas
+        (50, "calico", "self-hosted", "ok", None),  # "more than 50 nodes": 50 is within
+        (120, "canal", "self-hosted", "watch", 3),  # ceil(120 / 200) = 1, raised to the minimum of 3
+        (9000, "calico", "self-hosted", "watch", 20),  # ceil(9000 / 200) = 45, capped at 20
+        (1500, "cilium", "self-hosted", "unknown", None),  # no Calico: Typha does not apply
+        (1500, None, "self-hosted", "unknown", None),  # CNI not detected
+        (1500, "calico", "eks", "ok", None),  # not applicable on EKS (the VPC CNI agent is scored)
+    ],
+)
+def test_calico_typha_guidance(nodes, cni, target, status, replicas) -> None:
+    from evaluator.inventory import NodeInventory
+
+    snap = make_snapshot(nodes=NodeInventory(count=nodes), networking=NetworkingInventory(cni=cni))
+    f = _finding(snap, "calico_typha_nodes", target)
+    assert f.status == status
+    if replicas is not None:
+        assert f.observed == nodes and f.limit == 50
+        assert f"Typha recommended with {replicas} replicas" in " ".join(str(v) for v in f.to_dict().values())

@@ -799,6 +799,36 @@ def _calico_ipset(snap: Snapshot) -> MetricValue:
     return known(snap, value, "network_policies.dataplane") if value is None else MetricValue(float(value), detail=peer)
 
 
+# Calico's manifest install guidance (docs.tigera.io .../self-managed-onprem/onpremises, Typha tab): "We recommend at
+# least one replica for every 200 nodes, and no more than 20 replicas. In production, we recommend a minimum of three
+# replicas".
+TYPHA_NODES_PER_REPLICA = 200
+TYPHA_MAX_REPLICAS = 20
+TYPHA_MIN_REPLICAS = 3
+
+
+def typha_replicas(nodes: int) -> int:
+    """Typha replicas Calico recommends for ``nodes`` nodes: one per 200, at least 3, at most 20."""
+    return min(TYPHA_MAX_REPLICAS, max(TYPHA_MIN_REPLICAS, -(-nodes // TYPHA_NODES_PER_REPLICA)))
+
+
+@metric("dataplane.calico_typha_nodes", "nodes served by Calico's Felix agents, where the cluster runs Calico (count)")
+def _calico_typha_nodes(snap: Snapshot) -> MetricValue:
+    cni = (snap.networking.cni or "").lower()
+    if not cni:
+        return unknown(snap, "networking.cni", missing="CNI not detected: whether Calico (and Typha) is in use is unknown")
+    if cni not in ("calico", "canal"):
+        return MetricValue(None, f"CNI is {snap.networking.cni}: Calico Typha does not apply")
+    nodes = snap.nodes.count
+    if nodes is None:
+        return unknown(snap, "nodes")
+    detail = (
+        f"Calico on {nodes:,} nodes: Typha recommended with {typha_replicas(nodes)} replicas (one per 200 nodes, "
+        "at least 3, at most 20); Typha replicas are not collected: check the calico-typha Deployment"
+    )
+    return MetricValue(float(nodes), detail=detail)
+
+
 # ---------------------------------------------------------------- networking and IP space
 
 

@@ -816,7 +816,7 @@ def typha_replicas(nodes: int) -> int:
 def _calico_typha_nodes(snap: Snapshot) -> MetricValue:
     cni = (snap.networking.cni or "").lower()
     if not cni:
-        return unknown(snap, "networking.cni", missing="CNI not detected: whether Calico (and Typha) is in use is unknown")
+        return unknown(snap, "networking.cni", missing="CNI not detected: whether Calico runs (Typha) is unknown")
     if cni not in ("calico", "canal"):
         return MetricValue(None, f"CNI is {snap.networking.cni}: Calico Typha does not apply")
     nodes = snap.nodes.count

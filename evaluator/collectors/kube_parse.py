@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -666,13 +667,14 @@ def pod_record(
         labels = labels_cache.setdefault(key, labels)
     owners = [o for o in meta.get("ownerReferences") or [] if isinstance(o, dict)]
     owner = next((o for o in owners if o.get("controller")), owners[0] if owners else None)
+    # Namespace, node and owner repeat across pods: one string each (sys.intern), not one per pod.
     return PodRecord(
-        namespace=str(meta.get("namespace") or ""),
+        namespace=sys.intern(str(meta.get("namespace") or "")),
         name=str(meta.get("name") or ""),
         labels=labels,
-        node=node,
+        node=sys.intern(node),
         ip=ip if ip and ip not in NO_NODE else None,
-        owner=f"{owner.get('kind')}/{owner.get('name')}" if owner else None,
+        owner=sys.intern(f"{owner.get('kind')}/{owner.get('name')}") if owner else None,
         host_network=host_network,
         named_ports=named_ports,
     )

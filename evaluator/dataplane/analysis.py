@@ -691,6 +691,11 @@ def _loads(model: ClusterModel) -> tuple[list[tuple[PodLoad, list[PodRecord]]], 
             if policy.rules(d) is not None:
                 for gid in gids:
                     selecting[d][gid].append(pid)
+    # As shared tuples: groups selected by the same policies hold one tuple (and the cache keys below reuse it).
+    for d in DIRECTIONS:
+        shared_pids: dict[tuple[int, ...], tuple[int, ...]] = {}
+        selecting[d] = {gid: shared_pids.setdefault(tuple(pids), tuple(pids))  # type: ignore[misc]
+                        for gid, pids in selecting[d].items()}  # fmt: skip
     node_ips = {n.ip for n in model.nodes.values() if n.ip}
     eks = EksEvaluator(index, _is_ipv6(model), node_ips)
     # Identities as small integers: one per distinct (namespace, identity-relevant labels); the namespace's own
@@ -865,7 +870,6 @@ def _analyse(model: ClusterModel, top: int) -> dict[str, Any]:
     node_pods: Counter[str] = Counter()
     node_eks: Counter[str] = Counter()
     node_cil: Counter[str] = Counter()
-    node_policies: dict[str, set[int]] = defaultdict(set)
     for load, pods in units_list:
         for pod in pods:
             node_pods[pod.node] += 1
@@ -881,13 +885,20 @@ def _analyse(model: ClusterModel, top: int) -> dict[str, Any]:
     for pid, gids in enumerate(targets):
         for gid in gids:
             group_policies[gid].append(pid)
-    for node, gids in pods_by_group_node.items():
-        for gid in gids:
-            node_policies[node].update(group_policies.get(gid, ()))
     rules_of = [len(p.ingress or ()) + len(p.egress or ()) + (p.ingress is not None) + (p.egress is not None)
                 for p in policies]  # fmt: skip
+    # Per node: the policies selecting any of its pods, counted and their rules summed, one node at a time.
+    node_policy_count: dict[str, int] = {}
+    node_rules: dict[str, int] = {}
+    for node, gids in pods_by_group_node.items():
+        on_node: set[int] = set()
+        for gid in gids:
+            on_node.update(group_policies.get(gid, ()))
+        node_policy_count[node] = len(on_node)
+        node_rules[node] = sum(rules_of[pid] for pid in on_node)
+    del pods_by_group_node, group_policies
     node_names = sorted(set(model.nodes) | set(node_pods))
-    node_rules = {n: sum(rules_of[pid] for pid in node_policies.get(n, ())) for n in node_names}
+    node_rules = {n: node_rules.get(n, 0) for n in node_names}
     busiest = sorted(node_names, key=lambda n: (-node_eks[n], -node_cil[n], n))[:10]
 
     # Calico: the largest selector IP set.
@@ -922,11 +933,10 @@ def _analyse(model: ClusterModel, top: int) -> dict[str, Any]:
         return got
 
     # Pods that share one load object (a label group without node-IP adjustments) are handled together.
-    units: dict[int, tuple[PodLoad, list[PodRecord]]] = {id(load): (load, pods) for load, pods in units_list}
 
     def offenders(metric: str) -> list[dict[str, Any]]:
         rows: dict[tuple[str, str], dict[str, Any]] = {}
-        for load, pods in units.values():
+        for load, pods in units_list:
             value = load.eks_max if metric == "eks" else load.cilium
             if not value:
                 continue
@@ -941,7 +951,7 @@ def _analyse(model: ClusterModel, top: int) -> dict[str, Any]:
                     pol_ids = (
                         load.eks_policies
                         if metric == "eks"
-                        else frozenset(selecting["ingress"].get(load.gid, []) + selecting["egress"].get(load.gid, []))
+                        else frozenset(selecting["ingress"].get(load.gid, ()) + selecting["egress"].get(load.gid, ()))
                     )
                     rows[key] = {
                         "namespace": pod.namespace,
@@ -991,7 +1001,7 @@ def _analyse(model: ClusterModel, top: int) -> dict[str, Any]:
         "calico": {
             "max_ipset_members": ipset,
             "max_ipset_peer": ipset_peer,
-            "policies_per_node": _stats([len(node_policies.get(n, ())) for n in node_names]),
+            "policies_per_node": _stats([node_policy_count.get(n, 0) for n in node_names]),
             "rules_per_node": _stats(list(node_rules.values())),
         },
         "nodes": {
@@ -1003,7 +1013,7 @@ def _analyse(model: ClusterModel, top: int) -> dict[str, Any]:
                     "pods": node_pods[n],
                     "eks_entries": node_eks[n],
                     "cilium_entries": node_cil[n],
-                    "policies": len(node_policies.get(n, ())),
+                    "policies": node_policy_count.get(n, 0),
                     "rules": node_rules[n],
                 }
                 for n in busiest

@@ -57,8 +57,8 @@ class PodIndex:
         # (namespace, key, value) and (namespace, key) -> groups, built per label key on first use: selectors
         # name few keys, and indexing every pair (pod-template-hash values are unique per ReplicaSet) would
         # cost a set per pair.
-        self.by_pair: dict[tuple[str, str, str], set[int]] = {}
-        self.by_key: dict[tuple[str, str], set[int]] = {}
+        self.by_pair: dict[tuple[str, str, str], list[int]] = {}
+        self.by_key: dict[tuple[str, str], list[int]] = {}
         self._indexed: set[str] = set()
         self._has_ip: list[bool] | None = None
         for ns in self.by_namespace:
@@ -85,17 +85,19 @@ class PodIndex:
             if v is None:
                 continue
             pair = (g.namespace, key, v)
+            # Lists, in group order (sorted, no repeats): most pairs name one group, and a list of one is a
+            # third of a set's size.
             found = by_pair.get(pair)
             if found is None:
-                by_pair[pair] = {g.gid}
+                by_pair[pair] = [g.gid]
             else:
-                found.add(g.gid)
+                found.append(g.gid)
             nk = (g.namespace, key)
             found = by_key.get(nk)
             if found is None:
-                by_key[nk] = {g.gid}
+                by_key[nk] = [g.gid]
             else:
-                found.add(g.gid)
+                found.append(g.gid)
 
     def select(self, namespace: str, selector: Selector) -> list[int]:
         """Groups in ``namespace`` that ``selector`` picks.
@@ -109,10 +111,10 @@ class PodIndex:
         for req in selector.expressions:
             self.index_key(req.key)
         if selector.match_labels:
-            sets = sorted((self.by_pair.get((namespace, k, v), set()) for k, v in selector.match_labels), key=len)
+            sets = sorted((self.by_pair.get((namespace, k, v), []) for k, v in selector.match_labels), key=len)
             candidates = set(sets[0])
             for s in sets[1:]:
-                candidates &= s
+                candidates.intersection_update(s)
                 if not candidates:
                     return []
         else:
@@ -120,11 +122,11 @@ class PodIndex:
                 if req.operator == "In":
                     found: set[int] = set()
                     for value in req.values:
-                        found |= self.by_pair.get((namespace, req.key, value), set())
+                        found.update(self.by_pair.get((namespace, req.key, value), ()))
                     candidates = found
                     break
                 if req.operator == "Exists":
-                    candidates = self.by_key.get((namespace, req.key), set())
+                    candidates = self.by_key.get((namespace, req.key), [])
                     break
         if candidates is None:
             candidates = self.by_namespace.get(namespace, [])

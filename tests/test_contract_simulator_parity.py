@@ -102,6 +102,10 @@ def test_pod_table_columns_and_row_conditions(sim: Simulator) -> None:
     table = _get(sim, "/api/v1/pods", TABLE, includeObject="None", limit=500).json()
     columns = [{k: c[k] for k in ("name", "type", "format", "priority")} for c in table["columnDefinitions"]]
     assert columns == POD_COLUMNS  # kubernetes printers.go podColumnDefinitions
+    # descriptions as a real apiserver sends them: the recorded pod Table's Ready and Status texts
+    recorded = {c["name"]: c["description"] for c in _real("pods_table_v1beta1.json")["columnDefinitions"]}
+    ours = {c["name"]: c["description"] for c in table["columnDefinitions"]}
+    assert ours["Ready"] == recorded["Ready"] and ours["Status"] == recorded["Status"]
     finished = [r for r in table["rows"] if r.get("conditions")]
     assert finished  # the small profile has Succeeded and Failed pods
     for row in finished:

@@ -497,3 +497,14 @@ def test_sensitivity_arithmetic_matches_a_full_re_estimate(tmp_path: Path) -> No
             for target in ALL:
                 assert fast[target]["monthly"] == pytest.approx(full[target]["monthly"], abs=0.2), (key, factor, target)
                 assert fast[target]["complete"] == full[target]["complete"]
+
+
+def test_classic_load_balancers_priced_from_the_us_east_table() -> None:
+    data = _simple(_us())
+    data["load_balancers"] = {"aws_type": "clb", "capacity_units_per_lb": 1, "gcp_data_gb_per_lb": 0}
+    a = cost_assumptions_from_data(data, where="costs.yaml")
+    assert a.tables["aws"].item("elb_clb_hour").value == 0.025
+    assert "303e536b0f20597afa326ac999f41f282e831e59" in a.tables["aws"].item("elb_clb_hour").evidence
+    eks = _lines(estimate_costs(_bank_snapshot(), ["eks"], a)[0])
+    assert eks["10 Classic Load Balancers"] == pytest.approx(10 * 0.025 * 730)
+    assert not [k for k in eks if "capacity units" in k]  # Classic has no LCU charge

@@ -85,11 +85,17 @@ def _aws_pages(region: str = "us-east-1") -> list[tuple[dict[str, Any], dict[str
     table = shipped_tables()[("aws", region)]
     ec2 = [_ec2(name, m.vcpu, m.memory_gib, m.value, region) for name, m in sorted(table.compute.items())]
     recorded = _recorded()
-    elb_family = {"elb_nlb": "Load Balancer-Network", "elb_alb": "Load Balancer-Application"}
+    elb_family = {
+        "elb_nlb": "Load Balancer-Network",
+        "elb_alb": "Load Balancer-Application",
+        "elb_clb": "Load Balancer",
+    }
     elb = []
     for key, price in table.items.items():
         if key.endswith("_lcu_hour"):
             stem, usage, unit = key.removesuffix("_lcu_hour"), "LCUUsage", "LCU-Hrs"
+        elif key.endswith("_gb"):
+            stem, usage, unit = key.removesuffix("_gb"), "DataProcessing-Bytes", "GB"
         else:
             stem, usage, unit = key.removesuffix("_hour"), "LoadBalancerUsage", "Hrs"
         elb.append(_product(elb_family[stem], {"usagetype": usage, "regionCode": region}, price.value, unit))

@@ -139,3 +139,7 @@ def test_autopilot_gaps_name_the_missing_price_or_the_missing_requests(tmp_path:
     without = _snapshot(None).with_gap("prometheus", "pod_requests", "Prometheus has no such series")
     line = next(x for x in estimate_costs(without, ["gke-autopilot"], priced)[0].lines if x.category == "workers")
     assert line.monthly_usd is None and "pod requests" in line.gap and "Prometheus has no such series" in line.gap
+    assert "Autopilot vCPU or GiB price" not in line.gap  # the prices are there: only the requests are missing
+    both = next(x for x in estimate_costs(without, ["gke-autopilot"], shipped)[0].lines if x.category == "workers")
+    assert "pod requests" in both.gap
+    assert "nor is an Autopilot vCPU or GiB price in the gcp us-central1 table" in both.gap

@@ -658,7 +658,12 @@ def _autopilot(b: _Builder, snapshot: Snapshot) -> None:
             "Autopilot pod requests",
             "Autopilot bills the vCPU and memory that pods request; this snapshot carries no pod requests"
             + (f" ({gap.reason})" if gap else "")
-            + " (collect prometheus reads them from kube-state-metrics; merge its snapshot with collect kube's)",
+            + " (collect prometheus reads them from kube-state-metrics; merge its snapshot with collect kube's)"
+            + (
+                f"; nor is an Autopilot vCPU or GiB price in the {b.where} table"
+                if b.item_price("autopilot_vcpu_hour") is None or b.item_price("autopilot_memory_gib_hour") is None
+                else ""
+            ),
         )
         return
     total = 0.0

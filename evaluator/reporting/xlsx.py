@@ -20,6 +20,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
 from .context import ReportContext
+from .diff import CHANGE_LABELS, since_of
 from .environment import target_label
 
 HEADER_FONT_RGB = "FFFFFFFF"
@@ -33,6 +34,18 @@ STATUS_FILLS = {
     "unknown": "FFE5E7EB",
 }
 MAX_WIDTH = 70
+# The "Since last audit" sheet (report --baseline): header and key in the report's since data, as in the HTML.
+SINCE_COLUMNS = (
+    ("Change", "change"),
+    ("Cluster", "cluster"),
+    ("Target", "target"),
+    ("Constraint", "constraint"),
+    ("Title", "title"),
+    ("Old status", "old_status"),
+    ("New status", "new_status"),
+    ("Old observed", "old_observed"),
+    ("New observed", "new_observed"),
+)
 MAX_CELL_TEXT = 32767  # Excel's limit on the characters in one cell
 WIDTH_SAMPLE = 500  # column widths are measured on the first rows: a fleet's Findings sheet has tens of thousands
 ROWS_PER_WRITE = 2000
@@ -330,26 +343,42 @@ def _write_sheets(context: ReportContext, wb: _Workbook) -> None:
     # One row per finding with what varies per finding; what is the same for every cluster (category, limit
     # kind, source, checked date, remediation) is on the Constraints sheet, once per constraint and target.
     # A fleet has tens of thousands of findings, and every cell costs time to write.
+    since = context.since
+    finding_rows = [
+        [
+            f.cluster,
+            f.target,
+            f.constraint,
+            f.title,
+            f.status,
+            f.observed,
+            f.limit,
+            f.unit,
+            None if f.utilisation is None else round(f.utilisation, 4),
+            f.message,
+        ]
+        for f in evaluation.findings
+    ]
+    if since:  # report --baseline: each finding's change, the value the HTML and Markdown reports show
+        for row, f in zip(finding_rows, evaluation.findings, strict=True):
+            row.append(since_of(since, f))
     wb.sheet(
         "Findings",
-        ["Cluster", "Target", "Constraint", "Title", "Status", "Observed", "Limit", "Unit", "Utilisation", "Message"],
-        [
-            [
-                f.cluster,
-                f.target,
-                f.constraint,
-                f.title,
-                f.status,
-                f.observed,
-                f.limit,
-                f.unit,
-                None if f.utilisation is None else round(f.utilisation, 4),
-                f.message,
-            ]
-            for f in evaluation.findings
-        ],
+        ["Cluster", "Target", "Constraint", "Title", "Status", "Observed", "Limit", "Unit", "Utilisation", "Message"]
+        + (["Since last audit"] if since else []),
+        finding_rows,
         status_col=4,
     )
+    if since:
+        wb.sheet(
+            "Since last audit",
+            [header for header, _ in SINCE_COLUMNS],
+            [[i[key] for _, key in SINCE_COLUMNS] for i in since["items"]],
+            footer=[
+                ("Baseline", since["baseline"]),
+                *((CHANGE_LABELS[k], since["counts"].get(k, 0)) for k in CHANGE_LABELS),
+            ],
+        )
     per_limit: dict[tuple[str, str], list[Any]] = {}
     for f in evaluation.findings:
         if (f.constraint, f.target) not in per_limit:

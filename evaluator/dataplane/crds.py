@@ -112,6 +112,7 @@ class _Scope:
 # -- Cilium ----------------------------------------------------------------------------------------------------
 
 _NS_LABEL_PREFIX = "io.cilium.k8s.namespace.labels."
+_OPERATORS = {"in": "In", "notin": "NotIn", "exists": "Exists", "doesnotexist": "DoesNotExist"}
 
 
 def _cilium_key(key: str) -> str:
@@ -156,9 +157,10 @@ def _split_cilium(data: Any, where: str) -> tuple[Selector, Selector | None]:
     for i, expr in enumerate(exprs):
         if not isinstance(expr, dict) or not isinstance(expr.get("key"), str):
             raise InputError(f"{where}.matchExpressions[{i}]: expected an object with a key")
-        op = expr.get("operator")
-        if op not in ("In", "NotIn", "Exists", "DoesNotExist"):
-            raise InputError(f"{where}.matchExpressions[{i}].operator: unknown operator {op!r}")
+        # Cilium's own examples write operators in lower case (examples/policies/l3/match-expressions).
+        op = _OPERATORS.get(str(expr.get("operator")).lower())
+        if op is None:
+            raise InputError(f"{where}.matchExpressions[{i}].operator: unknown operator {expr.get('operator')!r}")
         plain, is_ns = place(expr["key"])
         req = Requirement(plain, op, frozenset(str(v) for v in expr.get("values") or []))
         (ns_reqs if is_ns else pod_reqs).append(req)

@@ -311,3 +311,29 @@ def test_cilium_entities_ports_and_deny_rules() -> None:
     everything["spec"]["ingress"] = [{"fromEntities": ["all"]}]
     t = translate({"ciliumnetworkpolicies.cilium.io": [everything]}, model)["cilium"]
     assert loads_by_pod(model, t.policies)["default/web-1"] == 1
+
+
+def test_calico_section_equals_the_full_analysis() -> None:
+    # The Calico figures computed alone are those analyse() computes, on the real examples and the hand-built
+    # selector peers (with a Kubernetes NetworkPolicy beside them).
+    from dataclasses import replace
+
+    from evaluator.dataplane.crds import calico_section
+
+    model = calico_model()
+    netpol = {
+        "metadata": {"name": "k", "namespace": "yaobank"},
+        "spec": {"podSelector": {}, "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "customer"}}}]}]},
+    }
+    model.policies = [parse_policy(netpol)]
+    objects = load_objects("calico")
+    objects["networkpolicies.crd.projectcalico.org"].append(
+        {
+            "metadata": {"name": "x", "namespace": "migration-test"},
+            "spec": {"selector": "has(app)", "ingress": [{"action": "Allow", "source": {"selector": "!has(app)"}}]},
+        }
+    )
+    added = translate(objects, model)["calico"].policies
+    full = replace(model, policies=model.policies + added)
+    assert calico_section(full) == analyse(full)["calico"]
+    assert calico_section(full)["rules_per_node"]["max"] > 0 and calico_section(full)["max_ipset_members"] == 1

@@ -31,12 +31,12 @@ namespace of the cluster), so 50 clusterwide policies on 10,000 namespaces cost 
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import InputError
-from .analysis import CILIUM_POLICY_MAP, TOP, _stats, analyse, histogram, pod_loads
+from .analysis import CILIUM_POLICY_MAP, DIRECTIONS, TOP, Resolver, _stats, build_index, histogram, pod_loads
 from .model import ClusterModel, Peer, Policy, PortSpec, Requirement, Rule, Selector, canonical_cidr
 
 CILIUM_KEYS = ("ciliumnetworkpolicies.cilium.io", "ciliumclusterwidenetworkpolicies.cilium.io")
@@ -600,9 +600,44 @@ def add_cni_policies(section: dict[str, Any], model: ClusterModel, translated: d
         out.update(_with_cilium(section, replace(model, policies=model.policies + cilium.policies), top))
     calico = translated.get("calico")
     if calico is not None and calico.policies:
-        after = analyse(replace(model, policies=model.policies + calico.policies), top)
-        out["calico"] = after["calico"]
+        out["calico"] = calico_section(replace(model, policies=model.policies + calico.policies))
     return out
+
+
+def calico_section(model: ClusterModel) -> dict[str, Any]:
+    """The ``calico`` part of :func:`~evaluator.dataplane.analysis.analyse` for ``model`` (the same figures,
+    computed the same way), without the EKS and Cilium work the full analysis does."""
+    index, targets = build_index(model)
+    resolver = Resolver(index, model.policies, targets)
+    node_policies: dict[str, set[int]] = defaultdict(set)
+    for pid, gids in enumerate(targets):
+        for gid in gids:
+            for pod in index.groups[gid].pods:
+                node_policies[pod.node].add(pid)
+    rules_of = [len(p.ingress or ()) + len(p.egress or ()) + (p.ingress is not None) + (p.egress is not None)
+                for p in model.policies]  # fmt: skip
+    analysed_nodes = {p.node for g in index.groups if not g.host_network for p in g.pods if p.ip}
+    node_names = sorted(set(model.nodes) | analysed_nodes)
+    ips_of = [sum(1 for p in g.pods if p.ip) for g in index.groups]
+    sizes: dict[int, int] = {}
+    ipset, ipset_peer = 0, ""
+    for policy in model.policies:
+        for d in DIRECTIONS:
+            for rule in policy.rules(d) or ():
+                for peer in rule.peers or ():
+                    if peer.cidr is None:
+                        gids = resolver.peer_groups(policy.namespace, peer)
+                        size = sizes.get(id(gids))
+                        if size is None:
+                            size = sizes[id(gids)] = sum(ips_of[g] for g in gids)
+                        if size > ipset:
+                            ipset, ipset_peer = size, f"{policy.ref} ({d})"
+    return {
+        "max_ipset_members": ipset,
+        "max_ipset_peer": ipset_peer,
+        "policies_per_node": _stats([len(node_policies.get(n, ())) for n in node_names]),
+        "rules_per_node": _stats([sum(rules_of[pid] for pid in node_policies.get(n, ())) for n in node_names]),
+    }
 
 
 def _with_cilium(section: dict[str, Any], model: ClusterModel, top: int) -> dict[str, Any]:

@@ -12,7 +12,14 @@ import pytest
 import yaml
 
 from evaluator.dataplane import ClusterModel, NodeRecord, PodRecord, analyse, parse_policy, pod_loads
-from evaluator.dataplane.crds import Refused, add_cni_policies, parse_calico_selector, translate
+from evaluator.dataplane.crds import (
+    Refused,
+    Translation,
+    add_cni_policies,
+    cilium_loads,
+    parse_calico_selector,
+    translate,
+)
 from evaluator.dataplane.model import Requirement
 
 REAL = Path(__file__).parent / "fixtures" / "real" / "cni_policies"
@@ -80,11 +87,9 @@ def cilium_of(section: dict[str, Any]) -> int:
     return section["cilium"]["policy_map_entries"]["max"]
 
 
-def loads_by_pod(model: ClusterModel, extra: list) -> dict[str, int]:
-    from dataclasses import replace
-
-    loads, _ = pod_loads(replace(model, policies=model.policies + extra))
-    return {f"{p.namespace}/{p.name}": load.cilium for p, load in loads}
+def loads_by_pod(model: ClusterModel, translated: Translation) -> dict[str, int]:
+    loads, _ = cilium_loads(model, translated)
+    return {f"{load.pod.namespace}/{load.pod.name}": load.entries for load in loads}
 
 
 def test_real_cilium_examples_per_pod() -> None:
@@ -93,11 +98,11 @@ def test_real_cilium_examples_per_pod() -> None:
     t = translated["cilium"]
     # 12 CiliumNetworkPolicies (isolate-namespaces.yaml holds two) and 1 clusterwide policy.
     assert t.objects == 13 and t.not_analysed_count == 0
-    # 12 namespaced policies, and the clusterwide one in the 2 namespaces holding a name=leia pod.
-    assert len(t.policies) == 14
+    # 12 namespaced policies, and the clusterwide one kept whole (it selects across namespaces).
+    assert len(t.policies) == 12 and len(t.clusterwide) == 1
     # The http rule keeps its L4 entry; the FQDN and Service peers are counted, not guessed.
     assert dict(t.not_modelled) == {"L7 rules (http)": 1, "toFQDNs": 1, "toServices": 1}
-    got = loads_by_pod(model, t.policies)
+    got = loads_by_pod(model, t)
     # Every default pod gets two from the endpointSelector {} policies: allow-to-kubedns (egress: the one
     # kube-dns identity on UDP/53) and and-statement-policy (ingress: the one production strict identity, any port).
     assert got["default/client-1"] == got["default/client-2"] == got["default/luke"] == 2
@@ -297,7 +302,7 @@ def test_cilium_entities_ports_and_deny_rules() -> None:
     }  # fmt: skip
     t = translate({"ciliumnetworkpolicies.cilium.io": [obj]}, model)["cilium"]
     assert t.not_analysed_count == 0
-    assert loads_by_pod(model, t.policies)["default/web-1"] == 4 + 1 + 1
+    assert loads_by_pod(model, t)["default/web-1"] == 4 + 1 + 1
     # "cluster" is every local pod identity plus host, remote-node, init and unmanaged. The model's identities:
     # 12 default label sets, where client-1/-2 differ, ns1 leia, ns2 luke, kube-dns (1), strict = 16 + 4 = 20.
     everything = copy.deepcopy(obj)
@@ -306,11 +311,11 @@ def test_cilium_entities_ports_and_deny_rules() -> None:
         "ingress": [{"fromEntities": ["cluster"]}],
     }
     t = translate({"ciliumnetworkpolicies.cilium.io": [everything]}, model)["cilium"]
-    assert loads_by_pod(model, t.policies)["default/web-1"] == 20
+    assert loads_by_pod(model, t)["default/web-1"] == 20
     # "all" is one wildcard entry.
     everything["spec"]["ingress"] = [{"fromEntities": ["all"]}]
     t = translate({"ciliumnetworkpolicies.cilium.io": [everything]}, model)["cilium"]
-    assert loads_by_pod(model, t.policies)["default/web-1"] == 1
+    assert loads_by_pod(model, t)["default/web-1"] == 1
 
 
 def test_calico_section_equals_the_full_analysis() -> None:
@@ -337,3 +342,28 @@ def test_calico_section_equals_the_full_analysis() -> None:
     full = replace(model, policies=model.policies + added)
     assert calico_section(full) == analyse(full)["calico"]
     assert calico_section(full)["rules_per_node"]["max"] > 0 and calico_section(full)["max_ipset_members"] == 1
+
+
+@pytest.mark.parametrize(("seed", "pods", "namespaces", "policies"), [(1, 400, 12, 60), (2024, 900, 20, 160)])
+def test_cilium_counting_equals_pod_loads_on_kubernetes_policies(seed: int, pods: int, namespaces: int, policies: int):
+    # With no Cilium objects, the Cilium-only counting gives pod_loads' Cilium entries pod by pod (seeded
+    # simulator specs with the realistic NetworkPolicy shapes, container ports resolved).
+    from evaluator.collectors.kube_parse import pod_record_from_object
+    from evaluator.simulator import parse_spec
+    from evaluator.simulator.served import Cluster
+    from tests.test_dataplane_truth import _objects
+
+    spec = parse_spec(
+        f"name: dp{seed}\nversion: '1.30.2'\nseed: {seed}\nnodes: 24\npods: {pods}\nnamespaces: {namespaces}\n"
+        f"network_policies: {policies}\nservices: 10\ncni: cilium\nmax_pods_per_node: 110\n"
+    )
+    live, ns_labels, node_ips, pol_objs = _objects(Cluster(spec))
+    model = ClusterModel(
+        pods=[r for r in (pod_record_from_object(p) for p in live) if r is not None],
+        namespaces=ns_labels,
+        nodes={name: NodeRecord(name, ip) for name, ip in node_ips.items()},
+        policies=[parse_policy(p) for p in pol_objs],
+    )
+    expected = {(p.namespace, p.name): load.cilium for p, load in pod_loads(model)[0]}
+    got = {(load.pod.namespace, load.pod.name): load.entries for load in cilium_loads(model, Translation())[0]}
+    assert got == expected and max(got.values()) > 0

@@ -151,8 +151,6 @@ class Resolver:
         """Groups a pod peer selects (namespaceSelector absent: the policy's namespace)."""
         key = (namespace if peer.namespaces is None else "", peer)
         found = self._peer_cache.get(key)
-        if found is None and peer.entity is not None:  # a Cilium reserved identity selects no pods
-            found = self._peer_cache[key] = ()
         if found is None:
             selector = peer.pods or _EMPTY
             namespaces = [namespace] if peer.namespaces is None else self.index.select_namespaces(peer.namespaces)
@@ -683,7 +681,6 @@ def pod_loads(model: ClusterModel) -> tuple[list[tuple[PodRecord, PodLoad]], dic
             else:
                 for peer in rule.peers:
                     got.append(cidr_identities(peer.cidr, peer.excepts) if peer.cidr is not None
-                               else frozenset({"reserved:" + peer.entity}) if peer.entity is not None
                                else identities(namespace, peer))  # fmt: skip
             rule_ids[key] = got
         return got

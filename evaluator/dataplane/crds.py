@@ -24,8 +24,13 @@ Calico ``notNets``/``notSelector``/``notPorts``/``serviceAccounts``/``services``
 named. A rule whose peers are all unmodelled stays as a rule (Calico counts it) with no peers, so it adds no
 policy-map entries.
 
-A clusterwide policy becomes one :class:`Policy` per namespace holding a pod it selects (never one per
-namespace of the cluster), so 50 clusterwide policies on 10,000 namespaces cost what they select.
+The Cilium figures are counted here (:func:`cilium_loads`) the way
+:func:`~evaluator.dataplane.analysis.pod_loads` counts them, over the Kubernetes NetworkPolicies plus the
+translated policies, without its EKS pass: pods grouped by label set, selections by index, one count per
+distinct set of selecting policies. A Cilium clusterwide policy stays one policy whose selector is matched
+against every label group (O(groups) each). A Calico GlobalNetworkPolicy becomes one policy per namespace
+holding a pod it selects (never one per namespace of the cluster); the Calico figures are then computed by
+:func:`calico_section`, the Calico part of the analysis alone.
 """
 
 from __future__ import annotations
@@ -36,8 +41,22 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import InputError
-from .analysis import CILIUM_POLICY_MAP, DIRECTIONS, TOP, Resolver, _stats, build_index, histogram, pod_loads
-from .model import ClusterModel, Peer, Policy, PortSpec, Requirement, Rule, Selector, canonical_cidr
+from .analysis import (
+    CILIUM_POLICY_MAP,
+    DIRECTIONS,
+    TOP,
+    Resolver,
+    _stats,
+    build_index,
+    cidr_identities,
+    histogram,
+    identity_labels,
+)
+from .analysis import (
+    _cilium_ports as _map_ports,
+)
+from .model import ClusterModel, Peer, PodRecord, Policy, PortSpec, Requirement, Rule, Selector, canonical_cidr
+from .selection import PodIndex
 
 CILIUM_KEYS = ("ciliumnetworkpolicies.cilium.io", "ciliumclusterwidenetworkpolicies.cilium.io")
 CALICO_KEYS = ("networkpolicies.crd.projectcalico.org", "globalnetworkpolicies.crd.projectcalico.org")
@@ -64,6 +83,8 @@ class Translation:
 
     objects: int = 0
     policies: list[Policy] = field(default_factory=list)
+    # Cilium clusterwide policies: (policy, namespace selector or None), one each, selecting across namespaces
+    clusterwide: list[tuple[Policy, Selector | None]] = field(default_factory=list)
     not_analysed: list[str] = field(default_factory=list)  # "kind ns/name: reason", the first few
     not_analysed_count: int = 0
     not_modelled: Counter[str] = field(default_factory=Counter)  # rule part -> how many times
@@ -79,7 +100,7 @@ class Translation:
         return {
             "objects": self.objects,
             "analysed": self.objects - self.not_analysed_count,
-            "policies_added": len(self.policies),
+            "policies_added": len(self.policies) + len(self.clusterwide),
             "not_analysed": self.not_analysed_count,
             "not_analysed_examples": list(self.not_analysed),
             "not_modelled": dict(sorted(self.not_modelled.items())),
@@ -304,7 +325,6 @@ def translate_cilium(objects: list[dict[str, Any]], kind_key: str, model: Cluste
     dicts -> policies. Bad objects are counted as not analysed, never raised."""
     out = into or Translation()
     clusterwide = kind_key in CLUSTERWIDE
-    scope = _Scope(model) if clusterwide else None
     for obj in objects:
         out.objects += 1
         meta = (obj or {}).get("metadata") or {}
@@ -324,20 +344,20 @@ def translate_cilium(objects: list[dict[str, Any]], kind_key: str, model: Cluste
             if not specs:
                 raise InputError(f"{where}: no spec or specs")
             made: list[Policy] = []
+            wide: list[tuple[Policy, Selector | None]] = []
             for s, spec in enumerate(specs):
                 label = name if len(specs) == 1 else f"{name}[{s}]"
                 pods, ns_sel, ingress, egress = _cilium_spec(spec, where, clusterwide, notes)
-                if scope is None:
-                    if ns_sel is not None and not ns_sel.matches(model.namespace_labels(namespace)):
-                        continue  # the selector names another namespace: it selects nothing here
+                if clusterwide:
+                    wide.append((Policy("", f"ccnp:{label}", pods, ingress, egress), ns_sel))
+                elif ns_sel is None or ns_sel.matches(model.namespace_labels(namespace)):
                     made.append(Policy(namespace, label, pods, ingress, egress))
-                else:
-                    for ns in scope.namespaces_selecting(pods, ns_sel):
-                        made.append(Policy(ns, f"ccnp:{label}", pods, ingress, egress))
+                # else: the selector names another namespace, so the policy selects nothing
         except (Refused, InputError) as exc:
             out.refuse(where, exc.message if isinstance(exc, InputError) else str(exc))
             continue
         out.policies.extend(made)
+        out.clusterwide.extend(wide)
         out.not_modelled.update(notes)
     return out
 
@@ -596,8 +616,8 @@ def add_cni_policies(section: dict[str, Any], model: ClusterModel, translated: d
     out = dict(section)
     out["cni_policies"] = {vendor: t.summary() for vendor, t in sorted(translated.items())}
     cilium = translated.get("cilium")
-    if cilium is not None and cilium.policies:
-        out.update(_with_cilium(section, replace(model, policies=model.policies + cilium.policies), top))
+    if cilium is not None and (cilium.policies or cilium.clusterwide):
+        out.update(_with_cilium(section, model, cilium, top))
     calico = translated.get("calico")
     if calico is not None and calico.policies:
         out["calico"] = calico_section(replace(model, policies=model.policies + calico.policies))
@@ -640,26 +660,110 @@ def calico_section(model: ClusterModel) -> dict[str, Any]:
     }
 
 
-def _with_cilium(section: dict[str, Any], model: ClusterModel, top: int) -> dict[str, Any]:
-    """The ``cilium`` and ``nodes`` parts recomputed with the Cilium policies in ``model.policies``."""
-    loads, shared = pod_loads(model)
-    selecting = shared["selecting"]
-    values = [load.cilium for _, load in loads]
+@dataclass(slots=True)
+class CiliumLoad:
+    """One pod endpoint's estimated policy-map entries and the policies selecting it."""
+
+    pod: PodRecord
+    entries: int
+    policies: tuple[int, ...]
+
+
+def cilium_loads(model: ClusterModel, cilium: Translation) -> tuple[list[CiliumLoad], list[Policy]]:
+    """Policy-map entries per pod endpoint for ``model``'s Kubernetes NetworkPolicies plus the translated Cilium
+    policies, counted as :func:`~evaluator.dataplane.analysis.pod_loads` counts Cilium entries (distinct
+    identity, protocol and port per direction, summed over both), without its EKS pass. Clusterwide policies
+    select label groups in every namespace at once. Returns the loads and the policy list their ids index."""
+    policies = model.policies + cilium.policies + [p for p, _ in cilium.clusterwide]
+    index = PodIndex(model)
+    targets = [index.select(p.namespace, p.pod_selector) for p in model.policies + cilium.policies]
+    for policy, ns_sel in cilium.clusterwide:
+        targets.append([g.gid for g in index.groups if policy.pod_selector.matches(g.labels)
+                        and (ns_sel is None or ns_sel.matches(model.namespace_labels(g.namespace)))])  # fmt: skip
+    resolver = Resolver(index, policies, targets)
+    selecting: dict[str, dict[int, list[int]]] = {d: defaultdict(list) for d in DIRECTIONS}
+    for pid, gids in enumerate(targets):
+        for d in DIRECTIONS:
+            if policies[pid].rules(d) is not None:
+                for gid in gids:
+                    selecting[d][gid].append(pid)
+    identity_of: dict[int, Any] = {}
+    for g in index.groups:
+        ns_labels = tuple(sorted(model.namespace_labels(g.namespace).items()))
+        identity_of[g.gid] = "reserved:host" if g.host_network else (g.namespace, ns_labels, identity_labels(g.labels))
+    ready = {g.gid for g in index.groups if any(p.ip for p in g.pods)}
+    peer_ids: dict[tuple[str, Peer], frozenset[Any]] = {}
+    rule_ids: dict[tuple[int, str, int], list[frozenset[Any]]] = {}
+
+    def ids_of_rule(pid: int, d: str, r: int, rule: Rule) -> list[frozenset[Any]]:
+        got = rule_ids.get((pid, d, r))
+        if got is None:
+            namespace = policies[pid].namespace
+            got = []
+            if rule.peers is None:
+                got.append(frozenset({"*"}))
+            for peer in rule.peers or ():
+                if peer.cidr is not None:
+                    got.append(cidr_identities(peer.cidr, peer.excepts))
+                elif peer.entity is not None:
+                    got.append(frozenset({"reserved:" + peer.entity}))
+                else:
+                    key = (namespace if peer.namespaces is None else "", peer)
+                    ids = peer_ids.get(key)
+                    if ids is None:
+                        gids = resolver.peer_groups(namespace, peer)
+                        ids = peer_ids[key] = frozenset(identity_of[g] for g in gids if g in ready)
+                    got.append(ids)
+            rule_ids[(pid, d, r)] = got
+        return got
+
+    cache: dict[tuple[str, tuple[int, ...]], int] = {}
+
+    def entries(d: str, pids: tuple[int, ...]) -> int:
+        got = cache.get((d, pids))
+        if got is None:
+            by_port: dict[tuple[str, Any, int], list[frozenset[Any]]] = defaultdict(list)
+            for pid in pids:
+                for r, rule in enumerate(policies[pid].rules(d) or ()):
+                    sets = ids_of_rule(pid, d, r, rule)
+                    for port in _map_ports(rule.ports):
+                        by_port[port].extend(sets)
+            got = cache[(d, pids)] = sum(
+                len(sets[0]) if len(sets) == 1 else len(frozenset().union(*sets)) for sets in by_port.values()
+            )
+        return got
+
+    out: list[CiliumLoad] = []
+    for g in index.groups:
+        if g.host_network:
+            continue
+        per_dir = [tuple(selecting[d].get(g.gid, ())) for d in DIRECTIONS]
+        value = sum(entries(d, pids) for d, pids in zip(DIRECTIONS, per_dir, strict=True) if pids)
+        selected = tuple(sorted(set(per_dir[0]) | set(per_dir[1])))
+        out.extend(CiliumLoad(pod, value, selected) for pod in g.pods if pod.ip)
+    return out, policies
+
+
+def _with_cilium(section: dict[str, Any], model: ClusterModel, cilium: Translation, top: int) -> dict[str, Any]:
+    """The ``cilium`` and ``nodes`` parts recomputed with the Cilium policies added."""
+    loads, policies = cilium_loads(model, cilium)
+    values = [load.entries for load in loads]
     node_cil: Counter[str] = Counter()
     rows: dict[tuple[str, str], dict[str, Any]] = {}
-    for pod, load in loads:
-        node_cil[pod.node] += load.cilium
-        if not load.cilium:
+    for load in loads:
+        pod = load.pod
+        node_cil[pod.node] += load.entries
+        if not load.entries:
             continue
         key = (pod.namespace, pod.workload)
         row = rows.get(key)
-        if row is None or load.cilium > row["value"]:
-            pol_ids = set(selecting["ingress"].get(load.gid, [])) | set(selecting["egress"].get(load.gid, []))
+        if row is None or load.entries > row["value"]:
+            refs = sorted({f"{pod.namespace}/{policies[i].name}" if not policies[i].namespace else policies[i].ref
+                           for i in load.policies})  # fmt: skip
             rows[key] = {"namespace": pod.namespace, "workload": key[1], "pod": pod.name, "node": pod.node,
-                         "value": load.cilium, "pods": 1,
-                         "policies": sorted(model.policies[i].ref for i in pol_ids)[:8],
-                         "policy_count": len(pol_ids)}  # fmt: skip
-        elif load.cilium == row["value"]:
+                         "value": load.entries, "pods": 1, "policies": refs[:8],
+                         "policy_count": len(load.policies)}  # fmt: skip
+        elif load.entries == row["value"]:
             row["pods"] += 1
     cil = dict(section.get("cilium") or {})
     cil.update({
@@ -675,5 +779,5 @@ def _with_cilium(section: dict[str, Any], model: ClusterModel, top: int) -> dict
     return {"cilium": cil, "nodes": nodes}
 
 
-__all__ = ["Refused", "Translation", "add_cni_policies", "parse_calico_selector", "translate",
-           "translate_calico", "translate_cilium"]  # fmt: skip
+__all__ = ["CiliumLoad", "Refused", "Translation", "add_cni_policies", "calico_section", "cilium_loads",
+           "parse_calico_selector", "translate", "translate_calico", "translate_cilium"]  # fmt: skip

@@ -677,8 +677,19 @@ def cilium_loads(model: ClusterModel, cilium: Translation) -> tuple[list[CiliumL
     policies = model.policies + cilium.policies + [p for p, _ in cilium.clusterwide]
     index = PodIndex(model)
     targets = [index.select(p.namespace, p.pod_selector) for p in model.policies + cilium.policies]
+    if cilium.clusterwide:  # label pairs over every namespace, so a clusterwide matchLabels is an intersection
+        by_pair: dict[tuple[str, str], set[int]] = defaultdict(set)
+        for g in index.groups:
+            for pair in g.labels.items():
+                by_pair[pair].add(g.gid)
     for policy, ns_sel in cilium.clusterwide:
-        targets.append([g.gid for g in index.groups if policy.pod_selector.matches(g.labels)
+        selector = policy.pod_selector
+        candidates: Any = range(len(index.groups))
+        if selector.match_labels:
+            sets = sorted((by_pair.get(pair, set()) for pair in selector.match_labels), key=len)
+            candidates = sorted(set.intersection(*sets))
+        groups = [index.groups[gid] for gid in candidates]
+        targets.append([g.gid for g in groups if selector.matches(g.labels)
                         and (ns_sel is None or ns_sel.matches(model.namespace_labels(g.namespace)))])  # fmt: skip
     resolver = Resolver(index, policies, targets)
     selecting: dict[str, dict[int, list[int]]] = {d: defaultdict(list) for d in DIRECTIONS}
@@ -688,9 +699,12 @@ def cilium_loads(model: ClusterModel, cilium: Translation) -> tuple[list[CiliumL
                 for gid in gids:
                     selecting[d][gid].append(pid)
     identity_of: dict[int, Any] = {}
+    ns_key: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {}
     for g in index.groups:
-        ns_labels = tuple(sorted(model.namespace_labels(g.namespace).items()))
-        identity_of[g.gid] = "reserved:host" if g.host_network else (g.namespace, ns_labels, identity_labels(g.labels))
+        nk = ns_key.get(g.namespace)
+        if nk is None:
+            nk = ns_key[g.namespace] = (g.namespace, tuple(sorted(model.namespace_labels(g.namespace).items())))
+        identity_of[g.gid] = "reserved:host" if g.host_network else (nk, identity_labels(g.labels))
     ready = {g.gid for g in index.groups if any(p.ip for p in g.pods)}
     peer_ids: dict[tuple[str, Peer], frozenset[Any]] = {}
     rule_ids: dict[tuple[int, str, int], list[frozenset[Any]]] = {}

@@ -224,6 +224,18 @@ class DeprecatedApiUse:
 
 
 @dataclass(frozen=True)
+class PodRequests:
+    """CPU and memory the containers of running pods request, summed over the cluster (what GKE Autopilot bills).
+
+    Read by ``collect prometheus`` from kube-state-metrics' ``kube_pod_container_resource_requests``.
+    """
+
+    cpu_cores: float | None = None
+    memory_gib: float | None = None
+    source: str = ""  # the metric the sums come from
+
+
+@dataclass(frozen=True)
 class NodeGroup:
     """A cloud node group (EKS managed node group, GKE node pool, Fargate profile)."""
 
@@ -304,13 +316,15 @@ class CollectionInfo:
 # collector fills at all, and notes about another fact. ``cloud`` is the cloud collectors' section (null from
 # collect kube / etcd by design); provider/region/account/endpoint/cloud_id are identity; the ``*_basis``
 # fields explain another fact and are null with it; ``events_db_size_bytes`` exists only with a separate events
-# etcd; ``deprecated_apis`` is the kube collector's section; ``collection.incomplete`` says why a run stopped
+# etcd; ``deprecated_apis`` is the kube collector's section, ``pod_requests`` the Prometheus collector's;
+# ``collection.incomplete`` says why a run stopped
 # early; ``network_policies.policy_model`` is an opt-in artifact for what-ifs.
 NOT_FACTS = frozenset(
     {
         "cloud",
         "cluster.cloud_id",
         "deprecated_apis",
+        "pod_requests",
         "cluster.provider",
         "cluster.region",
         "cluster.account",
@@ -369,6 +383,8 @@ class Snapshot:
     # Containers (app containers, not init) across non-terminal pods: upstream's 300,000 guidance, GKE's
     # containers-per-cluster limit. Optional: collectors that do not count them leave None.
     containers: int | None = None
+    # Pod resource requests (collect prometheus); None when not measured (the cost model then shows a gap).
+    pod_requests: PodRequests | None = None
     nodes: NodeInventory = field(default_factory=NodeInventory)
     network_policies: NetworkPolicyInventory = field(default_factory=NetworkPolicyInventory)
     services: ServiceInventory = field(default_factory=ServiceInventory)

@@ -22,8 +22,10 @@ from tests.fake_gke import StateServer, serve_handler
 
 RECORDED = Path(__file__).parent / "fixtures" / "real" / "gcp-billing-skus.json"
 COMPUTE = {"name": "services/6F81-5844-456A", "serviceId": "6F81-5844-456A", "displayName": "Compute Engine"}
+NETWORKING = {"name": "services/E505-1604-58F8", "serviceId": "E505-1604-58F8", "displayName": "Networking"}
 OTHERS = [
     {"name": "services/0017-8C5E-5B91", "serviceId": "0017-8C5E-5B91", "displayName": "Cloud Storage"},
+    NETWORKING,
     {"name": "services/CCD8-9BF1-090E", "serviceId": "CCD8-9BF1-090E", "displayName": "Kubernetes Engine"},
 ]
 
@@ -43,21 +45,30 @@ def sku(
     family: str = "Compute",
     group: str = "N2Standard",
     usage_type: str = "OnDemand",
+    service: dict[str, str] = COMPUTE,
+    tiers: list[tuple[float, float]] | None = None,
 ) -> dict[str, Any]:
-    """A SKU in the recorded SKU's shape with another description, price, unit and regions."""
+    """A SKU in the recorded SKU's shape with another description, price, unit and regions (``tiers``: several
+    ``(start usage, price)`` rates, as the egress SKUs have, instead of the one ``price``)."""
     body = copy.deepcopy(recorded_sku())
-    body["name"] = f"services/6F81-5844-456A/skus/{sku_id}"
+    body["name"] = f"{service['name']}/skus/{sku_id}"
     body["skuId"] = sku_id
     body["description"] = description
-    body["category"].update(resourceFamily=family, resourceGroup=group, usageType=usage_type)
+    body["category"].update(
+        serviceDisplayName=service["displayName"], resourceFamily=family, resourceGroup=group, usageType=usage_type
+    )
     body["serviceRegions"] = regions
     info = body["pricingInfo"][0]
     expr = info["pricingExpression"]
     expr["usageUnit"] = usage_unit
-    expr["usageUnitDescription"] = {"h": "hour", "GiBy.h": "gibibyte hour"}.get(usage_unit, usage_unit)
-    units, nanos = int(price), round((price - int(price)) * 1e9)
+    units = {"h": "hour", "GiBy.h": "gibibyte hour", "GiBy": "gibibyte"}
+    expr["usageUnitDescription"] = units.get(usage_unit, usage_unit)
     expr["tieredRates"] = [
-        {"startUsageAmount": 0, "unitPrice": {"currencyCode": "USD", "units": str(units), "nanos": nanos}}
+        {
+            "startUsageAmount": start,
+            "unitPrice": {"currencyCode": "USD", "units": str(int(value)), "nanos": round((value % 1) * 1e9)},
+        }
+        for start, value in (tiers or [(0, price)])
     ]
     return body
 
@@ -66,7 +77,8 @@ def sku(
 class FakeBillingState:
     """What the fake serves, and what it was asked."""
 
-    skus: list[dict[str, Any]] = field(default_factory=list)
+    skus: list[dict[str, Any]] = field(default_factory=list)  # Compute Engine's
+    other_skus: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # service name -> its SKUs
     services: list[dict[str, Any]] = field(default_factory=lambda: [*OTHERS, COMPUTE])
     page_size: int = 2
     forbidden: bool = False
@@ -113,7 +125,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._page("skus", state.skus, token)
             return
         if path.startswith("/v1/services/") and path.endswith("/skus"):
-            self._page("skus", [], token)
+            self._page("skus", state.other_skus.get(path[len("/v1/") : -len("/skus")], []), token)
             return
         self._send(404, {"error": {"code": 404, "message": f"no route for {path}", "status": "NOT_FOUND"}})
 

@@ -85,7 +85,7 @@ class SimulateProcess:
             line = self.proc.stdout.readline() if self.proc.stdout else ""
             if not line and self.proc.poll() is not None:
                 raise AssertionError(f"simulate exited {self.proc.returncode}: {self.proc.stderr.read()}")
-            if " at http://" in line:
+            if " at http://" in line or " at https://" in line:
                 self.url = line.rsplit(" at ", 1)[1].strip()
             if line.startswith("Kubeconfig:"):
                 break

@@ -119,9 +119,14 @@ def _fleet() -> dict[str, Any]:
     return {"eu": eu, "us": us}
 
 
-def _session_factory(applied: list[dict[str, Any]] | None = None, regions: int = 2) -> tuple[Any, list[Stubber]]:
-    sq, stub = quotas_client("eu-west-1", applied=applied, times=regions)
-    return (lambda _profile: StubbedSession({"service-quotas": sq})), [stub]
+def _session_factory(applied: list[dict[str, Any]] | None = None, per_region: int = 1) -> tuple[Any, list[Stubber]]:
+    """Service Quotas stubbed per region: one queue shared by regions collected concurrently would interleave
+    their calls out of the Stubber's order."""
+    clients, stubs = {}, []
+    for region in ("eu-west-1", "us-east-1"):
+        clients[f"service-quotas@{region}"], stub = quotas_client(region, applied=applied, times=per_region)
+        stubs.append(stub)
+    return (lambda _profile: StubbedSession(clients)), stubs
 
 
 @mock_aws
@@ -181,12 +186,12 @@ def test_collects_clusters_in_two_regions() -> None:
 @mock_aws
 def test_cluster_filter_and_sequential_run_agree() -> None:
     _fleet()
-    factory, _ = _session_factory(regions=4)
+    factory, _ = _session_factory(per_region=2)
     concurrent = collect_eks(factory, ["eu-west-1", "us-east-1"], concurrency=8).snapshots
     sequential = collect_eks(factory, ["eu-west-1", "us-east-1"], concurrency=1).snapshots
     strip = [(s.cluster, s.cloud) for s in concurrent]
     assert strip == [(s.cluster, s.cloud) for s in sequential]
-    factory, _ = _session_factory(regions=1)
+    factory, _ = _session_factory(per_region=1)
     only, gaps = collect_eks(factory, ["eu-west-1", "us-east-1"], ["payments-dr", "missing"])
     assert [s.cluster.name for s in only] == ["payments-dr"]
     assert [(g.item, "not found" in g.reason) for g in gaps] == [("missing", True)]
@@ -196,7 +201,7 @@ def test_cluster_filter_and_sequential_run_agree() -> None:
 def test_region_all_lists_enabled_regions() -> None:
     seed_cluster("eu-west-1", "payments")
     seed_cluster("us-east-1", "payments-dr")
-    factory, _ = _session_factory(regions=2)
+    factory, _ = _session_factory(per_region=1)
     snapshots, _ = collect_eks(factory, ["all"])
     assert {s.cluster.region for s in snapshots} == {"eu-west-1", "us-east-1"}
 
@@ -204,7 +209,7 @@ def test_region_all_lists_enabled_regions() -> None:
 @mock_aws
 def test_named_cluster_missing_everywhere_is_a_collector_error() -> None:
     seed_cluster("eu-west-1", "payments")
-    factory, _ = _session_factory(regions=0)
+    factory, _ = _session_factory(per_region=0)
     with pytest.raises(CollectorError, match="nope not found in eu-west-1"):
         collect_eks(factory, ["eu-west-1"], ["nope"])
 

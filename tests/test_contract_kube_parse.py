@@ -256,3 +256,19 @@ def test_metrics_1_30_scraped_before_the_first_count() -> None:
         counts_from_metrics(parse_metrics((REAL / "metrics" / "apiserver_1.36_storage.txt").read_text()))[0]
     )
     assert etcd_sizes_from_metrics(parse_metrics(text)).size == 1212416
+
+
+def test_pod_table_recorded_from_a_real_cluster() -> None:
+    """WeBankFinTech/Dockin-Ops keeps a pod Table a real (1.14-era) apiserver returned: meta.k8s.io/v1beta1, eight
+    columns (no Readiness Gates), Restarts typed integer with an integer cell, no row conditions (the printer
+    sets none for a running pod), and the PartialObjectMetadata of includeObject=Metadata."""
+    table = load_json("pods_table_v1beta1.json")
+    assert table["apiVersion"] == "meta.k8s.io/v1beta1" and len(table["columnDefinitions"]) == 8
+    tally = PodTally(records=[])
+    tally.add(table)
+    assert (tally.total, tally.terminal, tally.unscheduled) == (1, 0, 0)
+    assert dict(tally.per_node) == {"192-168-1-195": 1} and tally.containers == 1
+    assert not tally.needs_phase_selector  # "Running": only a live pod prints it
+    (record,) = tally.records
+    assert (record.namespace, record.name, record.ip) == ("dockin", "dockin-test-test", "192.168.1.43")
+    assert record.labels["subsystem"] == "dockin-test" and record.owner is None

@@ -102,6 +102,10 @@ def test_pod_table_columns_and_row_conditions(sim: Simulator) -> None:
     table = _get(sim, "/api/v1/pods", TABLE, includeObject="None", limit=500).json()
     columns = [{k: c[k] for k in ("name", "type", "format", "priority")} for c in table["columnDefinitions"]]
     assert columns == POD_COLUMNS  # kubernetes printers.go podColumnDefinitions
+    # descriptions as a real apiserver sends them: the recorded pod Table's Ready and Status texts
+    recorded = {c["name"]: c["description"] for c in _real("pods_table_v1beta1.json")["columnDefinitions"]}
+    ours = {c["name"]: c["description"] for c in table["columnDefinitions"]}
+    assert ours["Ready"] == recorded["Ready"] and ours["Status"] == recorded["Status"]
     finished = [r for r in table["rows"] if r.get("conditions")]
     assert finished  # the small profile has Succeeded and Failed pods
     for row in finished:
@@ -214,3 +218,39 @@ def test_events_are_served_under_both_groups_and_counted_once(sim: Simulator) ->
     text = _get(sim, "/metrics", "text/plain").text
     assert 'apiserver_storage_objects{resource="events"}' in text
     assert 'resource="events.events.k8s.io"' not in text
+
+
+def _kubeadm(name: str) -> dict[str, Any]:
+    import yaml
+
+    return yaml.safe_load(REAL.joinpath("kubeadm", f"{name}.yaml").read_text())
+
+
+@pytest.mark.parametrize("component", ["kube-apiserver", "etcd"])
+def test_static_control_plane_pods_as_kubeadm_writes_them(sim: Simulator, component: str) -> None:
+    """The simulator's static Pods against the recorded kubeadm Pods of a minikube cluster (kubescape/regolibrary):
+    labels, the kubeadm and kubelet annotations, the Node owner, the container's requests and flag names, and the
+    Pod-level fields kubeadm sets."""
+    from evaluator.collectors.kube_parse import parse_flags, pod_argv
+
+    real = _kubeadm(component)
+    resp = _get(sim, "/api/v1/namespaces/kube-system/pods", labelSelector=f"component={component}")
+    ours = resp.json()["items"][0]
+    assert ours["metadata"]["labels"] == real["metadata"]["labels"] == {"component": component, "tier": "control-plane"}
+    kubeadm_keys = {k for k in real["metadata"].get("annotations", {}) if k.startswith("kubeadm.kubernetes.io/")}
+    assert kubeadm_keys and kubeadm_keys <= set(ours["metadata"]["annotations"])
+    if component == "kube-apiserver":  # the recording of the mirror Pod (the etcd one is the manifest file)
+        kubelet_keys = {k for k in real["metadata"]["annotations"] if k.startswith("kubernetes.io/config.")}
+        assert kubelet_keys <= set(ours["metadata"]["annotations"])
+        (owner,) = ours["metadata"]["ownerReferences"]
+        assert (owner["kind"], owner["controller"]) == ("Node", True) and "blockOwnerDeletion" not in owner
+    (container,) = ours["spec"]["containers"]
+    (recorded,) = real["spec"]["containers"]
+    assert container["name"] == recorded["name"] == component
+    assert container["resources"] == recorded["resources"]
+    assert container["command"][0] == recorded["command"][0] == component and "args" not in container
+    # minikube adds flags of its own (etcd --proxy-refresh-interval); the rule tests removed two etcd TLS flags
+    real_flags = set(parse_flags(pod_argv(real, component))) - {"proxy-refresh-interval"}
+    assert real_flags <= set(parse_flags(pod_argv(ours, component)))
+    for key in ("hostNetwork", "priorityClassName", "securityContext"):
+        assert ours["spec"].get(key) == real["spec"].get(key), key

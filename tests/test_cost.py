@@ -203,6 +203,27 @@ def test_traffic_lines_are_assumptions_and_gaps_where_the_table_has_no_price(tmp
     assert any("Traffic (NAT, inter-zone, internet egress) is not included" in n for n in default.notes)
 
 
+def test_gcp_traffic_priced_from_the_shipped_london_table_and_gaps_where_no_price_was_verified() -> None:
+    data = _data()  # London on both clouds
+    data["support"] = {"aws": "none", "gcp": "none"}
+    data["traffic"] = {"nat_gateways": 3, "nat_processed_gb": 500, "inter_zone_gb": 100, "internet_egress_gb": 2000}
+    a = cost_assumptions_from_data(data, where="costs.yaml")
+    table = a.tables["gcp"]
+    assert table.region == "europe-west2"
+    assert table.item("nat_gateway_gb").value == 0.045 and table.item("internet_egress_gb").value == 0.12
+    assert "fd66b26ff84fee5cdd94f341ea89206e76c06b99" in table.item("nat_gateway_gb").evidence
+    assert "recorded" in table.item("internet_egress_gb").note.lower()
+    est = estimate_costs(_bank_snapshot(), ["gke"], a)[0]
+    lines = {line.item: line for line in est.lines}
+    assert lines["NAT data processed"].monthly_usd == pytest.approx(500 * 0.045)
+    assert lines["internet egress"].monthly_usd == pytest.approx(2000 * 0.12)
+    assert lines["internet egress"].source == "https://cloud.google.com/vpc/network-pricing"
+    # Cloud NAT uptime is billed per VM-hour and inter-zone egress was not verified: gaps naming the price, no zero
+    assert lines["NAT gateways"].monthly_usd is None and "nat_gateway_hour" in lines["NAT gateways"].gap
+    assert lines["inter-zone traffic"].monthly_usd is None and "inter_zone_gb" in lines["inter-zone traffic"].gap
+    assert not est.complete
+
+
 def test_support_tiers_match_the_published_example() -> None:
     a = load_cost_assumptions(None)
     business = a.support_plans["aws-business"]
@@ -476,3 +497,14 @@ def test_sensitivity_arithmetic_matches_a_full_re_estimate(tmp_path: Path) -> No
             for target in ALL:
                 assert fast[target]["monthly"] == pytest.approx(full[target]["monthly"], abs=0.2), (key, factor, target)
                 assert fast[target]["complete"] == full[target]["complete"]
+
+
+def test_classic_load_balancers_priced_from_the_us_east_table() -> None:
+    data = _simple(_us())
+    data["load_balancers"] = {"aws_type": "clb", "capacity_units_per_lb": 1, "gcp_data_gb_per_lb": 0}
+    a = cost_assumptions_from_data(data, where="costs.yaml")
+    assert a.tables["aws"].item("elb_clb_hour").value == 0.025
+    assert "303e536b0f20597afa326ac999f41f282e831e59" in a.tables["aws"].item("elb_clb_hour").evidence
+    eks = _lines(estimate_costs(_bank_snapshot(), ["eks"], a)[0])
+    assert eks["10 Classic Load Balancers"] == pytest.approx(10 * 0.025 * 730)
+    assert not [k for k in eks if "capacity units" in k]  # Classic has no LCU charge

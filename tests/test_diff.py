@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from openpyxl import load_workbook
 
 from evaluator.cli import cli
+from evaluator.findings import CSV_COLUMNS
 from evaluator.inventory import EtcdInventory, Snapshot, save_snapshot
 from evaluator.scoring.diff import FindingState, classify, diff_findings, flatten_facts, new_or_worse
 from tests.factories import make_snapshot
@@ -167,6 +170,50 @@ def test_report_since_last_audit(audits: tuple[Path, Path], tmp_path: Path) -> N
     plain = tmp_path / "p.md"
     _run("report", str(new), "-o", str(plain))
     assert "Since last audit" not in plain.read_text()
+
+
+def test_report_since_last_audit_column_in_csv_and_xlsx(audits: tuple[Path, Path], tmp_path: Path) -> None:
+    old, new = audits
+    baseline = tmp_path / "baseline.json"
+    assert _run("report", str(old), "--format", "json", "-o", str(baseline)).exit_code == 0
+    now = tmp_path / "now.json"
+    assert _run("report", str(new), "--format", "json", "-o", str(now)).exit_code == 0
+    diff = tmp_path / "diff.json"
+    assert _run("diff", str(baseline), str(now), "--format", "json", "-o", str(diff)).exit_code == 0
+    # The change of every current finding, as `k8seval diff` of the two findings files gives it.
+    expected = {
+        (c["cluster"], c["target"], c["constraint"]): c["change"]
+        for c in json.loads(diff.read_text())["findings"]
+        if c["new_status"] is not None
+    }
+    assert {"new", "unchanged"} <= set(expected.values())
+
+    out = tmp_path / "f.csv"
+    assert _run("report", str(new), "--baseline", str(baseline), "-o", str(out)).exit_code == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert list(rows[0]) == [*CSV_COLUMNS, "since_last_audit"]
+    assert {(r["cluster"], r["target"], r["constraint"]): r["since_last_audit"] for r in rows} == expected
+
+    book = tmp_path / "f.xlsx"
+    assert _run("report", str(new), "--baseline", str(baseline), "-o", str(book)).exit_code == 0
+    wb = load_workbook(book)
+    assert wb.sheetnames[:3] == ["Summary", "Findings", "Since last audit"]
+    findings = list(wb["Findings"].iter_rows(values_only=True))
+    assert findings[0][-1] == "Since last audit" and wb["Findings"].auto_filter.ref.startswith("A1:K")
+    assert {(r[0], r[1], r[2]): r[-1] for r in findings[1:]} == expected
+    since = list(wb["Since last audit"].iter_rows(values_only=True))
+    assert since[0][:4] == ("Change", "Cluster", "Target", "Constraint")
+    assert ("new", "prod-1", "self-hosted", "etcd_db_size") in {r[:4] for r in since[1:]}
+    assert ("Baseline", str(baseline)) in {r[:2] for r in since}
+
+    # Without --baseline the CSV keeps exactly its documented columns and the workbook has no such column or sheet.
+    plain = tmp_path / "p.csv"
+    assert _run("report", str(new), "-o", str(plain)).exit_code == 0
+    assert next(csv.reader(plain.open(encoding="utf-8"))) == list(CSV_COLUMNS)
+    plain_book = tmp_path / "p.xlsx"
+    assert _run("report", str(new), "-o", str(plain_book)).exit_code == 0
+    wb = load_workbook(plain_book)
+    assert "Since last audit" not in wb.sheetnames and wb["Findings"]["K1"].value is None
 
 
 def test_an_audit_folder_with_findings_is_refused_with_a_hint(audits: tuple[Path, Path], tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ import pytest
 from evaluator.simulator import Simulator, TLSFiles, profile
 from tests.etcd_support import make_pki
 from tests.in_cluster_support import TOKEN, service_account_dir
-from tests.simulator_support import KUBECTL, kubectl, needs_kubectl
+from tests.simulator_support import KUBECTL, SimulateProcess, kubectl, needs_kubectl
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,12 +33,12 @@ def sim(pki) -> Iterator[Simulator]:  # noqa: ANN001
         yield server
 
 
-def in_cluster_env(sim: Simulator, sa: Path, home: Path) -> dict[str, str]:
-    """A pod's environment: the service host and port, no kubeconfig anywhere."""
+def in_cluster_env(sim: Simulator | int, sa: Path, home: Path) -> dict[str, str]:
+    """A pod's environment: the service host and port (of ``sim``, or a port), no kubeconfig anywhere."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KUBE", "K8SEVAL_"))}
     env.update(
         KUBERNETES_SERVICE_HOST="127.0.0.1",
-        KUBERNETES_SERVICE_PORT=str(sim.port),
+        KUBERNETES_SERVICE_PORT=str(sim if isinstance(sim, int) else sim.port),
         K8SEVAL_SERVICE_ACCOUNT_DIR=str(sa),
         HOME=str(home),
         PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
@@ -114,3 +114,49 @@ def test_kubectl_with_token_and_ca(sim: Simulator, pki, tmp_path: Path) -> None:
     kc = sim.write_kubeconfig(tmp_path / "kc")
     pods = kubectl(kc, "get", "pods", "-A", "--chunk-size=20", "-o", "name")
     assert len(pods.stdout.split()) == sim.expected_counts()["pods"]
+
+
+@needs_kubectl
+def test_simulate_command_with_tls_and_token(tmp_path: Path) -> None:
+    # `k8seval simulate --tls DIR --token T`: a CA made for the run, a kubeconfig that trusts it and sends the
+    # token, and DIR laid out as a service-account folder; real kubectl and the in-cluster collector use them.
+    assert KUBECTL is not None
+    sa = tmp_path / "sa"
+    proc = SimulateProcess(tmp_path, "--profile", "small", "--tls", str(sa), "--token", TOKEN)
+    try:
+        assert proc.url.startswith("https://127.0.0.1:")
+        assert {p.name for p in sa.iterdir()} == {"ca.crt", "server.crt", "server.key", "token", "namespace"}
+        assert (sa / "server.key").stat().st_mode & 0o077 == 0 and (sa / "token").read_text() == TOKEN
+        expected = Simulator(profile("small")).expected_counts()
+        nodes = kubectl(proc.kubeconfig, "get", "nodes", "-o", "name")
+        assert len(nodes.stdout.split()) == expected["nodes"]
+        base = [KUBECTL, f"--server={proc.url}", f"--certificate-authority={sa / 'ca.crt'}", "--request-timeout=60s",
+                f"--cache-dir={tmp_path / 'cache'}", f"--kubeconfig={tmp_path / 'none'}"]  # fmt: skip
+        (tmp_path / "none").write_text("apiVersion: v1\nkind: Config\n")
+        ok = subprocess.run([*base, f"--token={TOKEN}", "get", "namespaces", "-o", "name"], capture_output=True,
+                            text=True, timeout=120)  # fmt: skip
+        assert ok.returncode == 0 and len(ok.stdout.split()) == expected["namespaces"], ok.stderr
+        denied = subprocess.run([*base, "--token=wrong", "get", "nodes"], capture_output=True, text=True, timeout=120)
+        assert denied.returncode != 0 and "Unauthorized" in denied.stderr
+        untrusted = subprocess.run([KUBECTL, f"--server={proc.url}", *base[2:], f"--token={TOKEN}", "get", "nodes",
+                                    f"--certificate-authority={make_pki(tmp_path / 'x').ca}"],
+                                   capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert untrusted.returncode != 0 and "certificate" in untrusted.stderr
+        out = tmp_path / "snap.json"
+        port = int(proc.url.rsplit(":", 1)[1])
+        result = collect(in_cluster_env(port, sa, tmp_path), "-o", str(out))
+        assert result.returncode == 0, result.stderr
+        assert json.loads(out.read_text())["objects"]["pods"] == expected["pods"]
+    finally:
+        code, stdout = proc.stop()
+    assert code == 0 and "Stopped after" in stdout
+
+
+def test_simulate_tls_folder_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from evaluator.cli import cli
+
+    (tmp_path / "f").write_text("x")
+    result = CliRunner().invoke(cli, ["simulate", "--tls", str(tmp_path / "f")], catch_exceptions=False)
+    assert result.exit_code == 2 and "Traceback" not in result.output

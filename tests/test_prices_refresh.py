@@ -85,11 +85,17 @@ def _aws_pages(region: str = "us-east-1") -> list[tuple[dict[str, Any], dict[str
     table = shipped_tables()[("aws", region)]
     ec2 = [_ec2(name, m.vcpu, m.memory_gib, m.value, region) for name, m in sorted(table.compute.items())]
     recorded = _recorded()
-    elb_family = {"elb_nlb": "Load Balancer-Network", "elb_alb": "Load Balancer-Application"}
+    elb_family = {
+        "elb_nlb": "Load Balancer-Network",
+        "elb_alb": "Load Balancer-Application",
+        "elb_clb": "Load Balancer",
+    }
     elb = []
     for key, price in table.items.items():
         if key.endswith("_lcu_hour"):
             stem, usage, unit = key.removesuffix("_lcu_hour"), "LCUUsage", "LCU-Hrs"
+        elif key.endswith("_gb"):
+            stem, usage, unit = key.removesuffix("_gb"), "DataProcessing-Bytes", "GB"
         else:
             stem, usage, unit = key.removesuffix("_hour"), "LoadBalancerUsage", "Hrs"
         elb.append(_product(elb_family[stem], {"usagetype": usage, "regionCode": region}, price.value, unit))
@@ -185,7 +191,51 @@ def _gcp_state() -> fake_billing.FakeBillingState:
             sku("A3", "N2 Instance Core running in Americas", 0.019915, "h", ["us-central1"], usage_type="Commit1Yr"),
             sku("A4", "N2 Instance Ram running in Americas", 0.004237, "GiBy.h", ["us-central1"], group="RAM"),
             sku("A5", "N2 Custom Instance Core running in Americas", 0.033174, "h", ["us-central1"]),
+            # Premium Tier internet egress: tiered per GiB; only the one to the Americas is taken
+            sku(
+                "E1",
+                "Network Internet Data Transfer Out from Americas to China",
+                0.23,
+                "GiBy",
+                ["us-central1"],
+                family="Network",
+                group="PremiumInternetEgress",
+            ),
+            sku(
+                "E2",
+                "Network Internet Data Transfer Out from Americas to Americas",
+                0.12,
+                "GiBy",
+                ["us-central1"],
+                family="Network",
+                group="PremiumInternetEgress",
+                tiers=[(0, 0.12), (1024, 0.11), (10240, 0.08)],
+            ),
         ],
+        other_skus={
+            fake_billing.NETWORKING["name"]: [
+                sku(
+                    "N1",
+                    "Networking Cloud Nat Gateway Uptime",
+                    0.0014,
+                    "h",
+                    ["global"],
+                    family="Network",
+                    group="Nat",
+                    service=fake_billing.NETWORKING,
+                ),
+                sku(
+                    "N2",
+                    "Networking Cloud Nat Data Processing",
+                    0.045,
+                    "GiBy",
+                    ["global"],
+                    family="Network",
+                    group="Nat",
+                    service=fake_billing.NETWORKING,
+                ),
+            ]
+        },
         page_size=2,
     )
 
@@ -202,6 +252,10 @@ def test_gcp_refresh_through_the_real_client_pages_and_prices_machine_types() ->
         assert table.compute[name].value == pytest.approx(m.value, abs=1e-6), name
         assert (table.compute[name].vcpu, table.compute[name].memory_gib) == (m.vcpu, m.memory_gib)
     assert "SKU A1" in table.compute["n2-standard-16"].note and "SKU A4" in table.compute["n2-standard-16"].note
+    # the traffic prices the shipped table holds come from the same API: egress to the Americas, NAT data
+    assert {k: p.value for k, p in table.items.items()} == {k: p.value for k, p in shipped.items.items()}
+    assert "SKU E2" in table.items["internet_egress_gb"].note and "SKU N2" in table.items["nat_gateway_gb"].note
+    assert any(r.startswith(f"GET /v1/{fake_billing.NETWORKING['name']}/skus") for r in state.requests)
 
 
 def test_gcp_refresh_cli_writes_a_table_the_cost_model_uses(tmp_path: Path) -> None:
@@ -212,7 +266,7 @@ def test_gcp_refresh_cli_writes_a_table_the_cost_model_uses(tmp_path: Path) -> N
             ["prices", "refresh", "--provider", "gcp", "--region", "us-central1", "-o", str(out), "--endpoint", url],
         )
     assert result.exit_code == 0, result.output
-    assert "27 machine prices" in result.output
+    assert "27 machine prices, 2 other prices" in result.output
     written = yaml.safe_load(out.read_text(encoding="utf-8"))
     table = table_from_data(written, where=str(out))
     assert table_document(table)["compute"]["n2-standard-16"]["value"] == pytest.approx(0.776944)
@@ -223,6 +277,16 @@ def test_gcp_refresh_cli_writes_a_table_the_cost_model_uses(tmp_path: Path) -> N
     a = estimate_costs(_bank_snapshot(), ["gke"], shipped)[0]
     b = estimate_costs(_bank_snapshot(), ["gke"], refreshed)[0]
     assert a.monthly_usd == pytest.approx(b.monthly_usd, abs=0.05)
+    # with traffic volumes the NAT-data and egress lines price the same from both tables
+    base["traffic"] = {"nat_gateways": 0, "nat_processed_gb": 500, "inter_zone_gb": 0, "internet_egress_gb": 2000}
+    shipped = cost_assumptions_from_data(copy.deepcopy(base), where="c")
+    refreshed = cost_assumptions_from_data({**base, "price_tables": [str(out)]}, where="c")
+    a, b = (
+        {line.item: line.monthly_usd for line in estimate_costs(_bank_snapshot(), ["gke"], x)[0].lines}
+        for x in (shipped, refreshed)
+    )
+    assert a["NAT data processed"] == b["NAT data processed"] == pytest.approx(500 * 0.045)
+    assert a["internet egress"] == b["internet egress"] == pytest.approx(2000 * 0.12)
 
 
 def test_gcp_refresh_denied_and_bad_region(tmp_path: Path) -> None:

@@ -6,6 +6,8 @@ import csv
 import json
 import os
 import re
+import warnings
+import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -20,6 +22,7 @@ from evaluator.findings import Evaluation, reaches
 from evaluator.inventory import save_snapshot
 from evaluator.reporting import build_report_context, render_report
 from evaluator.reporting.environment import gib, md, num, pct, quantity, usd
+from evaluator.reporting.xlsx import _Workbook
 from tests.factories import make_snapshot
 from tests.report_support import (
     make_answers,
@@ -297,6 +300,58 @@ def test_xlsx_sheets(tmp_path: Path) -> None:
     # Without answers there is no Answers sheet.
     wb2 = load_workbook(render_report(make_context(), "xlsx", tmp_path / "r2.xlsx"))
     assert "Answers" not in wb2.sheetnames
+
+
+def test_xlsx_writer_keeps_values_styles_and_layout(tmp_path: Path) -> None:
+    # The workbook is written as SpreadsheetML by evaluator.reporting.xlsx; openpyxl, a real reader, reads it back.
+    path = tmp_path / "w.xlsx"
+    wb = _Workbook(path)
+    rows = [
+        ["=SUM(A1)", True, 0.25, 12, None, "  indented "],
+        ["bad\x00\x1bchars", False, float("nan"), -3, "x" * 40_000, "same"],
+        ["same", "", None, None, None, "same"],  # an empty string is an empty cell
+    ]
+    wb.sheet("It's odd", ["Text", "Flag", "Share", "Count", "Long", "Status"], rows, status_col=5,
+             footer=[("Report", "=title"), ("Empty", None)])  # fmt: skip
+    wb.sheet("Empty", ["Only", "Headers"], [])
+    wb.close()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        book = load_workbook(path)
+    assert book.sheetnames == ["It's odd", "Empty"]
+    ws = book["It's odd"]
+    values = [[c.value for c in row] for row in ws.iter_rows(max_row=4)]
+    assert values[0] == ["Text", "Flag", "Share", "Count", "Long", "Status"]
+    assert values[1] == ["'=SUM(A1)", True, 0.25, 12, None, "  indented "]
+    assert values[2][:4] == ["badchars", False, "nan", -3] and values[2][4] == "x" * 32767
+    assert values[3] == ["same", None, None, None, None, "same"]
+    assert ws["A1"].font.bold and ws["A1"].font.color.rgb == "FFFFFFFF" and ws["A1"].fill.fgColor.rgb == "FF1F4E79"
+    assert not ws["A2"].font.bold
+    assert ws["A6"].value == "Report" and ws["A6"].font.bold and ws["B6"].value == "'=title"
+    assert ws["A7"].value == "Empty" and ws["B7"].value is None
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:F4"
+    assert ws.column_dimensions["A"].width == len("bad\x00\x1bchars") + 2
+    assert ws.column_dimensions["E"].width == 70  # capped
+    assert [str(cf.sqref) for cf in ws.conditional_formatting] == ["F2:F4"]
+    # openpyxl reads the filter from the sheet and skips Excel's hidden name for it; the name is in the workbook.
+    workbook_xml = zipfile.ZipFile(path).read("xl/workbook.xml").decode()
+    assert '<definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">\'It\'\'s odd\'!$A$1:$F$4<' in (
+        workbook_xml
+    )
+    empty = book["Empty"]
+    assert [c.value for c in empty[1]] == ["Only", "Headers"] and empty.max_row == 1 and not empty.auto_filter.ref
+
+
+def test_xlsx_failed_write_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import evaluator.reporting.xlsx as xlsx
+
+    def boom(self: object, title: str, *args: object, **kw: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(xlsx._Workbook, "sheet", boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        render_report(make_context(), "xlsx", tmp_path / "r.xlsx")
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("level", ["at-risk", "blocker", "watch", "unknown"])

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 
 import boto3
@@ -1013,8 +1014,20 @@ def _support(
 
 
 def _iso_date(value: Any) -> str | None:
+    """The UTC calendar date of a DescribeClusterVersions timestamp.
+
+    botocore hands timestamps over in the machine's local zone (``tzlocal``), and the AWS CLI prints them so:
+    the EKS user guide's example shows 1.31's end of standard support as ``2025-11-25T16:00:00-08:00``, which
+    its release calendar (dates in UTC+0) gives as November 26, 2025. The date is taken in UTC, never local.
+    """
     if value is None:
         return None
-    if hasattr(value, "date"):
-        return value.date().isoformat()
-    return str(value)[:10]
+    if not isinstance(value, datetime):
+        text = str(value).strip()
+        try:
+            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return text[:10] or None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.date().isoformat()

@@ -412,10 +412,15 @@ def cluster_snapshot(
     gaps: list[Gap] = []
     pod_ranges = _pod_ranges(cluster, groups, gaps)
     ip = cluster.ip_allocation_policy
-    raw_services = ip.services_ipv4_cidr_block or cluster.services_ipv4_cidr or None
-    services = _cidr(raw_services)
+    # The policy may echo the create request's bare "/20" while Cluster.servicesIpv4Cidr holds the range GKE chose
+    # (a recorded Standard cluster: tests/fixtures/real/gke/standard_dataplane_v2_cluster.json): the first
+    # spelling that is a CIDR wins; a gap only when none is.
+    raw_candidates = [ip.services_ipv4_cidr_block, cluster.services_ipv4_cidr, ip.services_ipv4_cidr]
+    raw_services = list(dict.fromkeys(c for c in raw_candidates if c))
+    services = next((cidr for cidr in map(_cidr, raw_services) if cidr), None)
     if raw_services and services is None:
-        gaps.append(Gap(SOURCE, "networking.service_cidrs", f"Service range {raw_services!r} is not a CIDR"))
+        spelled = " / ".join(repr(c) for c in raw_services)
+        gaps.append(Gap(SOURCE, "networking.service_cidrs", f"Service range {spelled} is not a CIDR"))
     stack = _enum_name(ip.stack_type)
     public, private, cidrs = _endpoints(cluster)
     node_count = int(cluster.current_node_count)

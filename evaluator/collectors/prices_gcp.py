@@ -2,8 +2,10 @@
 
 ``list_services`` finds Compute Engine, ``list_skus`` (paginated) gives its SKUs; the on-demand per-vCPU-hour and
 per-GiB-hour SKUs of a machine series in the region price each predefined machine type of that series
-(vCPUs x core price + GiB x RAM price, which is how Compute Engine prices predefined types). The result is a
-price-table document (``k8seval/prices/v1``, see :mod:`evaluator.scoring.pricing`).
+(vCPUs x core price + GiB x RAM price, which is how Compute Engine prices predefined types). Two unit prices come
+along: Premium Tier internet egress from the region to the Americas (``internet_egress_gb``, the first paid tier)
+from the Compute Engine SKUs, and Cloud NAT data processing (``nat_gateway_gb``) from the Networking service's
+SKUs. The result is a price-table document (``k8seval/prices/v1``, see :mod:`evaluator.scoring.pricing`).
 
 ``endpoint`` (or env ``K8SEVAL_BILLING_ENDPOINT``) points the client at another endpoint; a plain ``http://``
 endpoint gets anonymous credentials (tests use a loopback fake of the API).
@@ -23,7 +25,16 @@ from .gke import _classify, rest_client
 ENDPOINT_ENV = "K8SEVAL_BILLING_ENDPOINT"
 API_URL = "https://cloudbilling.googleapis.com/v1/services"
 GCE_PAGE = "https://cloud.google.com/compute/vm-instance-pricing"
+EGRESS_PAGE = "https://cloud.google.com/vpc/network-pricing"
+NAT_PAGE = "https://cloud.google.com/nat/pricing"
 COMPUTE_ENGINE = "Compute Engine"
+NETWORKING = "Networking"
+# SKU descriptions as the Catalog API names them (Cyclenerd/google-cloud-pricing-cost-calculator build/mapping.csv
+# maps gce.network.internet.egress to "Network Internet Data Transfer Out%Americas" in group PremiumInternetEgress,
+# and gce.network.nat.gateway.data to "Networking Cloud Nat Data Processing%" in the Networking service).
+EGRESS_PREFIX = "Network Internet Data Transfer Out"
+EGRESS_GROUP = "PremiumInternetEgress"
+NAT_DATA_PREFIX = "Networking Cloud Nat Data Processing"
 SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
 REGION_RE = re.compile(r"^[a-z]+-[a-z]+\d+$")
 
@@ -74,25 +85,40 @@ def refresh_gcp_prices(
     client = client_factory() if client_factory else make_catalog_client(endpoint)
     what = "cloudbilling services.list"
     rates: dict[tuple[str, str], tuple[float, str, str]] = {}
+    items: dict[str, Any] = {}
     try:
-        service = next((s for s in client.list_services() if s.display_name == COMPUTE_ENGINE), None)
+        services = list(client.list_services())
+        service = next((s for s in services if s.display_name == COMPUTE_ENGINE), None)
         if service is None:
             raise CollectorError(f"{what}: no {COMPUTE_ENGINE!r} service in the Cloud Billing catalog")
         what = f"cloudbilling {service.name}/skus.list"
         for sku in client.list_skus(request={"parent": service.name, "currency_code": "USD"}):
-            match = _SKU_RE.match(sku.description or "")
-            if not match or region not in list(sku.service_regions):
+            if region not in list(sku.service_regions) or sku.category.usage_type != "OnDemand":
                 continue
-            if sku.category.usage_type != "OnDemand" or sku.category.resource_family != "Compute":
+            if _is_egress(sku) and "internet_egress_gb" not in items:
+                items["internet_egress_gb"] = _per_gib(sku, EGRESS_PAGE, day, "Premium Tier internet egress")
+                continue
+            match = _SKU_RE.match(sku.description or "")
+            if not match or sku.category.resource_family != "Compute":
                 continue
             price = _unit_price(sku)
             key = (match.group("series"), match.group("kind"))
             if price is not None and key not in rates:
                 rates[key] = (price[0], price[1], sku.sku_id)
+        networking = next((s for s in services if s.display_name == NETWORKING), None)
+        if networking is not None:
+            what = f"cloudbilling {networking.name}/skus.list"
+            for sku in client.list_skus(request={"parent": networking.name, "currency_code": "USD"}):
+                regions = list(sku.service_regions)
+                if not (sku.description or "").startswith(NAT_DATA_PREFIX) or sku.category.usage_type != "OnDemand":
+                    continue
+                if (region in regions or "global" in regions) and "nat_gateway_gb" not in items:
+                    items["nat_gateway_gb"] = _per_gib(sku, NAT_PAGE, day, "Cloud NAT data processing")
     except CollectorError:
         raise
     except Exception as exc:  # google.api_core / google.auth / requests errors become one-line collector errors
         raise _classify(exc, what) from None
+    items = {k: v for k, v in items.items() if v is not None}
     compute: dict[str, Any] = {}
     for series, shapes in MACHINES.items():
         core, ram = rates.get((series, "Core")), rates.get((series, "Ram"))
@@ -123,5 +149,30 @@ def refresh_gcp_prices(
         "read": day,
         "note": f"Read from the Cloud Billing Catalog API (services.skus.list) on {day}.",
         "compute": dict(sorted(compute.items())),
-        "items": {},
+        "items": dict(sorted(items.items())),
+    }
+
+
+def _is_egress(sku: Any) -> bool:
+    """Premium Tier internet egress to the Americas (the first destination family the catalog prices)."""
+    description = sku.description or ""
+    return (
+        description.startswith(EGRESS_PREFIX)
+        and description.endswith("Americas")
+        and sku.category.resource_group == EGRESS_GROUP
+    )
+
+
+def _per_gib(sku: Any, page: str, day: str, what: str) -> dict[str, Any] | None:
+    """A USD/GB price-table entry from a per-GiB SKU's first paid tier; None for another unit or no price."""
+    price = _unit_price(sku)
+    if price is None or price[1] != "GiBy":
+        return None
+    return {
+        "value": round(price[0], 6),
+        "unit": "USD/GB",
+        "source": page,
+        "evidence": API_URL,
+        "verified": day,
+        "note": f"{what}, per GiB as Google bills it, first paid tier (SKU {sku.sku_id}: {sku.description})",
     }

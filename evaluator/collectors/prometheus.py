@@ -14,7 +14,8 @@ Metric names by source:
   ``etcd_db_total_size_in_bytes`` (1.19-1.25).
 - kube-state-metrics: ``kube_node_info``, ``kube_node_status_allocatable{resource="pods"}``, ``kube_pod_info``
   with ``kube_pod_status_phase``, ``kube_namespace_created``, ``kube_networkpolicy_*``, ``kube_service_*``,
-  ``kube_endpoint_address`` (or ``kube_endpoint_address_available`` before kube-state-metrics 2.x).
+  ``kube_endpoint_address`` (or ``kube_endpoint_address_available`` before kube-state-metrics 2.x), and
+  ``kube_pod_container_resource_requests`` (2.x) summed over running pods for ``pod_requests``.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from ..inventory import (
     Gap,
     NetworkPolicyInventory,
     NodeInventory,
+    PodRequests,
     ServiceInventory,
     Snapshot,
     Stats,
@@ -532,6 +534,28 @@ def _per_node_queries(with_phase: bool) -> list[_Query]:
     ]
 
 
+REQUESTS = "kube_pod_container_resource_requests"
+RUNNING = 'phase="Running"'
+
+
+def _request_queries(with_phase: bool) -> list[_Query]:
+    """CPU cores and memory bytes requested by the containers of running pods, one sum per cluster (every pod
+    with a node when ``kube_pod_status_phase`` is not scraped): what GKE Autopilot bills."""
+
+    def summed(resource: str) -> Callable[[Callable[..., str], Callable[..., str]], str]:
+        def build(sel: Callable[..., str], by: Callable[..., str]) -> str:
+            matcher = f'resource="{resource}"'
+            if not with_phase:
+                return f"sum by ({by()}) ({REQUESTS}{sel(matcher, ON_NODE)})"
+            running = f"kube_pod_status_phase{sel(RUNNING)} == 1"
+            return f"sum by ({by()}) ({REQUESTS}{sel(matcher)} and on ({by('namespace', 'pod')}) ({running}))"
+
+        return build
+
+    needs = (REQUESTS, "kube_pod_status_phase") if with_phase else (REQUESTS,)
+    return [_Query("requests.cpu", needs, summed("cpu")), _Query("requests.memory", needs, summed("memory"))]
+
+
 def quantile(q: float, values: Sequence[float]) -> float:
     """PromQL's ``quantile``: linear interpolation between the closest ranks (rank = q x (n - 1))."""
     ordered = sorted(values)
@@ -624,9 +648,10 @@ def collect_prometheus(
     with_phase = "kube_pod_status_phase" in names
     ppn = _summary_queries(with_phase)
     per_node = _per_node_queries(with_phase)
-    every = (*_QUERIES, *ppn, *per_node)
+    pod_requests = _request_queries(with_phase)
+    every = (*_QUERIES, *ppn, *per_node, *pod_requests)
     missing = sorted({m for q in every for m in q.needs if m not in names})
-    queries = [q for q in _QUERIES if all(m in names for m in q.needs)]
+    queries = [q for q in (*_QUERIES, *pod_requests) if all(m in names for m in q.needs)]
     if any(q.key.startswith("objects:") for q in queries):
         queries = [q for q in queries if q.key != "pods.count"]  # the apiserver counts pods; no need to read them all
     by = _by(cluster_label)
@@ -964,6 +989,8 @@ def _snapshot(
         endpoints_total=_int(first("services.endpoints_total", endpoint_sum, ksm)),
     )
 
+    pod_requests = _pod_requests(value("requests.cpu"), value("requests.memory"), names, when, gaps, sources)
+
     crds = objects.get("customresourcedefinitions.apiextensions.k8s.io")
     if crds is None:
         gaps.append(Gap(SOURCE, "crds", f"no customresourcedefinitions count in the apiserver's series at {when}"))
@@ -989,6 +1016,7 @@ def _snapshot(
         objects=dict(sorted(objects.items())),
         namespaces=_int(namespaces),
         crds=crds,
+        pod_requests=pod_requests,
         nodes=NodeInventory(count=_int(node_count), pods_per_node=ppn, allocatable_pods=alloc),
         network_policies=netpol,
         services=services,
@@ -1003,6 +1031,21 @@ def _snapshot(
             collection, count_methods={k: "prometheus" for k in objects}, sources=dict(sorted(sources.items()))
         ),
     )
+
+
+def _pod_requests(
+    cpu: float | None, memory: float | None, names: set[str], when: str, gaps: list[Gap], sources: dict[str, str]
+) -> PodRequests | None:
+    """The summed pod requests of one step, or None with a gap saying why."""
+    if cpu is not None and memory is not None:
+        sources["pod_requests"] = REQUESTS
+        return PodRequests(cpu_cores=round(cpu, 3), memory_gib=round(memory / 2**30, 3), source=REQUESTS)
+    if REQUESTS in names:
+        why = f"no cpu and memory sample of {REQUESTS} for running pods at {when}"
+    else:
+        why = f"Prometheus has no {REQUESTS} series in the range (kube-state-metrics 2.x exports it)"
+    gaps.append(Gap(SOURCE, "pod_requests", why))
+    return None
 
 
 def _stats(first: Callable[..., float | None], item: str, prefix: str, metric: str, why: str) -> Stats:

@@ -98,7 +98,8 @@ SINCE_SHOWN = ("new", "worse", "changed", "resolved", "better")
 
 def since_last_audit(changes: list[Any], baseline: str) -> dict[str, Any]:
     """The report's "since last audit" data from a diff's status changes: counts, the changed items (worst
-    first) and a per cluster x constraint change for the "Act first" list's column."""
+    first), a per cluster x constraint change for the "Act first" list's column (``by_item``) and each current
+    finding's own change, keyed cluster, target and constraint, for the CSV and XLSX column (``by_finding``)."""
     from ..findings import status_rank
 
     counts = dict.fromkeys(CHANGE_LABELS, 0)
@@ -115,6 +116,7 @@ def since_last_audit(changes: list[Any], baseline: str) -> dict[str, Any]:
         have = by_item.get(key)
         if c.change in order and (have is None or order[c.change] < order.get(have, 99)):
             by_item[key] = c.change
+    by_finding = {finding_key(c.cluster, c.target, c.constraint): c.change for c in changes if c.new_status is not None}
     return {
         "baseline": baseline,
         "counts": counts,
@@ -135,7 +137,18 @@ def since_last_audit(changes: list[Any], baseline: str) -> dict[str, Any]:
             for c in items
         ],
         "by_item": by_item,
+        "by_finding": by_finding,
     }
+
+
+def finding_key(cluster: str, target: str, constraint: str) -> str:
+    """The key of a finding in the "since last audit" data's ``by_finding``."""
+    return f"{cluster}\x00{target}\x00{constraint}"
+
+
+def since_of(since: dict[str, Any], finding: Any) -> str:
+    """A current finding's change since the baseline (``new``, ``worse``, ``unchanged``...), for its row."""
+    return since["by_finding"].get(finding_key(finding.cluster, finding.target, finding.constraint), "new")
 
 
 def with_since(context: Any, since: dict[str, Any]) -> Any:

@@ -21,6 +21,7 @@ from ..errors import InputError, RenderError
 from ..fileio import atomic_path, dumps_json, write_text
 from ..findings import CSV_COLUMNS, UNKNOWN, Evaluation, reaches
 from .context import ReportContext
+from .diff import since_of
 from .environment import make_environment, target_label
 
 FORMATS = ("html", "md", "json", "csv", "xlsx", "junit", "openmetrics")
@@ -89,7 +90,7 @@ def render_report(
         evaluation = _evaluation(context)
         if evaluation.costs:
             write_text(costs_csv_path(path), costs_csv(evaluation))
-        return write_text(path, findings_csv(evaluation))
+        return write_text(path, findings_csv(evaluation, context.since))
     if fmt == "junit":
         return write_text(path, junit_xml(context, fail_on=fail_on or context.fail_on or DEFAULT_FAIL_ON))
     if fmt == "openmetrics":
@@ -148,18 +149,26 @@ def report_json(context: ReportContext) -> dict[str, Any]:
         "answers": [a.__dict__ | {"domains": [d.__dict__ for d in a.domains]} for a in context.raw_answers] or None,
     }
     if context.since:  # report --baseline only, so reports without one keep their exact shape
-        data["report"]["since_last_audit"] = {k: v for k, v in context.since.items() if k != "by_item"}
+        lookups = ("by_item", "by_finding")  # the per-row lookups; the findings carry their own identity
+        data["report"]["since_last_audit"] = {k: v for k, v in context.since.items() if k not in lookups}
     return data
 
 
-def findings_csv(evaluation: Evaluation) -> str:
-    """One row per finding, columns in ``CSV_COLUMNS`` order; numbers unformatted, empty for not measured."""
+def findings_csv(evaluation: Evaluation, since: dict[str, Any] | None = None) -> str:
+    """One row per finding, columns in ``CSV_COLUMNS`` order; numbers unformatted, empty for not measured.
+
+    With ``since`` (``report --baseline``) a last column ``since_last_audit`` holds each finding's change
+    (``new``, ``worse``, ``changed``, ``better``, ``resolved``, ``unchanged``); without one the columns are
+    exactly ``CSV_COLUMNS``.
+    """
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([*CSV_COLUMNS, *(["since_last_audit"] if since else [])])
     for f in evaluation.findings:
-        values = (getattr(f, col) for col in CSV_COLUMNS)
-        writer.writerow(["" if v is None else csv_cell(v) for v in values])
+        row = ["" if v is None else csv_cell(v) for v in (getattr(f, col) for col in CSV_COLUMNS)]
+        if since:
+            row.append(since_of(since, f))
+        writer.writerow(row)
     return buf.getvalue()
 
 

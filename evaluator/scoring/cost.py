@@ -6,8 +6,9 @@ Lines per cluster and target (``h`` = hours_per_month):
   ($0.10/h standard, $0.60/h extended by the EKS calendar), the GKE management fee less the free-tier credit;
 * workers: the nodes the snapshot measured, by instance type. Self-hosted on AWS and EKS run the same EC2
   types; GKE gets an equivalent GCE machine type (``equivalents`` in the cost file, else the cheapest machine in
-  the table with at least the vCPU and memory); Autopilot is billed on pod requests, which snapshots do not
-  carry yet, so it is a gap. Savings Plans / committed-use discounts are explicit percentages;
+  the table with at least the vCPU and memory); Autopilot is billed on the pod requests ``collect prometheus``
+  reads from kube-state-metrics (a gap without them or without Autopilot prices). Savings Plans /
+  committed-use discounts are explicit percentages;
 * load balancers: one per measured LoadBalancer Service (hourly + capacity units as an assumption);
 * traffic: NAT gateways, NAT-processed, inter-zone and internet egress volumes, inputs marked as assumptions;
 * support: the provider's published tiered percentage with its minimum (the minimum once per evaluation);
@@ -592,17 +593,7 @@ def _equivalent(b: _Builder, name: str) -> tuple[str | None, str]:
 def _workers(b: _Builder, snapshot: Snapshot) -> None:
     a, h = b.a, b.a.hours_per_month
     if b.target == "gke-autopilot":
-        b.gap(
-            "workers",
-            "Autopilot pod requests",
-            "Autopilot bills the vCPU and memory that pods request; this snapshot carries no pod requests "
-            "(collect them through kube-state-metrics), and "
-            + (
-                "no Autopilot per-vCPU/GiB price is in the table"
-                if b.item_price("autopilot_vcpu_hour") is None
-                else "the prices are in the table"
-            ),
-        )
+        _autopilot(b, snapshot)
         return
     types = dict(snapshot.nodes.by_instance_type)
     if not types:
@@ -653,6 +644,58 @@ def _workers(b: _Builder, snapshot: Snapshot) -> None:
             -total * pct / 100,
             f"{pct:g} % of the worker machines (cost file: discounts)",
             tags=(f"prices.{b.provider}.compute", "discounts"),
+        )
+
+
+def _autopilot(b: _Builder, snapshot: Snapshot) -> None:
+    """Autopilot bills the CPU and memory running pods request (general-purpose class), per vCPU- and GiB-hour."""
+    a, h = b.a, b.a.hours_per_month
+    req = snapshot.pod_requests
+    if req is None or req.cpu_cores is None or req.memory_gib is None:
+        gap = snapshot.gap_for("pod_requests")
+        b.gap(
+            "workers",
+            "Autopilot pod requests",
+            "Autopilot bills the vCPU and memory that pods request; this snapshot carries no pod requests"
+            + (f" ({gap.reason})" if gap else "")
+            + " (collect prometheus reads them from kube-state-metrics; merge its snapshot with collect kube's)"
+            + (
+                f"; nor is an Autopilot vCPU or GiB price in the {b.where} table"
+                if b.item_price("autopilot_vcpu_hour") is None or b.item_price("autopilot_memory_gib_hour") is None
+                else ""
+            ),
+        )
+        return
+    total = 0.0
+    for item, key, quantity, unit in (
+        ("Autopilot pod CPU requests", "autopilot_vcpu_hour", req.cpu_cores, "vCPU"),
+        ("Autopilot pod memory requests", "autopilot_memory_gib_hour", req.memory_gib, "GiB"),
+    ):
+        price = b.item_price(key)
+        label = f"{item}: {quantity:,.3g} {unit}"
+        if price is None:
+            b.gap("workers", label, b.missing(key), f"{quantity:g} {unit} requested ({req.source or 'measured'})")
+            continue
+        rate = price.value * b.k("prices.gcp.compute")
+        monthly = quantity * rate * h
+        total += monthly
+        b.line(
+            "workers",
+            label,
+            monthly,
+            f"{quantity:g} {unit} requested by running pods ({req.source or 'measured'}) x {_rate(rate)}/{unit}-h "
+            f"x {h:g} h (general-purpose compute class)",
+            price,
+            tags=("prices.gcp.compute",),
+        )
+    if a.discounts.gcp_compute_pct and total:
+        pct = a.discounts.gcp_compute_pct * b.k("discounts")
+        b.line(
+            "workers",
+            f"committed-use discount ({pct:g} %)",
+            -total * pct / 100,
+            f"{pct:g} % of the Autopilot pod resources (cost file: discounts)",
+            tags=("prices.gcp.compute", "discounts"),
         )
 
 

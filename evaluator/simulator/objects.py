@@ -48,6 +48,9 @@ _DEFAULT_APISERVER_FLAGS = {
     "proxy-client-key-file": "/etc/kubernetes/pki/front-proxy-client.key",
     "requestheader-allowed-names": "front-proxy-client",
     "requestheader-client-ca-file": "/etc/kubernetes/pki/front-proxy-ca.crt",
+    "requestheader-extra-headers-prefix": "X-Remote-Extra-",
+    "requestheader-group-headers": "X-Remote-Group",
+    "requestheader-username-headers": "X-Remote-User",
     "secure-port": "6443",
     "service-account-issuer": "https://kubernetes.default.svc.cluster.local",
     "service-account-key-file": "/etc/kubernetes/pki/sa.pub",
@@ -78,6 +81,15 @@ _DEFAULT_ETCD_FLAGS = {
     "trusted-ca-file": "/etc/kubernetes/pki/etcd/ca.crt",
 }
 
+
+# The requests kubeadm writes into its static Pods (kubernetes cmd/kubeadm/app/phases/controlplane/manifests.go and
+# phases/etcd/local.go); the recorded minikube Pods (tests/fixtures/real/kubeadm/) carry the apiserver's and etcd's.
+_STATIC_POD_REQUESTS = {
+    "kube-apiserver": {"cpu": "250m"},
+    "kube-controller-manager": {"cpu": "200m"},
+    "kube-scheduler": {"cpu": "100m"},
+    "etcd": {"cpu": "100m", "memory": "100Mi"},
+}
 
 _INSTANCE_SHAPES = {
     "m5.large": (2, 8),
@@ -572,33 +584,47 @@ class Builders:
             "name": sp.owner,
             "image": image,
             "imagePullPolicy": "IfNotPresent",
-            "resources": {"requests": {"cpu": "100m", "memory": "70Mi"}},
+            "resources": {"requests": dict(_STATIC_POD_REQUESTS.get(sp.owner, {"cpu": "100m", "memory": "70Mi"}))}
+            if sp.kind == "static"
+            else {"requests": {"cpu": "100m", "memory": "70Mi"}},
         }
         if command:
             container["command"] = command
         meta = self._meta(_T_POD, ks, sp.name, tag(sp.name), labels=labels, ownerReferences=[owner])
         if sp.kind == "static":
+            # A mirror Pod as the kubelet writes it (the recorded kubeadm Pods, tests/fixtures/real/kubeadm/):
+            # config.mirror repeats config.hash, config.seen is when the kubelet read the manifest.
+            config_hash = hex_id(self.seed, tag(sp.name), width=32)
             meta["annotations"] = {
+                "kubernetes.io/config.hash": config_hash,
+                "kubernetes.io/config.mirror": config_hash,
+                "kubernetes.io/config.seen": created.replace("Z", ".000000000Z"),
                 "kubernetes.io/config.source": "file",
-                "kubernetes.io/config.hash": hex_id(self.seed, tag(sp.name), width=32),
             }
             if sp.owner == "kube-apiserver":
                 meta["annotations"]["kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint"] = (
                     f"{self.c.node_ip(sp.node)}:6443"
                 )
+            elif sp.owner == "etcd":
+                meta["annotations"]["kubeadm.kubernetes.io/etcd.advertise-client-urls"] = (
+                    f"https://{self.c.node_ip(sp.node)}:2379"
+                )
         ip = self.c.node_ip(sp.node) if host_network else self.c.pod_ip(10_000_000 + j)
+        pod_spec: dict[str, Any] = {
+            "containers": [container],
+            "hostNetwork": host_network,
+            "nodeName": node_name,
+            "priority": 2000001000 if priority_class == "system-node-critical" else 2000000000,
+            "priorityClassName": priority_class,
+            "restartPolicy": "Always",
+            "schedulerName": "default-scheduler",
+            "tolerations": [{"effect": "NoExecute", "operator": "Exists"}],
+        }
+        if sp.kind == "static":  # kubeadm's static Pods run with the runtime's default seccomp profile
+            pod_spec["securityContext"] = {"seccompProfile": {"type": "RuntimeDefault"}}
         return {
             "metadata": meta,
-            "spec": {
-                "containers": [container],
-                "hostNetwork": host_network,
-                "nodeName": node_name,
-                "priority": 2000001000 if priority_class == "system-node-critical" else 2000000000,
-                "priorityClassName": priority_class,
-                "restartPolicy": "Always",
-                "schedulerName": "default-scheduler",
-                "tolerations": [{"effect": "NoExecute", "operator": "Exists"}],
-            },
+            "spec": pod_spec,
             "status": {
                 "phase": "Running",
                 "conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": created}],

@@ -330,11 +330,28 @@ def printer(resource_key: str) -> Printer:
     return PRINTERS.get(resource_key, _DEFAULT)
 
 
+# The pod printer's own descriptions (kubernetes pkg/printers/internalversion/printers.go podColumnDefinitions);
+# a recorded pod Table (tests/fixtures/real/pods_table_v1beta1.json) carries the Ready and Status texts verbatim.
+_POD_DESCRIPTIONS = {
+    "Ready": "The aggregate readiness state of this pod for accepting traffic.",
+    "Status": "The aggregate status of the containers in this pod.",
+    "Restarts": "The number of times the containers in this pod have been restarted and when the last container in "
+    "this pod has restarted.",
+}
+
+
 def column_definitions(resource_key: str) -> list[dict[str, Any]]:
     """The Table's ``columnDefinitions``."""
     columns, _ = printer(resource_key)
+    own = _POD_DESCRIPTIONS if resource_key == "pods" else {}
     return [
-        {"name": name, "type": type_, "format": fmt, "description": _DESCRIPTIONS.get(name, name), "priority": prio}
+        {
+            "name": name,
+            "type": type_,
+            "format": fmt,
+            "description": own.get(name) or _DESCRIPTIONS.get(name, name),
+            "priority": prio,
+        }
         for name, type_, fmt, prio in columns
     ]
 

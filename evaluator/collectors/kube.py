@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 
 from .. import __version__
 from ..dataplane import ClusterModel, NodeRecord, analyse
+from ..dataplane.crds import CALICO_KEYS, CILIUM_KEYS, add_cni_policies, translate
 from ..dataplane.whatif import model_data
 from ..errors import AccessDenied, EndpointError
 from ..inventory import (
@@ -209,6 +210,21 @@ class _Facts:
     apiserver_endpoints: int | None = None
     cluster_uid: str | None = None  # metadata.uid of the kube-system namespace: the cluster's stable id
     aggregated_groups: set[str] = field(default_factory=set)
+    cni_objects: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # Cilium/Calico policy objects
+
+
+class _CniPolicyList:
+    """Cilium or Calico policy objects of one list, kept to metadata name/namespace and spec(s)."""
+
+    def __init__(self) -> None:
+        self.items: list[dict[str, Any]] = []
+
+    def add(self, page: dict[str, Any]) -> None:
+        """Add one page."""
+        for obj in page.get("items") or []:
+            meta = obj.get("metadata") or {}
+            kept = {"metadata": {"name": meta.get("name"), "namespace": meta.get("namespace")}}
+            self.items.append({**kept, **{k: obj[k] for k in ("spec", "specs") if k in obj}})
 
 
 class _Run:
@@ -365,9 +381,20 @@ class _Run:
         jobs.append(("cluster.id", lambda: self._cluster_uid(facts)))
         if APISERVICES in res:
             jobs.append(("discovery.aggregated_apis", lambda: self._aggregated_groups(facts)))
+        for key in CILIUM_KEYS + CALICO_KEYS:  # listed in full where served: the dataplane analysis reads them
+            if key in res:
+                jobs.append((f"network_policies.dataplane.{key}", self._cni_lister(facts, res[key])))
         if not managed:
             jobs.append(("control_plane", lambda: self._control_plane_pods(facts)))
         return [pool.submit(self.guarded, item, job) for item, job in jobs]
+
+    def _cni_lister(self, facts: _Facts, resource: Resource) -> Callable[[], None]:
+        def run() -> None:
+            got = self.walk(resource, _CniPolicyList).items
+            with self._lock:
+                facts.cni_objects[resource.key] = got
+
+        return run
 
     def _namespace_labels(self, facts: _Facts, resource: Resource) -> None:
         facts.namespace_labels = self.walk(resource, NamespaceTally, POML)
@@ -490,6 +517,7 @@ class _Run:
             MUTATING: facts.mutating.configurations if facts.mutating else None,
             VALIDATING: facts.validating.configurations if facts.validating else None,
             DAEMONSETS: len(facts.daemonsets.found) if facts.daemonsets else None,
+            **{key: len(items) for key, items in facts.cni_objects.items()},
         }
         metric_counts: dict[str, int] = {}
         if facts.metric_samples is not None:
@@ -688,6 +716,12 @@ class _Run:
         )
         self.progress(f"analysing {len(policies.specs):,} NetworkPolicies over {len(records):,} pods")
         result = analyse(model)
+        if facts.cni_objects:  # Cilium and Calico policies add to their own dataplane's figures
+            translated = translate(facts.cni_objects, model)
+            for vendor, t in translated.items():
+                if t.not_analysed_count:
+                    self.gap(item, f"{t.not_analysed_count} {vendor} policies not analysed: {t.not_analysed[0]}")
+            result = add_cni_policies(result, model, translated)
         if self.keep_policy_model:
             self.policy_model = model_data(model)
         return result

@@ -66,6 +66,7 @@ class Peer:
     namespaces: Selector | None = None
     cidr: str | None = None  # canonical network ("10.0.0.0/16"), host bits masked as the agent does
     excepts: tuple[str, ...] = ()
+    entity: str | None = None  # a Cilium reserved identity ("host", "world", ...): no pods, one identity
 
 
 @dataclass(frozen=True)

@@ -1207,6 +1207,62 @@ class Builders:
             hooks.append(hook)
         return {"metadata": self._meta(_T_WH, None, name, tag(name), generation=1), "webhooks": hooks}
 
+    def cilium_policy_spec(self, ns: int | None, h: int) -> dict[str, Any]:
+        """A CiliumNetworkPolicy spec (``ns`` None: clusterwide) in the shapes of Cilium's own examples
+        (cilium/cilium examples/policies): app-to-app ports, CIDR sets with except, entities, DNS and FQDN
+        egress, L7 http rules, and a clusterwide monitoring allow."""
+        if ns is None:  # clusterwide: every app-N pod takes scrapes from kube-system on 9090
+            return {
+                "endpointSelector": {"matchLabels": {"app": f"app-{h % 5:05d}"}},
+                "ingress": [{
+                    "fromEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "kube-system"}}],
+                    "toPorts": [{"ports": [{"port": "9090", "protocol": "TCP"}]}],
+                }],
+            }  # fmt: skip
+        deps = max(1, self.c.deployments_per_ns[ns])
+        target = {"matchLabels": {"app": f"app-{h % deps:05d}"}}
+        kind = (h >> 8) % 5
+        if kind == 0:  # another app of the namespace on a port list
+            rule = {
+                "fromEndpoints": [{"matchLabels": {"app": f"app-{(h >> 12) % deps:05d}"}}],
+                "toPorts": [{"ports": [{"port": "8080", "protocol": "TCP"}, {"port": "8443", "protocol": "TCP"}]}],
+            }
+            return {"endpointSelector": target, "ingress": [rule]}
+        if kind == 1:  # egress to CIDR sets with except
+            octet = (h >> 12) % 256
+            rule = {
+                "toCIDRSet": [{"cidr": f"10.{octet}.0.0/16", "except": [f"10.{octet}.1.0/24"]}],
+                "toCIDR": ["192.0.2.0/24"],
+                "toPorts": [{"ports": [{"port": "443", "protocol": "TCP"}]}],
+            }
+            return {"endpointSelector": target, "egress": [rule]}
+        if kind == 2:  # from outside the cluster and the node, any protocol
+            rule = {"fromEntities": ["world", "host"], "toPorts": [{"ports": [{"port": "80", "protocol": "ANY"}]}]}
+            return {"endpointSelector": target, "ingress": [rule]}
+        if kind == 3:  # DNS through kube-dns with a DNS rule, then FQDN egress
+            dns = {
+                "toEndpoints": [
+                    {"matchLabels": {"k8s:io.kubernetes.pod.namespace": "kube-system", "k8s:k8s-app": "kube-dns"}}
+                ],
+                "toPorts": [{"ports": [{"port": "53", "protocol": "ANY"}], "rules": {"dns": [{"matchPattern": "*"}]}}],
+            }
+            fqdn = {
+                "toFQDNs": [{"matchName": "api.example.com"}],
+                "toPorts": [{"ports": [{"port": "443", "protocol": "TCP"}]}],
+            }
+            return {"endpointSelector": target, "egress": [dns, fqdn]}
+        other = self.c.namespaces[(h >> 12) % len(self.c.namespaces)]  # an L7 rule for another namespace's app
+        rule = {
+            "fromEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": other, "app": "app-00000"}}],
+            "toPorts": [
+                {
+                    "ports": [{"port": "8080", "protocol": "TCP"}],
+                    "rules": {"http": [{"method": "GET", "path": "/api/.*"}]},
+                }
+            ],
+        }
+        return {"endpointSelector": target, "ingress": [rule]}  # fmt: skip
+
     def cr_name(self, crd: str, ns: int, j: int) -> str:
         """Name of custom resource ``j`` of ``crd`` (only the CNI policy kinds have items)."""
         return f"{_CR_PREFIXES.get(crd, 'item')}-{j:05d}"
@@ -1230,15 +1286,7 @@ class Builders:
                 "egress": [rule],
             }
         elif group == "cilium.io":
-            body["spec"] = {
-                "endpointSelector": {"matchLabels": {"app": f"app-{h % 50:05d}"}},
-                "ingress": [
-                    {
-                        "fromEndpoints": [{"matchLabels": {"app": "frontend"}}],
-                        "toPorts": [{"ports": [{"port": "8080", "protocol": "TCP"}]}],
-                    }
-                ],
-            }
+            body["spec"] = self.cilium_policy_spec(ns if namespaced else None, h)
         else:
             body["spec"] = {}
         return body

@@ -504,7 +504,33 @@ def expected_facts(history: History, cluster: str, day: int) -> dict[str, Any]:
     facts["etcd.db_size_bytes"] = size
     version = history.versions.get((cluster, day)) if s("kubernetes_build_info") else None
     facts["cluster.git_version"] = version
+    facts["deprecated_apis"] = expected_deprecated(history, cluster, day)
     return facts
+
+
+def expected_deprecated(history: History, cluster: str, day: int) -> list[dict[str, Any]] | None:
+    """The deprecated API uses written for ``cluster`` at ``day``, with the requests summed over verbs and codes.
+
+    None when the cluster has no apiserver_requested_deprecated_apis series on any day (a real apiserver shows
+    none until one is requested, so "none" cannot be read from Prometheus) or its apiserver is not scraped that day.
+    """
+    if not any(history.samples(cluster, d, "apiserver_requested_deprecated_apis") for d in range(history.days)):
+        return None
+    if not history.samples(cluster, day, "apiserver_request_total"):
+        return None
+    keys = ("group", "version", "resource", "subresource")
+    totals: Counter[tuple[str, ...]] = Counter()
+    for row in history.samples(cluster, day, "apiserver_request_total"):
+        totals[tuple(row.get(k, "") for k in keys)] += int(row["value"])
+    uses = []
+    for row in history.samples(cluster, day, "apiserver_requested_deprecated_apis"):
+        if row["value"] > 0:
+            key = tuple(row[k] for k in keys)
+            uses.append(
+                dict(zip(keys, key, strict=True))
+                | {"removed_release": row["removed_release"] or None, "requests": totals.get(key)}
+            )
+    return sorted(uses, key=lambda u: tuple(u[k] for k in keys))
 
 
 class ThrottlingProxy:

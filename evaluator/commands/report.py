@@ -109,6 +109,10 @@ def command(
     from ..reporting.render import format_for, render_report
 
     refuse_format_as_path(Path(output) if output else None, FORMATS)
+    if push:
+        from ..collectors.pushgateway import check_url
+
+        check_url(push)  # a malformed URL is refused before anything is written
     if output is None:
         output = f"report.{ {'junit': 'xml', 'openmetrics': 'prom'}.get(fmt or '', fmt or 'html') }"
     chosen = format_for(Path(output), fmt)

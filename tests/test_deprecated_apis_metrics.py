@@ -85,6 +85,8 @@ def test_without_deprecated_requests_the_family_is_absent_and_kube_reads_none(tm
         ("1.29.4", [USES[1] | {"removed_release": "v1.25"}], "expected a minor like '1.25'"),
         ("1.29.4", [USES[0] | {"version": "beta"}], "expected a version like 'v1beta1'"),
         ("1.29.4", [USES[0], USES[0]], "each group/version/resource/subresource once"),
+        ("1.29.4", [USES[1] | {"group": 'po"licy'}], "deprecated_api_requests[0].group: expected a lower-case"),
+        ("1.29.4", [USES[1] | {"resource": ""}], "deprecated_api_requests[0].resource: expected a lower-case"),
     ],
 )
 def test_spec_errors_name_the_field(version, uses, message):

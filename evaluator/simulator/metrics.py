@@ -150,8 +150,8 @@ def _deprecated(lines: list[str], cluster: Cluster) -> None:
                     f'resource="{use.resource}",scope="cluster",subresource="{use.subresource}",verb="{verb}",'
                     f'version="{use.version}"}} {count}'
                 )
-    # [ALPHA] in a 1.19-era scrape, [STABLE] in scrapes of 1.28 clusters; the minors between are not pinned
-    # by a recording.
+    # [STABLE] as the recordings from 1.28 clusters show; older apiservers sent [ALPHA], and the minor of the
+    # promotion is not pinned by a recording here.
     stability = "[STABLE]" if cluster.minor >= 28 else "[ALPHA]"
     _gauge(
         lines,

@@ -188,8 +188,12 @@ def validate(spec: ClusterSpec, where: str = "<spec>") -> ClusterSpec:
             raise _fail(where, at, "apiserver_requested_deprecated_apis exists from Kubernetes 1.19")
         if use.requests < 1:
             raise _fail(where, f"{at}.requests", f"must be at least 1 (a request made it appear), got {use.requests}")
-        if not re.match(r"^v\d+((alpha|beta)\d+)?$", use.version) or not use.resource:
-            raise _fail(where, at, f"expected a version like 'v1beta1' and a resource, got {use.version!r}")
+        if not re.match(r"^v\d+((alpha|beta)\d+)?$", use.version):
+            raise _fail(where, f"{at}.version", f"expected a version like 'v1beta1', got {use.version!r}")
+        for name in ("group", "resource", "subresource"):
+            value = getattr(use, name)
+            if not re.match(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", value) and (value or name == "resource"):
+                raise _fail(where, f"{at}.{name}", f"expected a lower-case API name, got {value!r}")
         if use.removed_release and not re.match(r"^1\.\d+$", use.removed_release):
             raise _fail(where, f"{at}.removed_release", f"expected a minor like '1.25', got {use.removed_release!r}")
     keys = [(u.group, u.version, u.resource, u.subresource) for u in spec.deprecated_api_requests]

@@ -47,6 +47,11 @@ PROFILES = (
     ((10, 150, 30, 1.0), (12, 170, 45, 1.5), (14, 190, 60, 2.0), (16, 210, 75, 2.5)),
 )
 VERSIONS = ("1.27.6", "1.29.4", "1.29.4", "1.34.1")
+FLOWCONTROL = {"group": "flowcontrol.apiserver.k8s.io", "resource": "flowschemas"}
+DEPRECATED = (
+    FLOWCONTROL | {"version": "v1beta2", "removed_release": "1.29", "requests": 120},
+    FLOWCONTROL | {"version": "v1beta3", "removed_release": "1.32", "requests": 45},
+)
 COLLECT = (
     "import atexit, resource, sys\n"
     "atexit.register(lambda: print('peak_rss_kib', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
@@ -74,6 +79,8 @@ def plans(clusters: int, days: int) -> list[ClusterPlan]:
                 "network_policies": policies,
                 "etcd_db_size_bytes": int(etcd_gib * GIB),
             }
+            if k < len(DEPRECATED):  # clients on flowcontrol betas until the upgrades that remove them
+                overrides["deprecated_api_requests"] = [DEPRECATED[k]]
             segments.append(Segment(first, last, overrides, phases=False))
         out.append(ClusterPlan(f"cluster-{i:02d}", "small", segments, offset_seconds=30 + (i % 5) * 30))
     return out

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -67,6 +68,20 @@ def wait_ready(url: str, timeout: float = 30.0) -> None:
     raise AssertionError(f"{url} did not become ready in {timeout:.0f}s")
 
 
+class PortTaken(Exception):
+    """The server exited right after start: another process had bound its port."""
+
+
+def _started(make: Callable[[int], tuple[Process, str]]) -> tuple[Process, str]:
+    """``make(port)`` on a free port, again on another when the port was taken meanwhile."""
+    for _ in range(4):
+        try:
+            return make(free_port())
+        except PortTaken:
+            continue
+    return make(free_port())
+
+
 class Process:
     """A server process started by a test, stopped (and its log kept) on exit."""
 
@@ -79,6 +94,12 @@ class Process:
         except AssertionError:
             self.stop()
             raise AssertionError(f"{args[0]} did not start: {log.read_text()[-2000:]}") from None
+        # Tests run in parallel processes: another test's server may have taken the port between free_port() and
+        # this bind, and answered the readiness probe itself. A server that lost the port exits at once.
+        time.sleep(0.5)
+        if self.proc.poll() is not None:
+            self.stop()
+            raise PortTaken(log.read_text()[-500:])
 
     def stop(self) -> None:
         """Terminate the process and wait for it."""
@@ -100,21 +121,24 @@ def start_prometheus(
     ``ready=False`` waits for the port only (a server behind TLS and auth cannot be polled over plain http).
     """
     assert PROMETHEUS is not None
-    port = free_port()
     cfg = tsdb.parent / f"{tsdb.name}-prometheus.yml"
     cfg.write_text(config or "global:\n  scrape_interval: 15s\n")
-    url = f"http://127.0.0.1:{port}"
-    args = [
-        PROMETHEUS,
-        f"--config.file={cfg}",
-        f"--storage.tsdb.path={tsdb}",
-        "--storage.tsdb.retention.time=20y",
-        f"--web.listen-address=127.0.0.1:{port}",
-        "--web.enable-admin-api",
-        *extra,
-    ]
-    log = tsdb.parent / f"{tsdb.name}-prometheus.log"
-    return Process(args, log, f"{url}/-/ready" if ready else f"tcp://127.0.0.1:{port}"), url
+
+    def make(port: int) -> tuple[Process, str]:
+        url = f"http://127.0.0.1:{port}"
+        args = [
+            PROMETHEUS,
+            f"--config.file={cfg}",
+            f"--storage.tsdb.path={tsdb}",
+            "--storage.tsdb.retention.time=20y",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--web.enable-admin-api",
+            *extra,
+        ]
+        log = tsdb.parent / f"{tsdb.name}-prometheus.log"
+        return Process(args, log, f"{url}/-/ready" if ready else f"tcp://127.0.0.1:{port}"), url
+
+    return _started(make)
 
 
 def web_config(folder: Path, *, user: str, password: str, tls) -> Path:
@@ -146,10 +170,15 @@ def web_config(folder: Path, *, user: str, password: str, tls) -> Path:
 def start_pushgateway(folder: Path) -> tuple[Process, str]:
     """Start the real Pushgateway on a free 127.0.0.1 port; returns (process, base URL)."""
     assert PUSHGATEWAY is not None
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    args = [PUSHGATEWAY, f"--web.listen-address=127.0.0.1:{port}"]
-    return Process(args, folder / "pushgateway.log", f"{url}/-/ready"), url
+
+    def make(port: int) -> tuple[Process, str]:
+        url = f"http://127.0.0.1:{port}"
+        # An empty --persistence.file keeps the groups in memory: Debian's build defaults it to
+        # /var/lib/prometheus/pushgateway.data, which every test's gateway would then share and reload.
+        args = [PUSHGATEWAY, f"--web.listen-address=127.0.0.1:{port}", "--persistence.file="]
+        return Process(args, folder / "pushgateway.log", f"{url}/-/ready"), url
+
+    return _started(make)
 
 
 def promtool(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -475,7 +504,33 @@ def expected_facts(history: History, cluster: str, day: int) -> dict[str, Any]:
     facts["etcd.db_size_bytes"] = size
     version = history.versions.get((cluster, day)) if s("kubernetes_build_info") else None
     facts["cluster.git_version"] = version
+    facts["deprecated_apis"] = expected_deprecated(history, cluster, day)
     return facts
+
+
+def expected_deprecated(history: History, cluster: str, day: int) -> list[dict[str, Any]] | None:
+    """The deprecated API uses written for ``cluster`` at ``day``, with the requests summed over verbs and codes.
+
+    None when the cluster has no apiserver_requested_deprecated_apis series on any day (a real apiserver shows
+    none until one is requested, so "none" cannot be read from Prometheus) or its apiserver is not scraped that day.
+    """
+    if not any(history.samples(cluster, d, "apiserver_requested_deprecated_apis") for d in range(history.days)):
+        return None
+    if not history.samples(cluster, day, "apiserver_request_total"):
+        return None
+    keys = ("group", "version", "resource", "subresource")
+    totals: Counter[tuple[str, ...]] = Counter()
+    for row in history.samples(cluster, day, "apiserver_request_total"):
+        totals[tuple(row.get(k, "") for k in keys)] += int(row["value"])
+    uses = []
+    for row in history.samples(cluster, day, "apiserver_requested_deprecated_apis"):
+        if row["value"] > 0:
+            key = tuple(row[k] for k in keys)
+            uses.append(
+                dict(zip(keys, key, strict=True))
+                | {"removed_release": row["removed_release"] or None, "requests": totals.get(key)}
+            )
+    return sorted(uses, key=lambda u: tuple(u[k] for k in keys))
 
 
 class ThrottlingProxy:

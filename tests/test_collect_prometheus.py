@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,23 @@ pytestmark = [needs_prometheus, pytest.mark.slow]
 DAYS = 180
 END = (int(time.time()) // DAY - 3) * DAY  # three days ago at midnight UTC: all in the past, as backfills must be
 
+# Deprecated versions alpha's clients request (as recorded scrapes show them; removals per the Kubernetes
+# deprecation guide): flowcontrol v1beta2 until 1.29, v1beta3 until 1.32, componentstatuses with no removal planned.
+FLOWSCHEMAS_V1BETA2 = {
+    "group": "flowcontrol.apiserver.k8s.io",
+    "version": "v1beta2",
+    "resource": "flowschemas",
+    "removed_release": "1.29",
+    "requests": 300,
+}
+COMPONENTSTATUSES = {"group": "", "version": "v1", "resource": "componentstatuses", "requests": 7}
+PRIORITY_LEVELS_V1BETA3 = {
+    "group": "flowcontrol.apiserver.k8s.io",
+    "version": "v1beta3",
+    "resource": "prioritylevelconfigurations",
+    "removed_release": "1.32",
+}
+
 ALPHA = ClusterPlan(
     "alpha",
     "small",
@@ -43,17 +61,38 @@ ALPHA = ClusterPlan(
         Segment(
             0,
             44,
-            {"version": "1.27.6", "nodes": 5, "pods": 60, "network_policies": 20, "etcd_db_size_bytes": 60 * 2**20},
+            {
+                "version": "1.27.6",
+                "nodes": 5,
+                "pods": 60,
+                "network_policies": 20,
+                "etcd_db_size_bytes": 60 * 2**20,
+                "deprecated_api_requests": [FLOWSCHEMAS_V1BETA2, COMPONENTSTATUSES],
+            },
         ),
         Segment(
             45,
             89,
-            {"version": "1.29.4", "nodes": 8, "pods": 100, "network_policies": 30, "etcd_db_size_bytes": 90 * 2**20},
+            {
+                "version": "1.29.4",
+                "nodes": 8,
+                "pods": 100,
+                "network_policies": 30,
+                "etcd_db_size_bytes": 90 * 2**20,
+                "deprecated_api_requests": [PRIORITY_LEVELS_V1BETA3 | {"requests": 40}],
+            },
         ),
         Segment(
             90,
             134,
-            {"version": "1.29.4", "nodes": 12, "pods": 150, "network_policies": 45, "etcd_db_size_bytes": 130 * 2**20},
+            {
+                "version": "1.29.4",
+                "nodes": 12,
+                "pods": 150,
+                "network_policies": 45,
+                "etcd_db_size_bytes": 130 * 2**20,
+                "deprecated_api_requests": [PRIORITY_LEVELS_V1BETA3 | {"requests": 95}],
+            },
         ),
         Segment(
             135,
@@ -191,6 +230,11 @@ def _check_step(snap, facts: dict, day: int) -> None:
                 assert got == pytest.approx(want[part], abs=1e-3), f"{where}: {item}.{part}: {got} vs {want[part]}"
     for item in NOT_IN_PROMETHEUS:
         assert item in gaps
+    if facts["deprecated_apis"] is None:
+        assert snap.deprecated_apis is None and "deprecated_apis" in gaps, where
+    else:
+        assert [asdict(u) for u in snap.deprecated_apis] == facts["deprecated_apis"], where
+        assert "deprecated_apis" not in gaps, where
     assert snap.collection.collectors == ["prometheus"]
 
 
@@ -227,6 +271,20 @@ def test_every_fact_at_every_step_matches_the_series_written(backfilled, tmp_pat
     assert down.objects == {} and down.nodes.count is None and down.etcd.db_size_bytes is None
     assert {"objects", "nodes.count", "etcd.db_size_bytes", "cluster.version"} <= {g.item for g in down.gaps}
     assert "gap: nodes.count: missing in 63 of 360 snapshots" in err
+    # deprecated APIs: as each segment's apiserver reported them, requests summed over verbs; none after the upgrade
+    uses = [snaps[("alpha", _stamp(history.step_time(d)))].deprecated_apis for d in (10, 60, 100, 170)]
+    assert [[(u.version, u.resource, u.removed_release, u.requests) for u in day] for day in uses] == [
+        [("v1", "componentstatuses", None, 7), ("v1beta2", "flowschemas", "1.29", 300)],
+        [("v1beta3", "prioritylevelconfigurations", "1.32", 40)],
+        [("v1beta3", "prioritylevelconfigurations", "1.32", 95)],
+        [],
+    ]
+    assert snaps[("alpha", _stamp(history.step_time(10)))].collection.sources["deprecated_apis"] == (
+        "apiserver_requested_deprecated_apis"
+    )
+    # beta never showed the gauge: "none requested" cannot be told from "not kept", so a gap on every step
+    assert all(snaps[("beta", _stamp(history.step_time(d)))].deprecated_apis is None for d in range(DAYS))
+    assert any(g.item == "deprecated_apis" and "look alike" in g.reason for g in early.gaps)
 
 
 def test_without_a_cluster_label_the_server_is_one_cluster(backfilled, tmp_path):

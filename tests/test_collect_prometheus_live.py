@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 import requests
 
 from evaluator.collectors.prometheus import PrometheusClient, collect_prometheus, plan_steps
+from evaluator.inventory import DeprecatedApiUse
 from evaluator.simulator import Simulator, profile
+from evaluator.simulator.spec import DeprecatedRequest
 from tests.prometheus_support import needs_prometheus, start_prometheus
 
 pytestmark = [needs_prometheus, pytest.mark.slow]
 
 SCRAPE_SECONDS = 20
+# a client still listing flowcontrol v1beta3 (removed in 1.32), as the recorded scrapes show such a request
+FLOWSCHEMAS = DeprecatedRequest("flowcontrol.apiserver.k8s.io", "v1beta3", "flowschemas", 25, removed_release="1.32")
 
 
 def test_live_scrape_of_the_simulator(tmp_path):
-    with Simulator(profile("small")) as sim:
+    with Simulator(replace(profile("small"), deprecated_api_requests=[FLOWSCHEMAS])) as sim:
         host = sim.url.removeprefix("http://")
         config = (
             "global: {scrape_interval: 1s}\n"
@@ -50,5 +55,11 @@ def test_live_scrape_of_the_simulator(tmp_path):
             assert snap.nodes.count is None and "has no kube_node_info series" in gaps["nodes.count"]
             assert snap.cluster.version is None and "cluster.version" in gaps
             assert snap.network_policies.count == sim.expected_counts()["networkpolicies.networking.k8s.io"]
-        # labels, metric names, cluster values and one series call to size the per-resource query, then the queries
-    assert history.queries == 2 and history.requests == history.queries + 4
+            assert snap.deprecated_apis == [
+                DeprecatedApiUse(
+                    "flowcontrol.apiserver.k8s.io", "v1beta3", "flowschemas", removed_release="1.32", requests=25
+                )
+            ]
+        # labels, metric names, cluster values and a series call each to size the per-resource and the deprecated
+        # queries, then the queries (object counts, size, deprecated APIs and their requests)
+    assert history.queries == 4 and history.requests == history.queries + 5

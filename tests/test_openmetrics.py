@@ -134,6 +134,14 @@ def test_push_to_an_unreachable_gateway_exits_3(tmp_path):
     assert result.exit_code == 3 and "Could not reach the Pushgateway" in result.stderr
 
 
+def test_a_malformed_push_url_is_refused_before_the_report_is_written(tmp_path):
+    paths = _snapshots(tmp_path)
+    out = tmp_path / "m.prom"
+    result = CliRunner().invoke(cli, ["report", *map(str, paths), "-o", str(out), "--push", "gateway:9091"])
+    assert result.exit_code == 2 and "--push: expected the Pushgateway's http(s) URL" in result.stderr
+    assert not out.exists()
+
+
 @needs_pushgateway
 @needs_prometheus
 @pytest.mark.slow

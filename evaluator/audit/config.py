@@ -95,6 +95,7 @@ class AuditConfig:
     answers: list[str] = field(default_factory=list)
     templates: str | None = None
     jurisdictions: list[str] | None = None  # regulatory regimes of the question lists (default: uk, eu)
+    push: str | None = None  # a Pushgateway URL: the OpenMetrics of every cluster is PUT there after the audit
 
     @property
     def source_count(self) -> int:
@@ -186,6 +187,7 @@ def parse_config(data: Any, where: str) -> AuditConfig:
             "templates",
             "jurisdictions",
             "fail_on",
+            "push",
             "sources",
         ),
     )
@@ -243,10 +245,19 @@ def parse_config(data: Any, where: str) -> AuditConfig:
         jurisdictions=list(check_jurisdictions(top.texts("jurisdictions"), f"{where}: jurisdictions"))
         if data.get("jurisdictions") is not None
         else None,
+        push=_push_url(top.text("push"), where),
     )
     if config.source_count == 0:
         raise InputError(f"{where}: sources: list at least one source (kube, etcd, eks or gke)")
     return config
+
+
+def _push_url(value: str | None, where: str) -> str | None:
+    if value is None:
+        return None
+    from ..collectors.pushgateway import check_url
+
+    return check_url(value, f"{where}: push")
 
 
 def load_config(path: str | os.PathLike[str]) -> AuditConfig:

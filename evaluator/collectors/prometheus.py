@@ -12,6 +12,9 @@ Metric names by source:
   ``etcd_server_quota_backend_bytes`` where etcd itself is scraped, else the apiserver's
   ``apiserver_storage_size_bytes`` (1.28+), ``apiserver_storage_db_total_size_in_bytes`` (1.26-1.27),
   ``etcd_db_total_size_in_bytes`` (1.19-1.25).
+- deprecated API versions requested: ``apiserver_requested_deprecated_apis{group,version,resource,subresource,
+  removed_release}`` (1 once requested since that apiserver started), with ``apiserver_request_total`` summed
+  over the same group/version/resource/subresource for the request counts.
 - kube-state-metrics: ``kube_node_info``, ``kube_node_status_allocatable{resource="pods"}``, ``kube_pod_info``
   with ``kube_pod_status_phase``, ``kube_namespace_created``, ``kube_networkpolicy_*``, ``kube_service_*``,
   ``kube_endpoint_address`` (or ``kube_endpoint_address_available`` before kube-state-metrics 2.x), and
@@ -41,6 +44,7 @@ from ..inventory import (
     PLATFORMS,
     ClusterInfo,
     CollectionInfo,
+    DeprecatedApiUse,
     EtcdInventory,
     Gap,
     NetworkPolicyInventory,
@@ -368,6 +372,8 @@ def _ADDRESSES(sel: Callable[..., str], by: Callable[..., str]) -> str:  # noqa:
 
 
 ON_NODE = 'node!=""'
+API_LABELS = ("group", "version", "resource", "subresource")
+DEPRECATED = "apiserver_requested_deprecated_apis"
 NON_TERMINAL = 'phase=~"Pending|Running|Unknown"'
 _QUERIES: tuple[_Query, ...] = (
     # object counts, newest name first
@@ -435,6 +441,24 @@ _QUERIES: tuple[_Query, ...] = (
             f"group by ({by('job', 'instance')}) (apiserver_request_total{sel()}))"
         ),
         ("git_version",),
+    ),
+    # deprecated API versions requested, and their requests (one series per apiserver; summed over them)
+    _Query(
+        "deprecated",
+        (DEPRECATED,),
+        lambda sel, by: f"max by ({by(*API_LABELS, 'removed_release')}) ({DEPRECATED}{sel()})",
+        (*API_LABELS, "removed_release"),
+        DEPRECATED,
+    ),
+    _Query(
+        "deprecated.requests",
+        (DEPRECATED, "apiserver_request_total"),
+        lambda sel, by: (
+            f"sum by ({by(*API_LABELS)}) (apiserver_request_total{sel()} "
+            f"and on ({by(*API_LABELS)}) ({DEPRECATED}{sel()} > 0))"
+        ),
+        API_LABELS,
+        DEPRECATED,
     ),
     # kube-state-metrics
     _Query("nodes.count", ("kube_node_info",), _agg("count", "kube_node_info")),
@@ -879,6 +903,8 @@ def _snapshot(
             invalid.discard(name)
             objects[name] = int(row[i])
             sources[f"objects.{name}"] = metric
+    # the kube-apiserver is scraped at this step when one of its object count series has a sample
+    apiserver_up = bool(objects) or bool(invalid)
     for name in sorted(invalid):
         gaps.append(Gap(SOURCE, name, f"the apiserver reported -1 (could not count) at {when}"))
     ksm_counts = {
@@ -990,6 +1016,7 @@ def _snapshot(
     )
 
     pod_requests = _pod_requests(value("requests.cpu"), value("requests.memory"), names, when, gaps, sources)
+    deprecated = _deprecated_apis(results, cluster, i, when, names, apiserver_up, gaps, sources)
 
     crds = objects.get("customresourcedefinitions.apiextensions.k8s.io")
     if crds is None:
@@ -1026,6 +1053,7 @@ def _snapshot(
             quota_backend_bytes=_int(quota),
             source=etcd_source,
         ),
+        deprecated_apis=deprecated,
         gaps=gaps,
         collection=replace(
             collection, count_methods={k: "prometheus" for k in objects}, sources=dict(sorted(sources.items()))
@@ -1046,6 +1074,62 @@ def _pod_requests(
         why = f"Prometheus has no {REQUESTS} series in the range (kube-state-metrics 2.x exports it)"
     gaps.append(Gap(SOURCE, "pod_requests", why))
     return None
+
+
+def _deprecated_apis(
+    results: Mapping[str, Matrix],
+    cluster: str,
+    i: int,
+    when: str,
+    names: set[str],
+    apiserver_up: bool,
+    gaps: list[Gap],
+    sources: dict[str, str],
+) -> list[DeprecatedApiUse] | None:
+    """The deprecated API versions requested at step ``i``, with request counts; None (and a gap) when unknown.
+
+    A real apiserver exposes no ``apiserver_requested_deprecated_apis`` series until a deprecated version is
+    requested, so a cluster without any in the whole range cannot be told from one whose metric is dropped at
+    scrape: that is a gap, never "none". With the series seen for the cluster in the range, a step where the
+    apiserver is scraped and no gauge is at 1 is "none requested since the apiserver started".
+    """
+    rows = results.get("deprecated", {}).get(cluster, {})
+    if not rows:
+        where = "on the server" if DEPRECATED not in names else "for this cluster"
+        gaps.append(
+            Gap(
+                SOURCE,
+                "deprecated_apis",
+                f"no {DEPRECATED} series {where} in the range: an apiserver exposes it only once a deprecated API "
+                "is requested, so none requested and the metric not kept look alike; collect kube reads it from "
+                "the apiserver itself",
+            )
+        )
+        return None
+    if not apiserver_up:
+        gaps.append(Gap(SOURCE, "deprecated_apis", f"no sample of the apiserver's object counts at {when}"))
+        return None
+    counts = results.get("deprecated.requests", {}).get(cluster, {})
+    uses = []
+    for labels, row in sorted(rows.items()):
+        if (row.get(i) or 0) <= 0:
+            continue
+        group, version, resource, subresource, removed = labels
+        requested = counts.get((group, version, resource, subresource), {}).get(i)
+        uses.append(
+            DeprecatedApiUse(
+                group=group,
+                version=version,
+                resource=resource,
+                subresource=subresource,
+                removed_release=removed or None,
+                requests=_int(requested),
+            )
+        )
+    sources["deprecated_apis"] = DEPRECATED
+    if any(u.requests is not None for u in uses):
+        sources["deprecated_apis.requests"] = "apiserver_request_total"
+    return uses
 
 
 def _stats(first: Callable[..., float | None], item: str, prefix: str, metric: str, why: str) -> Stats:

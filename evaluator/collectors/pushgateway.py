@@ -29,6 +29,14 @@ def group_path(job: str, labels: Mapping[str, str]) -> str:
     return "/" + "/".join(parts)
 
 
+def check_url(url: str, where: str = "--push") -> str:
+    """The gateway's base URL without a trailing ``/``; InputError naming ``where`` unless it is an http(s) URL."""
+    base = url.rstrip("/")
+    if urlsplit(base).scheme not in ("http", "https") or not urlsplit(base).netloc:
+        raise InputError(f"{where}: expected the Pushgateway's http(s) URL, e.g. http://pushgateway:9091, got {url!r}")
+    return base
+
+
 def push_metrics(
     url: str,
     groups: Mapping[str, str],
@@ -42,9 +50,7 @@ def push_metrics(
     Returns the group URLs written. Raises :class:`EndpointError` (exit 3) when the gateway cannot be reached
     or refuses a push, naming the group and the gateway's message.
     """
-    base = url.rstrip("/")
-    if urlsplit(base).scheme not in ("http", "https") or not urlsplit(base).netloc:
-        raise InputError(f"--push: expected the Pushgateway's http(s) URL, e.g. http://pushgateway:9091, got {url!r}")
+    base = check_url(url)
     http = session or requests.Session()
     written = []
     try:

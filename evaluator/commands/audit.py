@@ -13,9 +13,9 @@ from typing import Any
 
 import click
 
-from ..errors import GateTripped, InputError
+from ..errors import EndpointError, GateTripped, InputError
 from ..storage import is_remote, parse_location, publish_folder
-from .support import fail_on_option, targets_option, with_policies_option
+from .support import fail_on_option, push_openmetrics, push_option, targets_option, with_policies_option
 
 # Up to this many clusters the verdict table has a row per cluster and target; above it, a row per target
 # for the fleet and the worst cluster-target pairs (everything else is in the report).
@@ -94,6 +94,10 @@ class _RichProgress:
     "Compare only these targets (repeatable). Default: the configuration's, else all.", "--targets", "--target"
 )
 @with_policies_option
+@push_option(
+    "After the audit, push every cluster's metrics (as metrics.prom) to this Pushgateway, one group per cluster. "
+    "Default: the configuration's 'push'."
+)
 def command(
     config_path: Path | None,
     sample: bool,
@@ -102,13 +106,16 @@ def command(
     quiet: bool,
     targets: tuple[str, ...],
     with_policies: Path | None,
+    push: str | None,
 ) -> None:
     """Collect every configured source, score it, and write the full report set and vendor question lists.
 
     Sources are collected concurrently; one that fails is reported and the audit goes on (exit 3 only
     when nothing at all was collected). Written to the output folder: report.html, report.md,
     findings.json, findings.csv, findings.xlsx, junit.xml, questions.xlsx (the buyer's copy),
-    questions-<vendor>.xlsx (one to send to each vendor) and snapshots/*.json.
+    questions-<vendor>.xlsx (one to send to each vendor), metrics.prom and snapshots/*.json.
+    --push URL (or the configuration's 'push') then PUTs each cluster's metrics to a Pushgateway (job
+    k8seval, grouping key cluster); a gateway that cannot be reached exits 3 with the files already written.
     With --fail-on LEVEL the exit code is 1 when any finding reaches LEVEL, after everything is written,
     and the findings that reached it are named by cluster and constraint.
 
@@ -120,6 +127,7 @@ def command(
       title: "Platform fit: payments"      out: reports/payments
       targets: [self-hosted, eks, gke]     policy: policy.yaml
       costs: costs.yaml                    fail_on: at-risk
+      push: http://pushgateway:9091
       sources:
         kube:  [{context: prod-eu-1, kubeconfig: ~/.kube/prod.yaml, name: prod-eu-1, platform: self-hosted}]
         etcd:  [{cluster: prod-eu-1, endpoints: [https://10.0.0.11:2379],
@@ -137,12 +145,18 @@ def command(
       k8seval audit --sample --out reports/sample
       k8seval audit --config k8seval.yaml --fail-on blocker
       k8seval audit --sample --with-policies planned/ --out reports/rollout
+      k8seval audit --config k8seval.yaml --push http://pushgateway:9091
     """
     from ..audit import load_config, run_audit, run_sample
 
     if sample == bool(config_path):
         raise InputError("give exactly one of --config FILE or --sample")
     config = load_config(config_path) if config_path else None
+    push_url = push or (config.push if config else None)
+    if push_url:
+        from ..collectors.pushgateway import check_url
+
+        check_url(push_url)  # a malformed URL is refused before anything is collected
     remote = out or (config.out if config else None)
     remote = remote if remote and is_remote(remote) else None
     if remote:
@@ -184,6 +198,12 @@ def command(
         click.echo(render_summary(result, color=sys.stdout.isatty(), uploaded=urls, where=where), nl=False)
         if remote:
             click.echo(f"wrote {len(urls)} objects to {where} (open {where}report.html)", err=True)
+    if push_url and result.context is not None:
+        try:
+            push_openmetrics(push_url, result.context)
+        except EndpointError as exc:
+            written = f"the audit's files are written to {remote or result.out}"
+            raise EndpointError(exc.message, hint=f"{exc.hint}; {written}" if exc.hint else written) from None
     level = fail_on or (config.fail_on if config else None)
     if result.gate_tripped and level:
         for line in gate_lines(result, level):

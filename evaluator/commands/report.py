@@ -15,6 +15,8 @@ from .support import (
     latest_option,
     load_inputs,
     policy_option,
+    push_openmetrics,
+    push_option,
     refuse_format_as_path,
     snapshots_argument,
     staged_output,
@@ -66,12 +68,7 @@ from .support import (
     help="The last audit (a findings JSON, or snapshots): adds a 'since last audit' section and column.",
 )
 @with_policies_option
-@click.option(
-    "--push",
-    metavar="URL",
-    default=None,
-    help="Also push the metrics (as --format openmetrics) to this Pushgateway, one group per cluster.",
-)
+@push_option("Also push the metrics (as --format openmetrics) to this Pushgateway, one group per cluster.")
 def command(
     snapshots: tuple[str, ...],
     output: str | None,
@@ -112,6 +109,10 @@ def command(
     from ..reporting.render import format_for, render_report
 
     refuse_format_as_path(Path(output) if output else None, FORMATS)
+    if push:
+        from ..collectors.pushgateway import check_url
+
+        check_url(push)  # a malformed URL is refused before anything is written
     if output is None:
         output = f"report.{ {'junit': 'xml', 'openmetrics': 'prom'}.get(fmt or '', fmt or 'html') }"
     chosen = format_for(Path(output), fmt)
@@ -138,11 +139,7 @@ def command(
     path = output
     click.echo(f"wrote {path}", err=True)
     if push:
-        from ..collectors.pushgateway import push_metrics
-        from ..reporting.openmetrics import openmetrics_by_cluster
-
-        groups = push_metrics(push, openmetrics_by_cluster(context))
-        click.echo(f"pushed {len(groups)} group(s) to {push}", err=True)
+        push_openmetrics(push, context)
     if context.gate and context.gate["tripped"]:
         count = context.gate["count"]
         raise GateTripped(f"--fail-on {fail_on}: {count} finding(s) reach {fail_on}; report written to {path}")

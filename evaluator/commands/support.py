@@ -123,6 +123,25 @@ def refuse_format_as_path(
         raise click.UsageError(f"{option} {path}: that is a format name, not a file; {hint}")
 
 
+def push_option(help_text: str) -> Callable[[F], F]:
+    """``--push URL`` (stored as ``push``): a Pushgateway to PUT the OpenMetrics to, one group per cluster."""
+    return click.option("--push", metavar="URL", default=None, help=help_text)
+
+
+def push_openmetrics(url: str, context: Any) -> list[str]:
+    """PUT the OpenMetrics of every cluster of ``context`` (a ReportContext) to the Pushgateway at ``url``, one
+    group per cluster (job ``k8seval``, grouping key ``cluster``); says how many on stderr, returns the group URLs.
+
+    Raises EndpointError (exit 3, with a hint) when the gateway cannot be reached or refuses a push.
+    """
+    from ..collectors.pushgateway import push_metrics
+    from ..reporting.openmetrics import openmetrics_by_cluster
+
+    groups = push_metrics(url, openmetrics_by_cluster(context))
+    click.echo(f"pushed {len(groups)} group(s) to {url}", err=True)
+    return groups
+
+
 def targets_option(help_text: str, *flags: str) -> Callable[[Any], Any]:
     """A repeatable target choice stored as ``targets``; ``flags`` default to ``--target``."""
     return click.option(

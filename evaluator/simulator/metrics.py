@@ -66,6 +66,7 @@ def render_metrics(cluster: Cluster, requests: int) -> str:
         'apiserver_request_total{code="200",component="apiserver",dry_run="",group="",resource="pods",scope="cluster",'
         f'subresource="",verb="LIST",version="v1"}} {requests}'
     )
+    _deprecated(lines, cluster)
     if names["etcd_object_counts"]:
         _gauge(
             lines,
@@ -129,6 +130,40 @@ def render_metrics(cluster: Cluster, requests: int) -> str:
     _gauge(lines, "process_start_time_seconds", "Start time of the process since unix epoch in seconds.")
     lines.append("process_start_time_seconds 1.71e+09")
     return "\n".join(lines) + "\n"
+
+
+def _deprecated(lines: list[str], cluster: Cluster) -> None:
+    """The spec's deprecated API requests: their ``apiserver_request_total`` series (LIST and WATCH), then
+    ``apiserver_requested_deprecated_apis`` at 1 for each. A real apiserver sets the gauge when it serves a
+    deprecated version (k8s.io/apiserver pkg/endpoints/metrics/metrics.go) and exposes no series until one is
+    requested; the lines read as the recorded scrapes in tests/fixtures/real/apiserver_metrics_deprecated_*.txt.
+    """
+    uses = cluster.spec.deprecated_api_requests
+    if not uses:
+        return
+    for use in uses:
+        watches = use.requests // 3
+        for verb, count in (("LIST", use.requests - watches), ("WATCH", watches)):
+            if count:
+                lines.append(
+                    f'apiserver_request_total{{code="200",component="apiserver",dry_run="",group="{use.group}",'
+                    f'resource="{use.resource}",scope="cluster",subresource="{use.subresource}",verb="{verb}",'
+                    f'version="{use.version}"}} {count}'
+                )
+    # [STABLE] as the recordings from 1.28 clusters show; older apiservers sent [ALPHA], and the minor of the
+    # promotion is not pinned by a recording here.
+    stability = "[STABLE]" if cluster.minor >= 28 else "[ALPHA]"
+    _gauge(
+        lines,
+        "apiserver_requested_deprecated_apis",
+        f"{stability} Gauge of deprecated APIs that have been requested, broken out by API group, version, "
+        "resource, subresource, and removed_release.",
+    )
+    for use in sorted(uses, key=lambda u: (u.group, u.version, u.resource, u.subresource)):
+        lines.append(
+            f'apiserver_requested_deprecated_apis{{group="{use.group}",removed_release="{use.removed_release}",'
+            f'resource="{use.resource}",subresource="{use.subresource}",version="{use.version}"}} 1'
+        )
 
 
 def _events_endpoint(cluster: Cluster) -> str:

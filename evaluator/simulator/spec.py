@@ -44,6 +44,20 @@ class NodePool:
 
 
 @dataclass(frozen=True)
+class DeprecatedRequest:
+    """Requests clients made to a deprecated API version since the apiserver started: served on /metrics as
+    ``apiserver_requested_deprecated_apis`` (1) and in ``apiserver_request_total`` (the count), as a real
+    apiserver does from 1.19."""
+
+    group: str  # "" for the core group
+    version: str
+    resource: str
+    requests: int
+    subresource: str = ""
+    removed_release: str = ""  # "1.25": the first minor that no longer serves it; "" when none is planned
+
+
+@dataclass(frozen=True)
 class ClusterSpec:
     """A synthetic cluster. Counts are exact: listing ``pods`` returns exactly ``pods`` items, and so on.
 
@@ -87,6 +101,7 @@ class ClusterSpec:
     apiserver_flags: dict[str, str] = field(default_factory=dict)  # merged over the defaults (self-hosted)
     etcd_flags: dict[str, str] = field(default_factory=dict)  # merged over the defaults (self-hosted)
     created: str = "2023-03-01T09:00:00Z"  # cluster creation time; object ages fall after it
+    deprecated_api_requests: list[DeprecatedRequest] = field(default_factory=list)  # none requested by default
 
     @property
     def minor(self) -> int:
@@ -166,6 +181,24 @@ def validate(spec: ClusterSpec, where: str = "<spec>") -> ClusterSpec:
         raise _fail(where, "control_plane_nodes", f"a managed ({spec.platform}) control plane has no visible nodes")
     if control > spec.nodes:
         raise _fail(where, "control_plane_nodes", f"{control} is more than nodes ({spec.nodes})")
+
+    for i, use in enumerate(spec.deprecated_api_requests):
+        at = f"deprecated_api_requests[{i}]"
+        if minor < 19:
+            raise _fail(where, at, "apiserver_requested_deprecated_apis exists from Kubernetes 1.19")
+        if use.requests < 1:
+            raise _fail(where, f"{at}.requests", f"must be at least 1 (a request made it appear), got {use.requests}")
+        if not re.match(r"^v\d+((alpha|beta)\d+)?$", use.version):
+            raise _fail(where, f"{at}.version", f"expected a version like 'v1beta1', got {use.version!r}")
+        for name in ("group", "resource", "subresource"):
+            value = getattr(use, name)
+            if not re.match(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", value) and (value or name == "resource"):
+                raise _fail(where, f"{at}.{name}", f"expected a lower-case API name, got {value!r}")
+        if use.removed_release and not re.match(r"^1\.\d+$", use.removed_release):
+            raise _fail(where, f"{at}.removed_release", f"expected a minor like '1.25', got {use.removed_release!r}")
+    keys = [(u.group, u.version, u.resource, u.subresource) for u in spec.deprecated_api_requests]
+    if len(set(keys)) != len(keys):
+        raise _fail(where, "deprecated_api_requests", "each group/version/resource/subresource once")
 
     workers = spec.nodes - control
     pools = list(spec.node_pools)

@@ -902,22 +902,7 @@ def _analyse(model: ClusterModel, top: int) -> dict[str, Any]:
     busiest = sorted(node_names, key=lambda n: (-node_eks[n], -node_cil[n], n))[:10]
 
     # Calico: the largest selector IP set.
-    ips_of = [sum(1 for p in g.pods if p.ip) for g in index.groups]
-    sizes: dict[int, int] = {}  # by the resolver's cached gids tuple
-    ipset = 0
-    ipset_peer = ""
-    resolver: Resolver = shared["resolver"]
-    for policy in policies:
-        for d in DIRECTIONS:
-            for rule in policy.rules(d) or ():
-                for peer in rule.peers or ():
-                    if peer.cidr is None:
-                        gids = resolver.peer_groups(policy.namespace, peer)
-                        size = sizes.get(id(gids))
-                        if size is None:
-                            size = sizes[id(gids)] = sum(ips_of[g] for g in gids)
-                        if size > ipset:
-                            ipset, ipset_peer = size, f"{policy.ref} ({d})"
+    ipset, ipset_peer = largest_ipset(policies, shared["resolver"], index)
 
     identities = {identity_of[g.gid] for g in index.groups if not g.host_network and any(p.ip for p in g.pods)}
     endpoints = [sum(1 for p in g.pods if p.ip and not p.host_network) for g in index.groups]
@@ -1023,3 +1008,23 @@ def _analyse(model: ClusterModel, top: int) -> dict[str, Any]:
 
 
 __all__ = ["EKS_MAX_ENTRIES", "CILIUM_POLICY_MAP", "Group", "PodLoad", "analyse", "pod_loads", "identity_labels"]
+
+
+def largest_ipset(policies: list[Policy], resolver: Resolver, index: PodIndex) -> tuple[int, str]:
+    """Calico's largest selector IP set: the most pod IPs one peer selector matches, and the policy and direction
+    holding it (``""`` when no peer is a selector)."""
+    ips_of = [sum(1 for p in g.pods if p.ip) for g in index.groups]
+    sizes: dict[int, int] = {}  # by the resolver's cached gids tuple
+    ipset, ipset_peer = 0, ""
+    for policy in policies:
+        for d in DIRECTIONS:
+            for rule in policy.rules(d) or ():
+                for peer in rule.peers or ():
+                    if peer.cidr is None:
+                        gids = resolver.peer_groups(policy.namespace, peer)
+                        size = sizes.get(id(gids))
+                        if size is None:
+                            size = sizes[id(gids)] = sum(ips_of[g] for g in gids)
+                        if size > ipset:
+                            ipset, ipset_peer = size, f"{policy.ref} ({d})"
+    return ipset, ipset_peer

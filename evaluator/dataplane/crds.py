@@ -51,6 +51,7 @@ from .analysis import (
     cidr_identities,
     histogram,
     identity_labels,
+    largest_ipset,
 )
 from .analysis import (
     _cilium_ports as _map_ports,
@@ -638,20 +639,7 @@ def calico_section(model: ClusterModel) -> dict[str, Any]:
                 for p in model.policies]  # fmt: skip
     analysed_nodes = {p.node for g in index.groups if not g.host_network for p in g.pods if p.ip}
     node_names = sorted(set(model.nodes) | analysed_nodes)
-    ips_of = [sum(1 for p in g.pods if p.ip) for g in index.groups]
-    sizes: dict[int, int] = {}
-    ipset, ipset_peer = 0, ""
-    for policy in model.policies:
-        for d in DIRECTIONS:
-            for rule in policy.rules(d) or ():
-                for peer in rule.peers or ():
-                    if peer.cidr is None:
-                        gids = resolver.peer_groups(policy.namespace, peer)
-                        size = sizes.get(id(gids))
-                        if size is None:
-                            size = sizes[id(gids)] = sum(ips_of[g] for g in gids)
-                        if size > ipset:
-                            ipset, ipset_peer = size, f"{policy.ref} ({d})"
+    ipset, ipset_peer = largest_ipset(model.policies, resolver, index)
     return {
         "max_ipset_members": ipset,
         "max_ipset_peer": ipset_peer,

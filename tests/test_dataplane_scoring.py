@@ -86,6 +86,15 @@ def test_report_shows_the_dataplane_section(tmp_path) -> None:
     html = path.read_text(encoding="utf-8")
     assert 'id="dataplane"' in html and html.count('<svg class="histogram"') == 2
     assert "limit 24" in html and "pay/p1, pay/p2" in html and "no owner references 2" in html
+    assert "policy objects: " not in html  # no CNI policy objects listed: no line about them
+    snap.network_policies.dataplane["cni_policies"] = {
+        "cilium": {"objects": 12, "analysed": 10, "policies_added": 10, "not_analysed": 2,
+                   "not_analysed_examples": ["pay/l7-only"], "not_modelled": {"toFQDNs": 1, "rules.http": 3}},
+    }  # fmt: skip
+    path = render_report(build_context([snap], targets=["eks", "gke"]), "html", tmp_path / "c.html")
+    html = path.read_text(encoding="utf-8")
+    assert "Cilium policy objects: 12 listed, 10 analysed (10 policies in the figures above); 2 not analysed" in html
+    assert "pay/l7-only" in html and "not modelled: rules.http 3, toFQDNs 1." in html
     # Without a dataplane section the report has no such part (older snapshots, other collectors).
     plain = render_report(build_context([make_snapshot()], targets=["eks"]), "html", tmp_path / "p.html")
     assert 'id="dataplane"' not in plain.read_text(encoding="utf-8")

@@ -207,6 +207,36 @@ def dataplane_sections(
                     cil.get("histogram") or [], int(cil.get("policy_map_limit") or 16384), "Cilium policy-map entries"
                 ),
                 "whatif": whatif,
+                "cni_policies": _cni_policies(data.get("cni_policies")),
+            }
+        )
+    return out
+
+
+CNI_VENDORS = {"cilium": "Cilium", "calico": "Calico"}
+
+
+def _cni_policies(data: Any) -> list[dict[str, Any]]:
+    """Per vendor, the CNI's own policy objects: listed, analysed into the model, refused, and rule parts counted
+    but not modelled (largest first)."""
+    if not isinstance(data, Mapping):
+        return []
+    out = []
+    for vendor, label in CNI_VENDORS.items():
+        row = data.get(vendor)
+        if not isinstance(row, Mapping):
+            continue
+        parts = row.get("not_modelled")
+        parts = parts if isinstance(parts, Mapping) else {}
+        out.append(
+            {
+                "vendor": label,
+                "objects": row.get("objects"),
+                "analysed": row.get("analysed"),
+                "added": row.get("policies_added"),
+                "not_analysed": row.get("not_analysed") or 0,
+                "examples": list(row.get("not_analysed_examples") or [])[:3],
+                "not_modelled": sorted(parts.items(), key=lambda kv: (-kv[1], kv[0])),
             }
         )
     return out

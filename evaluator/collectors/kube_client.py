@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -25,6 +24,7 @@ from kubernetes.config.config_exception import ConfigException
 from ..errors import AuthError, CollectorError, EndpointError, InputError
 from ..fileio import load_yaml
 from ..text import redact_url
+from .retry import retry_after_header
 
 # Content negotiation (technical.md A: "Server-side Table", "PartialObjectMetadataList", "Discovery").
 JSON = "application/json"
@@ -642,14 +642,9 @@ def _retry_after(headers: Mapping[str, str], body: bytes, default: float | None 
         if key in headers:
             value = headers[key]
             break
-    if value is not None:
-        try:
-            return max(0.0, min(30.0, float(value)))
-        except ValueError:
-            try:
-                return max(0.0, min(30.0, parsedate_to_datetime(value).timestamp() - time.time()))
-            except (TypeError, ValueError):
-                pass
+    seconds_from_header = retry_after_header(value)
+    if seconds_from_header is not None:
+        return seconds_from_header
     try:
         details = (json.loads(body) or {}).get("details") or {}
         seconds = details.get("retryAfterSeconds")

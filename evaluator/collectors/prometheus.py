@@ -32,7 +32,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -54,6 +53,7 @@ from ..inventory import (
     Snapshot,
     Stats,
 )
+from .retry import retry_after_header
 
 SOURCE = "prometheus"
 # etcd database size, in order of preference: etcd's own (3.4+, then 3.3), then the apiserver's by version
@@ -314,15 +314,8 @@ def _read_token(path: str) -> str:
 
 
 def _retry_after(value: str | None) -> float:
-    if value:
-        try:
-            return max(0.0, min(30.0, float(value)))
-        except ValueError:
-            try:
-                return max(0.0, min(30.0, parsedate_to_datetime(value).timestamp() - time.time()))
-            except (TypeError, ValueError):
-                pass
-    return 1.0
+    seconds = retry_after_header(value)
+    return 1.0 if seconds is None else seconds
 
 
 def _ssl_reason(exc: BaseException) -> str:

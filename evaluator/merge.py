@@ -17,6 +17,7 @@ Rules, per section:
   node_capacity_by_pod_range                    allocated so far, not the range a GKE cluster owns)
   cloud                                         the cloud side (collector ``eks`` / ``gke``)
   nodes, objects and every other section        the Kubernetes API side (counts of real objects)
+  deprecated_apis                               a union of both sides (see below)
   ============================================  =====================================================
 
   When neither side (or both) is the preferred kind, the later snapshot wins.
@@ -24,6 +25,10 @@ Rules, per section:
   dicts and lists are taken whole from one side, since a count split across two sources would be inconsistent.
 * A gap is dropped when the other snapshot measured that item and has no gap for it; duplicates are removed;
   the rest are sorted by source and item.
+* ``deprecated_apis`` is a union keyed by group, version, resource and subresource (the preferred side's entry wins
+  per key). Each side is evidence that a client asked for those versions, over its own window: the apiserver's gauge
+  since it last started, a Prometheus server's over its retention. ``[]`` ("measured, none requested") is a
+  measurement, unlike ``None``, so it never yields to the other side; it only adds nothing to the union.
 * ``collection.collectors`` are joined, ``collected_at`` is the later of the two, durations and requests add up.
 * ``cluster.id`` comes from the Kubernetes API side (the kube-system namespace UID) when it has one, else from the
   cloud side (EKS ARN / GKE self link); ``cluster.cloud_id`` from the cloud side. Two ids of the same kind that
@@ -39,7 +44,7 @@ import dataclasses
 from typing import Any
 
 from .errors import InputError
-from .inventory import CollectionInfo, Gap, Snapshot, parse_time
+from .inventory import CollectionInfo, DeprecatedApiUse, Gap, Snapshot, parse_time
 
 CLOUD_COLLECTORS = ("eks", "gke")
 KUBE_COLLECTOR = "kube"
@@ -95,6 +100,8 @@ def merge_snapshots(a: Snapshot, b: Snapshot, *, allow_mismatch: bool = False) -
             continue
         elif name == "collection":
             merged[name] = _merge_collection(kube.collection, kube_other.collection, later, earlier)
+        elif name == "deprecated_apis":
+            merged[name] = _merge_deprecated(kube.deprecated_apis, kube_other.deprecated_apis)
         else:
             merged[name] = _merge(getattr(kube, name), getattr(kube_other, name), name)
     merged["gaps"] = _merge_gaps(a, b)
@@ -216,6 +223,18 @@ def _merge(preferred: Any, other: Any, name: str = "") -> Any:
     return preferred
 
 
+def _merge_deprecated(
+    preferred: list[DeprecatedApiUse] | None, other: list[DeprecatedApiUse] | None
+) -> list[DeprecatedApiUse] | None:
+    """Both sides' deprecated API requests, one entry per group/version/resource/subresource; None only when
+    neither side measured them."""
+    if preferred is None or other is None:
+        return preferred if other is None else other
+    merged = {(u.group, u.version, u.resource, u.subresource): u for u in other}
+    merged.update({(u.group, u.version, u.resource, u.subresource): u for u in preferred})
+    return sorted(merged.values(), key=lambda u: (u.group, u.version, u.resource, u.subresource))
+
+
 def _merge_split(kube: Any, kube_other: Any, cloud: Any, cloud_other: Any, cloud_fields: frozenset[str]) -> Any:
     """Merge one section where ``cloud_fields`` prefer the cloud side and the other fields the Kubernetes side."""
     values = {}
@@ -274,9 +293,15 @@ def value_at(snap: Snapshot, item: str) -> Any:
     return current
 
 
+# Facts where None alone means "not measured" and an empty list is a measurement ("none").
+_EMPTY_IS_MEASURED = frozenset({"deprecated_apis"})
+
+
 def _filled_by(other: Snapshot, item: str) -> bool:
     value = value_at(other, item)
-    return value is not _MISSING and _measured(value) and other.gap_for(item) is None
+    if value is _MISSING or other.gap_for(item) is not None:
+        return False
+    return value is not None if item in _EMPTY_IS_MEASURED else _measured(value)
 
 
 def _merge_gaps(a: Snapshot, b: Snapshot) -> list[Gap]:

@@ -14,6 +14,7 @@ from evaluator.inventory import (
     CloudInventory,
     ClusterInfo,
     CollectionInfo,
+    DeprecatedApiUse,
     EtcdInventory,
     EtcdMember,
     Gap,
@@ -247,3 +248,31 @@ def test_collect_merge_bad_input_exit_2(tmp_path: Path) -> None:
     args = ["collect", "merge", str(tmp_path / "a.json"), str(tmp_path / "b.json"), "--allow-mismatch"]
     args += ["-o", str(tmp_path / "m.json")]
     assert runner.invoke(cli, args).exit_code == 0
+
+
+def _uses(*resources: str) -> list[DeprecatedApiUse]:
+    return [DeprecatedApiUse("batch", "v1beta1", r, removed_release="1.25", requests=3) for r in resources]
+
+
+def test_deprecated_apis_are_a_union_and_none_requested_is_a_measurement() -> None:
+    # The apiserver's gauge restarted and says "none since start"; Prometheus kept a cronjobs request from last week.
+    kube = _kube(deprecated_apis=[])
+    prom = replace(
+        _kube(deprecated_apis=_uses("cronjobs")),
+        collected_at="2026-11-01T09:00:00Z",
+        collection=CollectionInfo(collectors=["prometheus"]),
+    )
+    assert merge_snapshots(kube, prom).deprecated_apis == _uses("cronjobs")
+    assert merge_snapshots(prom, kube).deprecated_apis == _uses("cronjobs")
+    both = merge_snapshots(_kube(deprecated_apis=_uses("jobs")), prom).deprecated_apis
+    assert [u.resource for u in both or []] == ["cronjobs", "jobs"]
+
+
+def test_an_empty_deprecated_list_fills_the_cloud_sides_gap() -> None:
+    cloud = replace(_cloud(), gaps=[*_cloud().gaps, Gap("eks", "deprecated_apis", "read by collect kube")])
+    merged = merge_snapshots(cloud, _kube(deprecated_apis=[]))
+    assert merged.deprecated_apis == []
+    assert merged.gap_for("deprecated_apis") is None
+    unmeasured = merge_snapshots(cloud, _kube(deprecated_apis=None))
+    assert unmeasured.deprecated_apis is None
+    assert unmeasured.gap_for("deprecated_apis") is not None

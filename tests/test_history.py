@@ -10,7 +10,7 @@ import pandas as pd
 from click.testing import CliRunner
 
 from evaluator.cli import cli
-from evaluator.inventory import CollectionInfo, EtcdInventory, Gap, save_snapshot
+from evaluator.inventory import CollectionInfo, DeprecatedApiUse, EtcdInventory, Gap, PodRequests, save_snapshot
 from evaluator.reporting.history import COLUMNS, history_frame
 from tests.factories import make_snapshot
 
@@ -89,3 +89,34 @@ def test_a_bad_snapshot_is_one_line_and_exit_2(tmp_path):
     result = CliRunner().invoke(cli, ["history", str(bad)])
     assert result.exit_code == 2 and "bad.json: not valid JSON" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_deprecated_api_requests_and_pod_requests_are_facts():
+    uses = [
+        DeprecatedApiUse("batch", "v1beta1", "cronjobs", removed_release="1.25", requests=7),
+        DeprecatedApiUse("", "v1", "componentstatuses"),  # no counter series: a count, no requests fact
+    ]
+    measured = replace(
+        make_snapshot("x", collected_at="2026-11-02T00:00:00Z"),
+        deprecated_apis=uses,
+        pod_requests=PodRequests(cpu_cores=12.5, memory_gib=40.0, source="kube_pod_container_resource_requests"),
+        collection=CollectionInfo(
+            collectors=["prometheus"],
+            sources={"deprecated_apis": "apiserver_requested_deprecated_apis", "deprecated_apis.requests": "rt"},
+        ),
+    )
+    unmeasured = replace(
+        make_snapshot("x", collected_at="2026-11-01T00:00:00Z"),
+        gaps=[Gap("kube", "deprecated_apis", "apiserver /metrics not readable")],
+    )
+    frame = history_frame([measured, unmeasured]).set_index(["time", "fact"])
+    day2 = frame.xs(pd.Timestamp("2026-11-02", tz="UTC"))
+    assert day2.loc["deprecated_apis.count", "value"] == 2
+    assert day2.loc["deprecated_apis.count", "source"] == "apiserver_requested_deprecated_apis"
+    assert day2.loc["deprecated_apis.batch/v1beta1/cronjobs.requests", "value"] == 7
+    assert day2.loc["deprecated_apis.batch/v1beta1/cronjobs.requests", "source"] == "rt"
+    assert not any(f.startswith("deprecated_apis.core/") for f in day2.index)
+    assert day2.loc["pod_requests.cpu_cores", "value"] == 12.5
+    day1 = frame.xs(pd.Timestamp("2026-11-01", tz="UTC"))
+    assert pd.isna(day1.loc["deprecated_apis", "value"])
+    assert day1.loc["deprecated_apis", "gap"] == "apiserver /metrics not readable"

@@ -17,12 +17,14 @@ from ..fileio import write_text
 from ..inventory import Snapshot, load_snapshot
 
 COLUMNS = ("cluster", "platform", "time", "fact", "value", "source", "gap")
-# Sections whose numeric leaves are facts (lists, such as node groups and members, are left out).
+# Sections whose numeric leaves are facts (lists, such as node groups and members, are left out; deprecated API
+# requests, a list, become a count and one ``requests`` fact per API: see ``_deprecated_leaves``).
 SECTIONS = (
     "objects",
     "namespaces",
     "crds",
     "containers",
+    "pod_requests",
     "nodes",
     "network_policies",
     "services",
@@ -43,21 +45,42 @@ def fact_rows(snap: Snapshot) -> Iterator[tuple[Any, ...]]:
     data = snap.to_dict()
     default_source = ",".join(snap.collection.collectors) or None
     sources = snap.collection.sources
-    for section in SECTIONS:
-        for fact, value in _leaves(section, data.get(section)):
-            if fact.startswith("objects."):
-                gap = snap.gap_for(fact[len("objects.") :], "objects") if value is None else None
-            else:
-                gap = snap.gap_for(fact) if value is None else None
-            yield (
-                cluster_key(snap),
-                snap.cluster.platform,
-                snap.collected_at,
-                fact,
-                None if value is None else float(value),
-                sources.get(fact, default_source),
-                gap.reason if gap else None,
-            )
+    leaves = [leaf for section in SECTIONS for leaf in _leaves(section, data.get(section))]
+    for fact, value in [*leaves, *_deprecated_leaves(data.get("deprecated_apis"))]:
+        if fact.startswith("objects."):
+            gap = snap.gap_for(fact[len("objects.") :], "objects") if value is None else None
+        else:
+            gap = snap.gap_for(fact) if value is None else None
+        yield (
+            cluster_key(snap),
+            snap.cluster.platform,
+            snap.collected_at,
+            fact,
+            None if value is None else float(value),
+            sources.get(_source_key(fact), default_source),
+            gap.reason if gap else None,
+        )
+
+
+def _source_key(fact: str) -> str:
+    """The ``collection.sources`` key of a fact: per-API deprecated requests share ``deprecated_apis.requests``."""
+    if fact.startswith("deprecated_apis."):
+        return "deprecated_apis" if fact == "deprecated_apis.count" else "deprecated_apis.requests"
+    return fact
+
+
+def _deprecated_leaves(uses: list[dict[str, Any]] | None) -> Iterator[tuple[str, Any]]:
+    """``deprecated_apis.count`` (how many deprecated versions clients requested; empty when not measured) and, per
+    API, ``deprecated_apis.GROUP/VERSION/RESOURCE[/SUBRESOURCE].requests`` (``core`` for the core group)."""
+    if uses is None:
+        yield "deprecated_apis", None
+        return
+    yield "deprecated_apis.count", len(uses)
+    for use in uses:
+        if use.get("requests") is None:
+            continue
+        parts = [use["group"] or "core", use["version"], use["resource"], use["subresource"]]
+        yield f"deprecated_apis.{'/'.join(p for p in parts if p)}.requests", use["requests"]
 
 
 def _leaves(prefix: str, value: Any) -> Iterator[tuple[str, Any]]:

@@ -193,6 +193,10 @@ def test_report_since_last_audit_column_in_csv_and_xlsx(audits: tuple[Path, Path
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert list(rows[0]) == [*CSV_COLUMNS, "since_last_audit"]
     assert {(r["cluster"], r["target"], r["constraint"]): r["since_last_audit"] for r in rows} == expected
+    # score --format csv gives the same column, and the same CSV as the report's.
+    scored = tmp_path / "s.csv"
+    assert _run("score", str(new), "--baseline", str(baseline), "--format", "csv", "-o", str(scored)).exit_code == 0
+    assert scored.read_text(encoding="utf-8") == out.read_text(encoding="utf-8")
 
     book = tmp_path / "f.xlsx"
     assert _run("report", str(new), "--baseline", str(baseline), "-o", str(book)).exit_code == 0
@@ -210,6 +214,9 @@ def test_report_since_last_audit_column_in_csv_and_xlsx(audits: tuple[Path, Path
     plain = tmp_path / "p.csv"
     assert _run("report", str(new), "-o", str(plain)).exit_code == 0
     assert next(csv.reader(plain.open(encoding="utf-8"))) == list(CSV_COLUMNS)
+    plain_scored = tmp_path / "ps.csv"
+    assert _run("score", str(new), "--format", "csv", "-o", str(plain_scored)).exit_code == 0
+    assert plain_scored.read_text(encoding="utf-8") == plain.read_text(encoding="utf-8")
     plain_book = tmp_path / "p.xlsx"
     assert _run("report", str(new), "-o", str(plain_book)).exit_code == 0
     wb = load_workbook(plain_book)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ import click
 
 from ..errors import GateTripped
 from ..fileio import dumps_json
-from ..findings import ALL_STATUSES, CSV_COLUMNS, Evaluation, Finding, reaches
+from ..findings import ALL_STATUSES, Evaluation, Finding, reaches
 from ..scoring.judge import format_value, target_label
 from .support import (
     apply_with_policies,
@@ -48,7 +47,8 @@ FLEET_VIEW_ABOVE = 10
     "--baseline",
     type=str,
     default=None,
-    help="The last audit: a findings JSON or snapshots (file, folder, s3:// / gs:// prefix); see --fail-on-new.",
+    help="The last audit: a findings JSON or snapshots (file, folder, s3:// / gs:// prefix); see --fail-on-new. "
+    "With --format csv, adds a last column since_last_audit.",
 )
 @click.option(
     "--fail-on-new",
@@ -104,10 +104,23 @@ def command(
     for warning in evaluation.warnings:  # e.g. two clusters share a name: said, never merged silently
         click.echo(f"warning: {warning}", err=True)
 
+    changes = None
+    if baseline:  # the last audit: what --fail-on-new gates on, and the CSV's since_last_audit column
+        from ..scoring.diff import diff_findings, states_from_findings
+        from .diff import load_side
+
+        _, old_states, _ = load_side(baseline, list(targets) or None, policy)
+        changes = diff_findings(old_states, states_from_findings(evaluation.findings))
+
     if fmt == "json":
         text = dumps_json(evaluation_document(evaluation), "findings", indent=2) + "\n"
     elif fmt == "csv":
-        text = findings_csv(evaluation.findings)
+        from ..reporting.diff import since_last_audit
+        from ..reporting.render import findings_csv
+
+        text = findings_csv(
+            evaluation, since_last_audit(changes, baseline) if changes is not None and baseline else None
+        )
     else:
         color = output is None and sys.stdout.isatty()
         text = render_table(evaluation, color=color) + whatif_lines(loaded)
@@ -117,12 +130,10 @@ def command(
     else:
         click.echo(text, nl=False)
 
-    if fail_on_new and baseline:
-        from ..scoring.diff import diff_findings, new_or_worse, states_from_findings
-        from .diff import load_side
+    if fail_on_new and changes is not None:
+        from ..scoring.diff import new_or_worse
 
-        _, old_states, _ = load_side(baseline, list(targets) or None, policy)
-        fresh = new_or_worse(diff_findings(old_states, states_from_findings(evaluation.findings)), fail_on_new)
+        fresh = new_or_worse(changes, fail_on_new)
         if fresh:
             first = fresh[0]
             raise GateTripped(
@@ -139,19 +150,6 @@ def command(
                 f"--fail-on {fail_on}: {len(hits)} finding(s) reach {fail_on}, "
                 f"e.g. {first.cluster} on {first.target}: {first.message}"
             )
-
-
-def findings_csv(findings: list[Finding]) -> str:
-    """One CSV row per finding, columns :data:`CSV_COLUMNS` (cells as :func:`csv_cell` makes them safe)."""
-    from ..reporting.render import csv_cell
-
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for finding in findings:
-        row = finding.to_dict()
-        writer.writerow({k: "" if row.get(k) is None else csv_cell(row[k]) for k in CSV_COLUMNS})
-    return buffer.getvalue()
 
 
 def _cell(finding: Finding) -> str:

@@ -4,6 +4,7 @@ gaps for missing prices, break-even and sensitivity."""
 from __future__ import annotations
 
 import copy
+import re
 from datetime import date
 from pathlib import Path
 
@@ -181,11 +182,12 @@ def test_traffic_lines_are_assumptions_and_gaps_where_the_table_has_no_price(tmp
     data["traffic"] = {"nat_gateways": 3, "nat_processed_gb": 500, "inter_zone_gb": 0, "internet_egress_gb": 2000}
     table = yaml.safe_load((TABLES / "aws-us-east-1.yaml").read_text(encoding="utf-8"))
     table["items"]["nat_gateway_hour"] = {
-        "value": 0.045,
+        "value": 0.05,
         "unit": "USD/hour",
         "source": "https://aws.amazon.com/vpc/pricing/",
         "verified": "2026-12-01",
     }
+    del table["items"]["internet_egress_gb"]  # the price this table leaves out becomes a gap
     (tmp_path / "aws.yaml").write_text(yaml.safe_dump(table), encoding="utf-8")
     data["price_tables"] = ["aws.yaml"]
     costs = tmp_path / "costs.yaml"
@@ -193,7 +195,7 @@ def test_traffic_lines_are_assumptions_and_gaps_where_the_table_has_no_price(tmp
     a = load_cost_assumptions(costs)  # price_tables are relative to the cost file
     est = estimate_costs(_bank_snapshot(), ["eks"], a)[0]
     lines = {line.item: line for line in est.lines}
-    assert lines["NAT gateways"].monthly_usd == pytest.approx(3 * 730 * 0.045)
+    assert lines["NAT gateways"].monthly_usd == pytest.approx(3 * 730 * 0.05)  # the table given, not the shipped one
     assert "assumption" in lines["NAT gateways"].basis
     assert lines["internet egress"].monthly_usd is None and "internet_egress_gb" in lines["internet egress"].gap
     assert "inter-zone traffic" not in lines  # a zero volume is no line
@@ -222,6 +224,82 @@ def test_gcp_traffic_priced_from_the_shipped_london_table_and_gaps_where_no_pric
     assert lines["NAT gateways"].monthly_usd is None and "nat_gateway_hour" in lines["NAT gateways"].gap
     assert lines["inter-zone traffic"].monthly_usd is None and "inter_zone_gb" in lines["inter-zone traffic"].gap
     assert not est.complete
+
+
+INFRACOST_GOLDEN = "e9ce62908cda6f0a7dd55ea058e4e03cf0f680ba"  # infracost golden files: ELB, NAT
+INFRACOST_TRANSFER = "0ee89cff8a0944afd06fbfe90d7a98b8a947dce4"  # infracost golden file: data transfer
+
+
+def _traffic(region_aws: str) -> dict:
+    data = _data()
+    data["regions"] = {"aws": region_aws, "gcp": "europe-west2"}
+    data["support"] = {"aws": "none", "gcp": "none"}
+    data["traffic"] = {"nat_gateways": 3, "nat_processed_gb": 500, "inter_zone_gb": 100, "internet_egress_gb": 2000}
+    return data
+
+
+def test_london_traffic_is_priced_from_the_shipped_table_and_the_rest_stays_a_gap() -> None:
+    a = cost_assumptions_from_data(_traffic("eu-west-2"), where="costs.yaml")
+    table = a.tables["aws"]
+    assert table.region == "eu-west-2" and not table.compute
+    assert INFRACOST_TRANSFER in table.item("inter_zone_gb").evidence
+    est = estimate_costs(_bank_snapshot(), ["eks"], a)[0]
+    lines = {line.item: line for line in est.lines}
+    assert lines["inter-zone traffic"].monthly_usd == pytest.approx(100 * 0.01) and not lines["inter-zone traffic"].gap
+    assert lines["internet egress"].monthly_usd == pytest.approx(2000 * 0.09) and not lines["internet egress"].gap
+    assert lines["internet egress"].source == "https://aws.amazon.com/ec2/pricing/on-demand/"
+    # what London still lacks is a gap naming the price, never a zero
+    for item, key in (("NAT gateways", "nat_gateway_hour"), ("NAT data processed", "nat_gateway_gb")):
+        assert lines[item].monthly_usd is None and key in lines[item].gap
+    assert lines["10 Network Load Balancers"].monthly_usd is None
+    assert "elb_nlb_hour" in lines["10 Network Load Balancers"].gap
+    assert not est.complete
+
+
+def test_ireland_load_balancers_and_traffic_are_priced_from_the_shipped_table() -> None:
+    data = _traffic("eu-west-1")
+    a = cost_assumptions_from_data(data, where="costs.yaml")
+    table = a.tables["aws"]
+    assert INFRACOST_GOLDEN in table.item("elb_nlb_hour").evidence
+    est = estimate_costs(_bank_snapshot(), ["eks"], a)[0]
+    lines = _lines(est)
+    assert lines["10 Network Load Balancers"] == pytest.approx(10 * 0.0252 * 730)
+    assert lines["Network Load Balancer capacity units"] == pytest.approx(10 * 1 * 0.006 * 730)
+    assert lines["inter-zone traffic"] == pytest.approx(100 * 0.01)
+    assert lines["internet egress"] == pytest.approx(2000 * 0.09)
+    assert lines["NAT gateways"] is None  # no NAT price for eu-west-1 was found at a citable source
+    data["load_balancers"] = {"aws_type": "clb", "capacity_units_per_lb": 1, "gcp_data_gb_per_lb": 0}
+    clb = _lines(estimate_costs(_bank_snapshot(), ["eks"], cost_assumptions_from_data(data, where="c"))[0])
+    assert clb["10 Classic Load Balancers"] == pytest.approx(10 * 0.028 * 730)
+    data["load_balancers"]["aws_type"] = "alb"
+    alb = _lines(estimate_costs(_bank_snapshot(), ["eks"], cost_assumptions_from_data(data, where="c"))[0])
+    assert alb["10 Application Load Balancers"] is None  # not shipped for Ireland
+
+
+def test_us_east_nat_gateway_and_traffic_are_priced_from_the_shipped_table() -> None:
+    data = _traffic("us-east-1")
+    a = cost_assumptions_from_data(data, where="costs.yaml")
+    assert INFRACOST_GOLDEN in a.tables["aws"].item("nat_gateway_hour").evidence
+    assert INFRACOST_GOLDEN in a.tables["aws"].item("elb_nlb_hour").evidence  # no longer a third-party guide
+    est = estimate_costs(_bank_snapshot(), ["eks", "self-hosted"], a)
+    for e in est:
+        lines = _lines(e)
+        assert lines["NAT gateways"] == pytest.approx(3 * 730 * 0.045)
+        assert lines["NAT data processed"] == pytest.approx(500 * 0.045)
+        assert lines["inter-zone traffic"] == pytest.approx(100 * 0.01)
+        assert lines["internet egress"] == pytest.approx(2000 * 0.09)
+        assert not [line for line in e.lines if line.category == "traffic" and line.gap]
+
+
+def test_every_shipped_price_names_a_pinned_public_copy_and_how_it_was_read() -> None:
+    """A GitHub copy is a blob URL pinned to a full commit, and the note dates the copy (generated, transcribed)."""
+    pinned = re.compile(r"^https://github\.com/[^/]+/[^/]+/blob/[0-9a-f]{40}/")
+    for table in shipped_tables().values():
+        prices = [*(m.price() for m in table.compute.values()), *table.items.values()]
+        for p in prices:
+            if p.evidence.startswith("https://github.com/"):
+                assert pinned.match(p.evidence), p.evidence
+            assert re.search(r"\b20\d\d-\d\d-\d\d\b", p.note), p  # when the copy was generated or transcribed
 
 
 def test_support_tiers_match_the_published_example() -> None:

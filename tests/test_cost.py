@@ -132,10 +132,15 @@ def test_worker_compute_by_instance_type_and_gke_equivalents() -> None:
     assert eks["Network Load Balancer capacity units"] == pytest.approx(10 * 0.006 * 730)
     # self-hosted control plane machines from the AWS table
     assert _lines(est["self-hosted"])["control-plane nodes"] == pytest.approx(3 * 0.192 * 730)
-    # GCP load balancer prices are not shipped: a gap, not a zero
-    lb = next(line for line in est["gke"].lines if line.category == "load balancers")
+    # one regional forwarding rule per LoadBalancer Service, at the us-central1 rate (infracost's recorded copy)
+    assert gke["10 load balancer forwarding rules"] == pytest.approx(10 * 0.01 * 730)
+    assert est["gke"].complete and est["eks"].complete
+    # London has no GCP load balancer price: a gap naming it, not a zero
+    london = cost_assumptions_from_data(_simple(_data()), where="costs.yaml")
+    gke_london = next(e for e in estimate_costs(_bank_snapshot(), ["gke"], london))
+    lb = next(line for line in gke_london.lines if line.category == "load balancers")
     assert lb.monthly_usd is None and "lb_forwarding_rule_hour" in lb.gap and "prices refresh" in lb.gap
-    assert not est["gke"].complete and est["eks"].complete
+    assert not gke_london.complete
 
 
 def test_equivalent_by_vcpu_and_memory_for_unknown_types_and_a_gap_without_a_size() -> None:

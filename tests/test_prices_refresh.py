@@ -259,6 +259,34 @@ def _gcp_state() -> fake_billing.FakeBillingState:
                 group="PremiumInternetEgress",
                 tiers=[(0, 0.12), (1024, 0.11), (10240, 0.08)],
             ),
+            # Cloud Load Balancing: the regional rule beyond the first five, and data processed; London's is not taken
+            sku(
+                "L1",
+                "Network Load Balancing: Forwarding Rule Additional Service Charge",
+                0.01,
+                "h",
+                ["us-central1"],
+                family="Network",
+                group="LoadBalancing",
+            ),
+            sku(
+                "L2",
+                "Network Load Balancing: Forwarding Rule Additional Service Charge in London",
+                0.0125,
+                "h",
+                ["europe-west2"],
+                family="Network",
+                group="LoadBalancing",
+            ),
+            sku(
+                "L3",
+                "Network Load Balancing: Data Processing Charge in Americas",
+                0.008,
+                "GiBy",
+                ["us-central1"],
+                family="Network",
+                group="LoadBalancing",
+            ),
         ],
         other_skus={
             fake_billing.NETWORKING["name"]: [
@@ -300,9 +328,12 @@ def test_gcp_refresh_through_the_real_client_pages_and_prices_machine_types() ->
         assert table.compute[name].value == pytest.approx(m.value, abs=1e-6), name
         assert (table.compute[name].vcpu, table.compute[name].memory_gib) == (m.vcpu, m.memory_gib)
     assert "SKU A1" in table.compute["n2-standard-16"].note and "SKU A4" in table.compute["n2-standard-16"].note
-    # the traffic prices the shipped table holds come from the same API: egress to the Americas, NAT data
-    assert {k: p.value for k, p in table.items.items()} == {k: p.value for k, p in shipped.items.items()}
+    # the traffic and load-balancer prices the shipped table holds come from the same API; the Autopilot price,
+    # read in a recorded copy, is one the refresh does not read
+    read = {k: p.value for k, p in shipped.items.items() if k != "autopilot_vcpu_hour"}
+    assert {k: p.value for k, p in table.items.items()} == read and "autopilot_vcpu_hour" in shipped.items
     assert "SKU E2" in table.items["internet_egress_gb"].note and "SKU N2" in table.items["nat_gateway_gb"].note
+    assert "SKU L1" in table.items["lb_forwarding_rule_hour"].note and "SKU L3" in table.items["lb_data_gb"].note
     assert any(r.startswith(f"GET /v1/{fake_billing.NETWORKING['name']}/skus") for r in state.requests)
 
 
@@ -314,7 +345,7 @@ def test_gcp_refresh_cli_writes_a_table_the_cost_model_uses(tmp_path: Path) -> N
             ["prices", "refresh", "--provider", "gcp", "--region", "us-central1", "-o", str(out), "--endpoint", url],
         )
     assert result.exit_code == 0, result.output
-    assert "27 machine prices, 2 other prices" in result.output
+    assert "27 machine prices, 4 other prices" in result.output
     written = yaml.safe_load(out.read_text(encoding="utf-8"))
     table = table_from_data(written, where=str(out))
     assert table_document(table)["compute"]["n2-standard-16"]["value"] == pytest.approx(0.776944)

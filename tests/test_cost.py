@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import re
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -305,6 +306,34 @@ def test_every_shipped_price_names_a_pinned_public_copy_and_how_it_was_read() ->
             if p.evidence.startswith("https://github.com/"):
                 assert pinned.match(p.evidence), p.evidence
             assert re.search(r"\b20\d\d-\d\d-\d\d\b", p.note), p  # when the copy was generated or transcribed
+
+
+def _cents(amount: Decimal) -> Decimal:
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def test_prices_read_from_a_recorded_cost_reproduce_the_figure_their_note_quotes() -> None:
+    """A price derived from a recorded monthly figure must give that figure back, rounded to cents as recorded."""
+    quoted = [
+        (re.compile(r"as \$([\d,]+\.\d\d) for 730 hours"), lambda m: Decimal(730)),
+        (re.compile(r"states \$([\d,]+\.\d\d) per LCU-month"), lambda m: Decimal(730)),
+        (re.compile(r"prices ([\d,]+) (?:GB|GiB)(?: of ingress)? at \$([\d,]+\.\d\d)"), None),
+        (re.compile(r"as ([\d,]+) GB for \$([\d,]+\.\d\d)"), None),
+        (re.compile(r"prices (\d+) vCPU for 730 hours at \$([\d,]+\.\d\d)"), lambda m: Decimal(m.group(1)) * 730),
+    ]
+    checked = 0
+    for table in shipped_tables().values():
+        for key, price in table.items.items():
+            note = " ".join(price.note.split())
+            for pattern, hours in quoted:
+                for m in pattern.finditer(note):
+                    if hours is None:
+                        quantity, figure = Decimal(m.group(1).replace(",", "")), m.group(2)
+                    else:
+                        quantity, figure = hours(m), m.group(m.lastindex)
+                    assert _cents(Decimal(str(price.value)) * quantity) == Decimal(figure.replace(",", "")), (key, note)
+                    checked += 1
+    assert checked >= 16  # every derived price in the London, Ireland, us-east-1 and us-central1 tables
 
 
 def test_support_tiers_match_the_published_example() -> None:

@@ -4,7 +4,9 @@ gaps for missing prices, break-even and sensitivity."""
 from __future__ import annotations
 
 import copy
+import re
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -131,10 +133,15 @@ def test_worker_compute_by_instance_type_and_gke_equivalents() -> None:
     assert eks["Network Load Balancer capacity units"] == pytest.approx(10 * 0.006 * 730)
     # self-hosted control plane machines from the AWS table
     assert _lines(est["self-hosted"])["control-plane nodes"] == pytest.approx(3 * 0.192 * 730)
-    # GCP load balancer prices are not shipped: a gap, not a zero
-    lb = next(line for line in est["gke"].lines if line.category == "load balancers")
+    # one regional forwarding rule per LoadBalancer Service, at the us-central1 rate (infracost's recorded copy)
+    assert gke["10 load balancer forwarding rules"] == pytest.approx(10 * 0.01 * 730)
+    assert est["gke"].complete and est["eks"].complete
+    # London has no GCP load balancer price: a gap naming it, not a zero
+    london = cost_assumptions_from_data(_simple(_data()), where="costs.yaml")
+    gke_london = next(e for e in estimate_costs(_bank_snapshot(), ["gke"], london))
+    lb = next(line for line in gke_london.lines if line.category == "load balancers")
     assert lb.monthly_usd is None and "lb_forwarding_rule_hour" in lb.gap and "prices refresh" in lb.gap
-    assert not est["gke"].complete and est["eks"].complete
+    assert not gke_london.complete
 
 
 def test_equivalent_by_vcpu_and_memory_for_unknown_types_and_a_gap_without_a_size() -> None:
@@ -181,11 +188,12 @@ def test_traffic_lines_are_assumptions_and_gaps_where_the_table_has_no_price(tmp
     data["traffic"] = {"nat_gateways": 3, "nat_processed_gb": 500, "inter_zone_gb": 0, "internet_egress_gb": 2000}
     table = yaml.safe_load((TABLES / "aws-us-east-1.yaml").read_text(encoding="utf-8"))
     table["items"]["nat_gateway_hour"] = {
-        "value": 0.045,
+        "value": 0.05,
         "unit": "USD/hour",
         "source": "https://aws.amazon.com/vpc/pricing/",
         "verified": "2026-12-01",
     }
+    del table["items"]["internet_egress_gb"]  # the price this table leaves out becomes a gap
     (tmp_path / "aws.yaml").write_text(yaml.safe_dump(table), encoding="utf-8")
     data["price_tables"] = ["aws.yaml"]
     costs = tmp_path / "costs.yaml"
@@ -193,7 +201,7 @@ def test_traffic_lines_are_assumptions_and_gaps_where_the_table_has_no_price(tmp
     a = load_cost_assumptions(costs)  # price_tables are relative to the cost file
     est = estimate_costs(_bank_snapshot(), ["eks"], a)[0]
     lines = {line.item: line for line in est.lines}
-    assert lines["NAT gateways"].monthly_usd == pytest.approx(3 * 730 * 0.045)
+    assert lines["NAT gateways"].monthly_usd == pytest.approx(3 * 730 * 0.05)  # the table given, not the shipped one
     assert "assumption" in lines["NAT gateways"].basis
     assert lines["internet egress"].monthly_usd is None and "internet_egress_gb" in lines["internet egress"].gap
     assert "inter-zone traffic" not in lines  # a zero volume is no line
@@ -222,6 +230,110 @@ def test_gcp_traffic_priced_from_the_shipped_london_table_and_gaps_where_no_pric
     assert lines["NAT gateways"].monthly_usd is None and "nat_gateway_hour" in lines["NAT gateways"].gap
     assert lines["inter-zone traffic"].monthly_usd is None and "inter_zone_gb" in lines["inter-zone traffic"].gap
     assert not est.complete
+
+
+INFRACOST_GOLDEN = "e9ce62908cda6f0a7dd55ea058e4e03cf0f680ba"  # infracost golden files: ELB, NAT
+INFRACOST_TRANSFER = "0ee89cff8a0944afd06fbfe90d7a98b8a947dce4"  # infracost golden file: data transfer
+
+
+def _traffic(region_aws: str) -> dict:
+    data = _data()
+    data["regions"] = {"aws": region_aws, "gcp": "europe-west2"}
+    data["support"] = {"aws": "none", "gcp": "none"}
+    data["traffic"] = {"nat_gateways": 3, "nat_processed_gb": 500, "inter_zone_gb": 100, "internet_egress_gb": 2000}
+    return data
+
+
+def test_london_traffic_is_priced_from_the_shipped_table_and_the_rest_stays_a_gap() -> None:
+    a = cost_assumptions_from_data(_traffic("eu-west-2"), where="costs.yaml")
+    table = a.tables["aws"]
+    assert table.region == "eu-west-2" and not table.compute
+    assert INFRACOST_TRANSFER in table.item("inter_zone_gb").evidence
+    est = estimate_costs(_bank_snapshot(), ["eks"], a)[0]
+    lines = {line.item: line for line in est.lines}
+    assert lines["inter-zone traffic"].monthly_usd == pytest.approx(100 * 0.01) and not lines["inter-zone traffic"].gap
+    assert lines["internet egress"].monthly_usd == pytest.approx(2000 * 0.09) and not lines["internet egress"].gap
+    assert lines["internet egress"].source == "https://aws.amazon.com/ec2/pricing/on-demand/"
+    # what London still lacks is a gap naming the price, never a zero
+    for item, key in (("NAT gateways", "nat_gateway_hour"), ("NAT data processed", "nat_gateway_gb")):
+        assert lines[item].monthly_usd is None and key in lines[item].gap
+    assert lines["10 Network Load Balancers"].monthly_usd is None
+    assert "elb_nlb_hour" in lines["10 Network Load Balancers"].gap
+    assert not est.complete
+
+
+def test_ireland_load_balancers_and_traffic_are_priced_from_the_shipped_table() -> None:
+    data = _traffic("eu-west-1")
+    a = cost_assumptions_from_data(data, where="costs.yaml")
+    table = a.tables["aws"]
+    assert INFRACOST_GOLDEN in table.item("elb_nlb_hour").evidence
+    est = estimate_costs(_bank_snapshot(), ["eks"], a)[0]
+    lines = _lines(est)
+    assert lines["10 Network Load Balancers"] == pytest.approx(10 * 0.0252 * 730)
+    assert lines["Network Load Balancer capacity units"] == pytest.approx(10 * 1 * 0.006 * 730)
+    assert lines["inter-zone traffic"] == pytest.approx(100 * 0.01)
+    assert lines["internet egress"] == pytest.approx(2000 * 0.09)
+    assert lines["NAT gateways"] is None  # no NAT price for eu-west-1 was found at a citable source
+    data["load_balancers"] = {"aws_type": "clb", "capacity_units_per_lb": 1, "gcp_data_gb_per_lb": 0}
+    clb = _lines(estimate_costs(_bank_snapshot(), ["eks"], cost_assumptions_from_data(data, where="c"))[0])
+    assert clb["10 Classic Load Balancers"] == pytest.approx(10 * 0.028 * 730)
+    data["load_balancers"]["aws_type"] = "alb"
+    alb = _lines(estimate_costs(_bank_snapshot(), ["eks"], cost_assumptions_from_data(data, where="c"))[0])
+    assert alb["10 Application Load Balancers"] is None  # not shipped for Ireland
+
+
+def test_us_east_nat_gateway_and_traffic_are_priced_from_the_shipped_table() -> None:
+    data = _traffic("us-east-1")
+    a = cost_assumptions_from_data(data, where="costs.yaml")
+    assert INFRACOST_GOLDEN in a.tables["aws"].item("nat_gateway_hour").evidence
+    assert INFRACOST_GOLDEN in a.tables["aws"].item("elb_nlb_hour").evidence  # no longer a third-party guide
+    est = estimate_costs(_bank_snapshot(), ["eks", "self-hosted"], a)
+    for e in est:
+        lines = _lines(e)
+        assert lines["NAT gateways"] == pytest.approx(3 * 730 * 0.045)
+        assert lines["NAT data processed"] == pytest.approx(500 * 0.045)
+        assert lines["inter-zone traffic"] == pytest.approx(100 * 0.01)
+        assert lines["internet egress"] == pytest.approx(2000 * 0.09)
+        assert not [line for line in e.lines if line.category == "traffic" and line.gap]
+
+
+def test_every_shipped_price_names_a_pinned_public_copy_and_how_it_was_read() -> None:
+    """A GitHub copy is a blob URL pinned to a full commit, and the note dates the copy (generated, transcribed)."""
+    pinned = re.compile(r"^https://github\.com/[^/]+/[^/]+/blob/[0-9a-f]{40}/")
+    for table in shipped_tables().values():
+        prices = [*(m.price() for m in table.compute.values()), *table.items.values()]
+        for p in prices:
+            if p.evidence.startswith("https://github.com/"):
+                assert pinned.match(p.evidence), p.evidence
+            assert re.search(r"\b20\d\d-\d\d-\d\d\b", p.note), p  # when the copy was generated or transcribed
+
+
+def _cents(amount: Decimal) -> Decimal:
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def test_prices_read_from_a_recorded_cost_reproduce_the_figure_their_note_quotes() -> None:
+    """A price derived from a recorded monthly figure must give that figure back, rounded to cents as recorded."""
+    quoted = [
+        (re.compile(r"as \$([\d,]+\.\d\d) for 730 hours"), lambda m: Decimal(730)),
+        (re.compile(r"states \$([\d,]+\.\d\d) per LCU-month"), lambda m: Decimal(730)),
+        (re.compile(r"prices ([\d,]+) (?:GB|GiB)(?: of ingress)? at \$([\d,]+\.\d\d)"), None),
+        (re.compile(r"as ([\d,]+) GB for \$([\d,]+\.\d\d)"), None),
+        (re.compile(r"prices (\d+) vCPU for 730 hours at \$([\d,]+\.\d\d)"), lambda m: Decimal(m.group(1)) * 730),
+    ]
+    checked = 0
+    for table in shipped_tables().values():
+        for key, price in table.items.items():
+            note = " ".join(price.note.split())
+            for pattern, hours in quoted:
+                for m in pattern.finditer(note):
+                    if hours is None:
+                        quantity, figure = Decimal(m.group(1).replace(",", "")), m.group(2)
+                    else:
+                        quantity, figure = hours(m), m.group(m.lastindex)
+                    assert _cents(Decimal(str(price.value)) * quantity) == Decimal(figure.replace(",", "")), (key, note)
+                    checked += 1
+    assert checked >= 16  # every derived price in the London, Ireland, us-east-1 and us-central1 tables
 
 
 def test_support_tiers_match_the_published_example() -> None:

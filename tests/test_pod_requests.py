@@ -128,11 +128,12 @@ def test_autopilot_is_priced_on_the_measured_pod_requests(tmp_path: Path) -> Non
 
 
 def test_autopilot_gaps_name_the_missing_price_or_the_missing_requests(tmp_path: Path) -> None:
-    shipped = _assumptions(tmp_path, None)  # the shipped us-central1 table holds no Autopilot price
+    shipped = _assumptions(tmp_path, None)  # the shipped us-central1 table: the vCPU price, no GiB price
     requests = PodRequests(cpu_cores=8, memory_gib=32, source="kube_pod_container_resource_requests")
     est = estimate_costs(_snapshot(requests), ["gke-autopilot"], shipped)[0]
     gaps = {line.item: line.gap for line in est.lines if line.gap}
-    assert "autopilot_vcpu_hour" in gaps["Autopilot pod CPU requests: 8 vCPU"]
+    cpu = next(x for x in est.lines if x.item == "Autopilot pod CPU requests: 8 vCPU")
+    assert cpu.monthly_usd == pytest.approx(8 * 0.0445 * 730) and not cpu.gap
     assert "autopilot_memory_gib_hour" in gaps["Autopilot pod memory requests: 32 GiB"]
     assert not est.complete
     priced = _assumptions(tmp_path, {"autopilot_vcpu_hour": 0.04, "autopilot_memory_gib_hour": 0.005})

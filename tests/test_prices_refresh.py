@@ -80,8 +80,46 @@ def _stubbed_pricing(pages: list[tuple[dict[str, Any], dict[str, Any]]]) -> Any:
     return client
 
 
+def _tiered(product: str, tiers: list[tuple[str, str, float]]) -> str:
+    """The same PriceList entry with one On-Demand price dimension per (begin, end, USD) tier, as AWS tiers egress."""
+    record = json.loads(product)
+    (term,) = record["terms"]["OnDemand"].values()
+    (code, dim) = next(iter(term["priceDimensions"].items()))
+    term["priceDimensions"] = {
+        f"{code}.{i}": {**dim, "beginRange": begin, "endRange": end, "pricePerUnit": {"USD": f"{usd:.10f}"}}
+        for i, (begin, end, usd) in enumerate(tiers)
+    }
+    return json.dumps(record)
+
+
+def _transfer_pages(region: str, table: Any) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """AWSDataTransfer answers in the Price List's shape: inter-zone at one rate, internet egress tiered with a free
+    first tier (the refresh takes the first paid one), each next to a product of another usage type."""
+    prefix = "" if region == "us-east-1" else "EUW2-"
+    pages = []
+    for transfer, extra, usage, key in (
+        ("IntraRegion", {}, "DataTransfer-Regional-Bytes", "inter_zone_gb"),
+        ("AWS Outbound", {"toLocation": "External"}, "DataTransfer-Out-Bytes", "internet_egress_gb"),
+    ):
+        attrs = {"fromRegionCode": region, "transferType": transfer, **extra}
+        price = table.items[key].value
+        wanted = _product("Data Transfer", {**attrs, "usagetype": prefix + usage}, price, "GB")
+        if key == "internet_egress_gb":
+            wanted = _tiered(wanted, [("0", "100", 0.0), ("100", "10240", price), ("10240", "51200", price / 2)])
+        other = _product("Data Transfer", {**attrs, "usagetype": prefix + "DataTransfer-Out-OBytes"}, 9.0, "GB")
+        filters = [{"Type": "TERM_MATCH", "Field": k, "Value": v} for k, v in attrs.items()]
+        pages.append(
+            (
+                {"ServiceCode": "AWSDataTransfer", "Filters": filters},
+                {"FormatVersion": "aws_v1", "PriceList": [other, wanted]},
+            )
+        )
+    return pages
+
+
 def _aws_pages(region: str = "us-east-1") -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """EC2 in two pages (the first opens with the documented EBS record, which is not an instance), ELB, NAT."""
+    """EC2 in two pages (the first opens with the documented EBS record, which is not an instance), ELB, NAT and
+    data transfer."""
     table = shipped_tables()[("aws", region)]
     ec2 = [_ec2(name, m.vcpu, m.memory_gib, m.value, region) for name, m in sorted(table.compute.items())]
     recorded = _recorded()
@@ -90,8 +128,14 @@ def _aws_pages(region: str = "us-east-1") -> list[tuple[dict[str, Any], dict[str
         "elb_alb": "Load Balancer-Application",
         "elb_clb": "Load Balancer",
     }
-    elb = []
+    elb, nat = [], []
     for key, price in table.items.items():
+        if key in ("nat_gateway_hour", "nat_gateway_gb"):
+            usage, unit = ("NatGateway-Hours", "Hrs") if key.endswith("_hour") else ("NatGateway-Bytes", "GB")
+            nat.append(_product("NAT Gateway", {"usagetype": usage, "regionCode": region}, price.value, unit))
+            continue
+        if not key.startswith("elb_"):
+            continue  # data transfer: its own service below
         if key.endswith("_lcu_hour"):
             stem, usage, unit = key.removesuffix("_lcu_hour"), "LCUUsage", "LCU-Hrs"
         elif key.endswith("_gb"):
@@ -106,15 +150,16 @@ def _aws_pages(region: str = "us-east-1") -> list[tuple[dict[str, Any], dict[str
         ({"ServiceCode": "AWSELB", "Filters": _filters(region, {})}, {"FormatVersion": "aws_v1", "PriceList": elb}),
         (
             {"ServiceCode": "AmazonEC2", "Filters": _filters(region, {"productFamily": "NAT Gateway"})},
-            {"FormatVersion": "aws_v1", "PriceList": []},
+            {"FormatVersion": "aws_v1", "PriceList": nat},
         ),
+        *_transfer_pages(region, table),
     ]
 
 
 def test_aws_refresh_reads_every_page_and_matches_the_shipped_prices() -> None:
     client = _stubbed_pricing(_aws_pages())
     doc = refresh_aws_prices("us-east-1", client_factory=lambda: client, today=TODAY)
-    client._stubber.assert_no_pending_responses()  # both EC2 pages, ELB and NAT were asked for
+    client._stubber.assert_no_pending_responses()  # both EC2 pages, ELB, NAT and data transfer were asked for
     table = table_from_data(doc, where="refreshed")
     shipped = shipped_tables()[("aws", "us-east-1")]
     assert set(table.compute) == set(shipped.compute)  # the EBS record in the first page was skipped
@@ -123,6 +168,9 @@ def test_aws_refresh_reads_every_page_and_matches_the_shipped_prices() -> None:
         assert (got.value, got.vcpu, got.memory_gib) == (m.value, m.vcpu, m.memory_gib)
         assert got.verified == "2026-12-01" and got.evidence == "https://api.pricing.us-east-1.amazonaws.com/"
     assert {k: p.value for k, p in table.items.items()} == {k: p.value for k, p in shipped.items.items()}
+    # internet egress is the first paid tier, not the free one before it nor the cheaper one after it
+    assert "GB 100-10240 a month" in table.items["internet_egress_gb"].note
+    assert table.items["inter_zone_gb"].source == "https://aws.amazon.com/ec2/pricing/on-demand/"
 
 
 def _diff(a: Any, b: Any) -> list[str]:
@@ -211,6 +259,34 @@ def _gcp_state() -> fake_billing.FakeBillingState:
                 group="PremiumInternetEgress",
                 tiers=[(0, 0.12), (1024, 0.11), (10240, 0.08)],
             ),
+            # Cloud Load Balancing: the regional rule beyond the first five, and data processed; London's is not taken
+            sku(
+                "L1",
+                "Network Load Balancing: Forwarding Rule Additional Service Charge",
+                0.01,
+                "h",
+                ["us-central1"],
+                family="Network",
+                group="LoadBalancing",
+            ),
+            sku(
+                "L2",
+                "Network Load Balancing: Forwarding Rule Additional Service Charge in London",
+                0.0125,
+                "h",
+                ["europe-west2"],
+                family="Network",
+                group="LoadBalancing",
+            ),
+            sku(
+                "L3",
+                "Network Load Balancing: Data Processing Charge in Americas",
+                0.008,
+                "GiBy",
+                ["us-central1"],
+                family="Network",
+                group="LoadBalancing",
+            ),
         ],
         other_skus={
             fake_billing.NETWORKING["name"]: [
@@ -252,9 +328,12 @@ def test_gcp_refresh_through_the_real_client_pages_and_prices_machine_types() ->
         assert table.compute[name].value == pytest.approx(m.value, abs=1e-6), name
         assert (table.compute[name].vcpu, table.compute[name].memory_gib) == (m.vcpu, m.memory_gib)
     assert "SKU A1" in table.compute["n2-standard-16"].note and "SKU A4" in table.compute["n2-standard-16"].note
-    # the traffic prices the shipped table holds come from the same API: egress to the Americas, NAT data
-    assert {k: p.value for k, p in table.items.items()} == {k: p.value for k, p in shipped.items.items()}
+    # the traffic and load-balancer prices the shipped table holds come from the same API; the Autopilot price,
+    # read in a recorded copy, is one the refresh does not read
+    read = {k: p.value for k, p in shipped.items.items() if k != "autopilot_vcpu_hour"}
+    assert {k: p.value for k, p in table.items.items()} == read and "autopilot_vcpu_hour" in shipped.items
     assert "SKU E2" in table.items["internet_egress_gb"].note and "SKU N2" in table.items["nat_gateway_gb"].note
+    assert "SKU L1" in table.items["lb_forwarding_rule_hour"].note and "SKU L3" in table.items["lb_data_gb"].note
     assert any(r.startswith(f"GET /v1/{fake_billing.NETWORKING['name']}/skus") for r in state.requests)
 
 
@@ -266,7 +345,7 @@ def test_gcp_refresh_cli_writes_a_table_the_cost_model_uses(tmp_path: Path) -> N
             ["prices", "refresh", "--provider", "gcp", "--region", "us-central1", "-o", str(out), "--endpoint", url],
         )
     assert result.exit_code == 0, result.output
-    assert "27 machine prices, 2 other prices" in result.output
+    assert "27 machine prices, 4 other prices" in result.output
     written = yaml.safe_load(out.read_text(encoding="utf-8"))
     table = table_from_data(written, where=str(out))
     assert table_document(table)["compute"]["n2-standard-16"]["value"] == pytest.approx(0.776944)

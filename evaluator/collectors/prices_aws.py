@@ -1,9 +1,10 @@
 """Read AWS prices for one region from the AWS Price List API (boto3 ``pricing``, ``GetProducts``, paginated).
 
 Returns a price-table document (``k8seval/prices/v1``, see :mod:`evaluator.scoring.pricing`): EC2 On-Demand Linux
-prices per instance type with vCPU and memory, Elastic Load Balancing hourly and capacity-unit prices, and NAT
-gateway prices. Every row carries the public pricing page as ``source``, the Price List API endpoint and the
-offer's publication date as ``evidence``/``note``, and today's date as ``verified``.
+prices per instance type with vCPU and memory, Elastic Load Balancing hourly and capacity-unit prices, NAT
+gateway prices, and the inter-zone and internet-egress data-transfer prices (``AWSDataTransfer``; for the tiered
+internet egress, the first paid tier). Every row carries the public pricing page as ``source``, the Price List
+API endpoint and the offer's publication date as ``evidence``/``note``, and today's date as ``verified``.
 
 The Price List API is served from us-east-1 (also eu-central-1 and ap-south-1) whatever region is priced;
 ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_PRICING`` point the client elsewhere as for every boto3 client.
@@ -47,6 +48,12 @@ ELB_ITEMS = {
     ("Load Balancer", "DataProcessing-Bytes"): "elb_clb_gb",
 }
 NAT_ITEMS = {"NatGateway-Hours": "nat_gateway_hour", "NatGateway-Bytes": "nat_gateway_gb"}
+# AWSDataTransfer query (transfer type, extra filters, usage-type suffix) -> table item. Inter-zone traffic is the
+# IntraRegion transfer (billed per GB in each direction); internet egress is AWS Outbound to External.
+TRANSFER_ITEMS = (
+    ("IntraRegion", {}, "DataTransfer-Regional-Bytes", "inter_zone_gb"),
+    ("AWS Outbound", {"toLocation": "External"}, "DataTransfer-Out-Bytes", "internet_egress_gb"),
+)
 UNITS = {"Hrs": "USD/hour", "LCU-Hrs": "USD/hour", "GB": "USD/GB"}
 
 
@@ -74,6 +81,48 @@ def _on_demand(product: dict[str, Any]) -> tuple[float, str] | None:
             except ValueError:
                 continue
     return None
+
+
+def _first_paid_tier(product: dict[str, Any]) -> tuple[float, str, str] | None:
+    """The lowest-starting On-Demand USD tier with a price above zero: (price, unit, "begin-end"), or None.
+
+    Internet egress is tiered (and may open with a free tier); the first paid tier is what a modest volume
+    pays and an upper bound beyond it, which is how the table's note describes it.
+    """
+    best: tuple[float, float, str, str] | None = None
+    for term in (product.get("terms", {}).get("OnDemand") or {}).values():
+        for dim in (term.get("priceDimensions") or {}).values():
+            try:
+                usd = float((dim.get("pricePerUnit") or {}).get("USD", ""))
+                begin = float(dim.get("beginRange") or 0)
+            except ValueError:
+                continue
+            if usd > 0 and (best is None or begin < best[0]):
+                best = (
+                    begin,
+                    usd,
+                    str(dim.get("unit") or ""),
+                    f"{dim.get('beginRange', '0')}-{dim.get('endRange', '')}",
+                )
+    return None if best is None else (best[1], best[2], best[3])
+
+
+def _transfer_items(client: Any, region: str, day: str) -> dict[str, Any]:
+    """Inter-zone and internet-egress prices of ``region`` from AWSDataTransfer (one filtered query each)."""
+    items: dict[str, Any] = {}
+    for transfer, extra, suffix, key in TRANSFER_ITEMS:
+        filters = [
+            {"Type": "TERM_MATCH", "Field": k, "Value": v}
+            for k, v in {"fromRegionCode": region, "transferType": transfer, **extra}.items()
+        ]
+        for product in _products(client, "AWSDataTransfer", filters):
+            usage = product.get("product", {}).get("attributes", {}).get("usagetype", "")
+            tier = _first_paid_tier(product)
+            if key in items or not usage.endswith(suffix) or tier is None or tier[1] not in UNITS:
+                continue
+            note = f"Data Transfer, {transfer}, {usage}, GB {tier[2]} a month"
+            items[key] = _row(tier[0], UNITS[tier[1]], EC2_PAGE, day, note)
+    return items
 
 
 def _memory_gib(text: str | None) -> float | None:
@@ -150,6 +199,7 @@ def refresh_aws_prices(
             price = _on_demand(product)
             if key and price and price[1] in UNITS and key not in items:
                 items[key] = _row(price[0], UNITS[price[1]], VPC_PAGE, day, f"NAT Gateway, {usage}")
+        items.update(_transfer_items(client, region, day))
     except ClientError as exc:
         translated = translate_error(exc, f"pricing:GetProducts for {region}")
         raise translated or CollectorError(f"pricing:GetProducts for {region}: {describe_error(exc)}") from None

@@ -3,9 +3,12 @@
 ``list_services`` finds Compute Engine, ``list_skus`` (paginated) gives its SKUs; the on-demand per-vCPU-hour and
 per-GiB-hour SKUs of a machine series in the region price each predefined machine type of that series
 (vCPUs x core price + GiB x RAM price, which is how Compute Engine prices predefined types). Two unit prices come
-along: Premium Tier internet egress from the region to the Americas (``internet_egress_gb``, the first paid tier)
-from the Compute Engine SKUs, and Cloud NAT data processing (``nat_gateway_gb``) from the Networking service's
-SKUs. The result is a price-table document (``k8seval/prices/v1``, see :mod:`evaluator.scoring.pricing`).
+along: Premium Tier internet egress from the region to the Americas (``internet_egress_gb``, the first paid tier),
+the regional forwarding rule (``lb_forwarding_rule_hour``, the rate of each rule beyond a region's first five) and
+load-balancer data processed (``lb_data_gb``) from the Compute Engine SKUs, and Cloud NAT data processing
+(``nat_gateway_gb``) from the Networking service's SKUs. Autopilot prices are not read (their SKUs bill per mCPU,
+a unit this reader does not convert yet). The result is a price-table document (``k8seval/prices/v1``, see
+:mod:`evaluator.scoring.pricing`).
 
 ``endpoint`` (or env ``K8SEVAL_BILLING_ENDPOINT``) points the client at another endpoint; a plain ``http://``
 endpoint gets anonymous credentials (tests use a loopback fake of the API).
@@ -35,6 +38,13 @@ NETWORKING = "Networking"
 EGRESS_PREFIX = "Network Internet Data Transfer Out"
 EGRESS_GROUP = "PremiumInternetEgress"
 NAT_DATA_PREFIX = "Networking Cloud Nat Data Processing"
+LB_PAGE = "https://cloud.google.com/load-balancing/pricing"
+# Compute Engine "Network" SKUs of Cloud Load Balancing (the descriptions infracost's google resources match, see
+# infracost/infracost internal/resources/google/compute_forwarding_rule.go): prefix -> (item, usage unit).
+LB_SKUS = {
+    "Network Load Balancing: Forwarding Rule Additional": ("lb_forwarding_rule_hour", "h"),
+    "Network Load Balancing: Data Processing Charge": ("lb_data_gb", "GiBy"),
+}
 SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
 REGION_RE = re.compile(r"^[a-z]+-[a-z]+\d+$")
 
@@ -97,6 +107,10 @@ def refresh_gcp_prices(
                 continue
             if _is_egress(sku) and "internet_egress_gb" not in items:
                 items["internet_egress_gb"] = _per_gib(sku, EGRESS_PAGE, day, "Premium Tier internet egress")
+                continue
+            lb = _load_balancing(sku, day)
+            if lb is not None:
+                items.setdefault(*lb)
                 continue
             match = _SKU_RE.match(sku.description or "")
             if not match or sku.category.resource_family != "Compute":
@@ -161,6 +175,25 @@ def _is_egress(sku: Any) -> bool:
         and description.endswith("Americas")
         and sku.category.resource_group == EGRESS_GROUP
     )
+
+
+def _load_balancing(sku: Any, day: str) -> tuple[str, dict[str, Any]] | None:
+    """A Cloud Load Balancing SKU of :data:`LB_SKUS` as (item, price-table entry); None for any other SKU."""
+    description = sku.description or ""
+    match = next(((key, unit) for prefix, (key, unit) in LB_SKUS.items() if description.startswith(prefix)), None)
+    price = _unit_price(sku) if match else None
+    if match is None or price is None or price[1] != match[1]:
+        return None
+    unit = "USD/hour" if match[1] == "h" else "USD/GB"
+    per = "per rule and hour" if match[1] == "h" else "per GiB as Google bills it"
+    return match[0], {
+        "value": round(price[0], 6),
+        "unit": unit,
+        "source": LB_PAGE,
+        "evidence": API_URL,
+        "verified": day,
+        "note": f"Cloud Load Balancing, {per}, first paid tier (SKU {sku.sku_id}: {description})",
+    }
 
 
 def _per_gib(sku: Any, page: str, day: str, what: str) -> dict[str, Any] | None:

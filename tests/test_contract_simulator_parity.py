@@ -19,6 +19,15 @@ from tests.test_contract_kube_parse import POD_COLUMNS
 REAL = Path(__file__).parent / "fixtures" / "real"
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io"
+# printers.go podColumnDefinitions: column -> the type and field whose SwaggerDoc text is its description
+POD_COLUMN_SWAGGER_FIELDS = {
+    "Name": ("ObjectMeta", "name"),
+    "Age": ("ObjectMeta", "creationTimestamp"),
+    "IP": ("PodStatus", "podIP"),
+    "Node": ("PodSpec", "nodeName"),
+    "Nominated Node": ("PodStatus", "nominatedNodeName"),
+    "Readiness Gates": ("PodSpec", "readinessGates"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +115,11 @@ def test_pod_table_columns_and_row_conditions(sim: Simulator) -> None:
     recorded = {c["name"]: c["description"] for c in _real("pods_table_v1beta1.json")["columnDefinitions"]}
     ours = {c["name"]: c["description"] for c in table["columnDefinitions"]}
     assert ours["Ready"] == recorded["Ready"] and ours["Status"] == recorded["Status"]
+    # the other columns take their text from the API types' SwaggerDoc (printers.go podColumnDefinitions); the
+    # simulator runs 1.36 here, so its texts are k8s.io/api and k8s.io/apimachinery v0.36.0's
+    swagger = _real("swagger_doc_pod_columns_1.36.json")
+    for column, (kind, field) in POD_COLUMN_SWAGGER_FIELDS.items():
+        assert ours[column] == swagger[kind][field], column
     finished = [r for r in table["rows"] if r.get("conditions")]
     assert finished  # the small profile has Succeeded and Failed pods
     for row in finished:

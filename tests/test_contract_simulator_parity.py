@@ -47,6 +47,15 @@ def _real(*parts: str) -> dict[str, Any]:
     return json.loads(REAL.joinpath(*parts).read_text())
 
 
+def _recorded_wide_pods() -> list[str]:
+    """The recorded ``kubectl get -o wide pod`` lines (header first) of a real kind cluster."""
+    return REAL.joinpath("pods", "kind_get_pods_wide.txt").read_text().splitlines()
+
+
+_HEADER = _recorded_wide_pods()[0]
+RESTARTS_AT, AGE_AT = _HEADER.index("RESTARTS"), _HEADER.index("AGE")
+
+
 def test_aggregated_discovery_shape(sim: Simulator) -> None:
     real = _real("discovery", "aggregated_v2_apis.json")
     resp = _get(sim, "/apis", AGGREGATED)
@@ -126,6 +135,14 @@ def test_pod_table_columns_and_row_conditions(sim: Simulator) -> None:
         (cond,) = row["conditions"]
         assert cond["type"] == "Completed" and cond["status"] == "True" and cond["reason"] in ("Succeeded", "Failed")
         assert cond["message"] in ("The pod has completed successfully.", "The pod failed.")
+    # Restarts as a real apiserver prints them (the recorded kind cluster's Table): "N (<age> ago)" once a
+    # container has restarted, the age of its last termination; "0" otherwise
+    recorded_restarts = [line[RESTARTS_AT:AGE_AT].strip() for line in _recorded_wide_pods()[1:]]
+    ago = re.compile(r"^[1-9]\d* \(\d+[smhdy](\d+[smhd])? ago\)$")  # duration.HumanDuration forms
+    assert all(r == "0" or ago.match(r) for r in recorded_restarts) and any(ago.match(r) for r in recorded_restarts)
+    restarts = [r["cells"][3] for r in table["rows"]]
+    assert any(r != "0" for r in restarts)  # the small profile has restarted pods
+    assert all(r == "0" or ago.match(r) for r in restarts), sorted(set(restarts))
     statuses = {r["cells"][2] for r in table["rows"]}
     printer_forms = re.compile(r"^(Running|Pending|ContainerCreating|Completed|Error|OOMKilled|NotReady|ExitCode:\d+)$")
     assert all(printer_forms.match(s) for s in statuses), statuses

@@ -117,8 +117,17 @@ def _address(node: dict[str, Any], kind: str) -> str:
     return next((a["address"] for a in node["status"].get("addresses", []) if a["type"] == kind), "<none>")
 
 
-def _restarts(pod: dict[str, Any]) -> int:
-    return sum(s.get("restartCount", 0) for s in pod["status"].get("containerStatuses", []))
+def _restarts(pod: dict[str, Any], now: datetime) -> str:
+    """printPod's Restarts cell: the count, and once a container restarted the age of its last termination
+    ("3 (4h43m ago)", as real Tables show it)."""
+    statuses = pod["status"].get("containerStatuses", [])
+    restarts = sum(s.get("restartCount", 0) for s in statuses)
+    ended = [
+        s["lastState"]["terminated"]["finishedAt"]
+        for s in statuses
+        if (s.get("lastState") or {}).get("terminated", {}).get("finishedAt")
+    ]
+    return f"{restarts} ({age(max(ended), now)} ago)" if restarts and ended else str(restarts)
 
 
 Printer = tuple[list[Column], Callable[[dict[str, Any], datetime], list[Any]]]
@@ -140,7 +149,7 @@ PRINTERS: dict[str, Printer] = {
             o["metadata"]["name"],
             _ready_count(o),
             _pod_status(o),
-            str(_restarts(o)),
+            _restarts(o, now),
             age(o["metadata"]["creationTimestamp"], now),
             o["status"].get("podIP", "<none>"),
             o["spec"].get("nodeName", "<none>"),

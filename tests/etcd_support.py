@@ -100,9 +100,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_etcd(
-    workdir: Path, *, tls: TlsFiles | None = None, timeout: float = 20.0, binary: str = ETCD
-) -> EtcdServer:
+def start_etcd(workdir: Path, *, tls: TlsFiles | None = None, timeout: float = 20.0, binary: str = ETCD) -> EtcdServer:
     """Start etcd on free loopback ports with a fresh data dir and wait until Status answers."""
     if not os.path.exists(binary):
         pytest.skip(f"{binary} not installed (scripts/test.sh installs the Debian etcd-server package)")

@@ -73,7 +73,9 @@ def test_etcd_3_5_status_as_the_real_server_answers(etcd35_server: EtcdServer) -
     assert etcd.quota_backend_bytes == 2 * GIB and etcd.quota_basis == "etcd_server_quota_backend_bytes metric"
     assert etcd.keys == {"/registry/pods/": 3, "/registry/configmaps/": 1}
     (member,) = etcd.members
-    assert member.id == format(int(status["header"]["member_id"]), "x") and member.is_leader and member.version == "3.5.1"
+    assert (
+        member.id == format(int(status["header"]["member_id"]), "x") and member.is_leader and member.version == "3.5.1"
+    )
     assert member.db_size_bytes == int(status["dbSize"]) == etcd.db_size_bytes
     assert member.db_size_in_use_bytes == int(status["dbSizeInUse"])
     assert member.raft_term == int(status["raftTerm"]) and member.raft_applied_index is not None

@@ -47,15 +47,21 @@ def gke_answer(method: str, path: str, query: dict[str, str], headers: dict[str,
     if path == "/version":
         return _json(200, {"major": "1", "minor": "25", "gitVersion": "v1.25.8-gke.500", "platform": "linux/amd64"})
     if path == "/metrics":
-        return _json(403, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "Forbidden", "code": 403})
+        return _json(
+            403, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "Forbidden", "code": 403}
+        )
     if path == "/api/v1/nodes" and "as=PartialObjectMetadataList" not in accept:
-        return _json(200, {"kind": "NodeList", "apiVersion": "v1", "metadata": {"resourceVersion": "31259"}, "items": nodes})
+        return _json(
+            200, {"kind": "NodeList", "apiVersion": "v1", "metadata": {"resourceVersion": "31259"}, "items": nodes}
+        )
     if path == "/apis/apps/v1/daemonsets" and "as=PartialObjectMetadataList" not in accept:
         return _json(200, {"kind": "DaemonSetList", "apiVersion": "apps/v1", "metadata": {}, "items": []})
     if path == "/api/v1/pods":
         if "as=Table" in accept:
             return _json(200, _pod_table(pods, query.get("includeObject", "Metadata")), TABLE)
-        return _json(200, {"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "31259"}, "items": pods})
+        return _json(
+            200, {"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "31259"}, "items": pods}
+        )
     return answer(method, path, query, headers, body)
 
 

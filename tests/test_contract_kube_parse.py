@@ -258,6 +258,34 @@ def test_metrics_1_30_scraped_before_the_first_count() -> None:
     assert etcd_sizes_from_metrics(parse_metrics(text)).size == 1212416
 
 
+def recorded_wide_pod_rows() -> list[dict[str, Any]]:
+    """Table rows whose cells are the recorded ``kubectl get -o wide pod`` columns of a real kind cluster
+    (robusta-dev/holmesgpt): kubectl prints the server's Table cells as they are, split here at the header's
+    column starts. Row conditions are not printed by kubectl, so these rows carry none."""
+    lines = (REAL / "pods" / "kind_get_pods_wide.txt").read_text().splitlines()
+    names = [c["name"].upper() for c in POD_COLUMNS]
+    starts = [lines[0].index(n) for n in names]
+    bounds = [*starts[1:], None]
+    return [{"cells": [line[a:b].strip() for a, b in zip(starts, bounds, strict=True)]} for line in lines[1:]]
+
+
+def test_recorded_finished_pods_print_statuses_a_live_pod_prints_too() -> None:
+    """A real cluster's finished Job pods print "Completed" and "Error", the same words a Running pod between
+    restarts prints: from the cells alone the tally counts nothing as finished and asks for the phase selector."""
+    rows = recorded_wide_pod_rows()
+    statuses = [r["cells"][2] for r in rows]
+    assert statuses.count("Completed") == 1 and statuses.count("Error") == 8
+    assert {"Running", "ImagePullBackOff", "CrashLoopBackOff", "Init:CrashLoopBackOff", "Pending"} <= set(statuses)
+    tally = PodTally()
+    tally.add({"kind": "Table", "apiVersion": "meta.k8s.io/v1", "columnDefinitions": POD_COLUMNS, "rows": rows})
+    assert tally.total == 35 and tally.terminal == 0 and not tally.conditions_seen
+    assert tally.needs_phase_selector  # the finished pods are told apart by status.phase, not by their Status
+    assert tally.unclear == 10  # Completed, eight Error and Init:CrashLoopBackOff (a Failed pod can print it)
+    assert tally.unscheduled == 2 and dict(tally.per_node) == {"kind-double-node-worker": 32,
+                                                               "kind-double-node-control-plane": 1}  # fmt: skip
+    assert tally.containers == sum(int(r["cells"][1].split("/")[1]) for r in rows)  # pending pods included
+
+
 def test_pod_table_recorded_from_a_real_cluster() -> None:
     """WeBankFinTech/Dockin-Ops keeps a pod Table a real (1.14-era) apiserver returned: meta.k8s.io/v1beta1, eight
     columns (no Readiness Gates), Restarts typed integer with an integer cell, no row conditions (the printer

@@ -19,6 +19,15 @@ from tests.test_contract_kube_parse import POD_COLUMNS
 REAL = Path(__file__).parent / "fixtures" / "real"
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io"
+# printers.go podColumnDefinitions: column -> the type and field whose SwaggerDoc text is its description
+POD_COLUMN_SWAGGER_FIELDS = {
+    "Name": ("ObjectMeta", "name"),
+    "Age": ("ObjectMeta", "creationTimestamp"),
+    "IP": ("PodStatus", "podIP"),
+    "Node": ("PodSpec", "nodeName"),
+    "Nominated Node": ("PodStatus", "nominatedNodeName"),
+    "Readiness Gates": ("PodSpec", "readinessGates"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +45,15 @@ def _get(sim: Simulator, path: str, accept: str = "application/json", **params: 
 
 def _real(*parts: str) -> dict[str, Any]:
     return json.loads(REAL.joinpath(*parts).read_text())
+
+
+def _recorded_wide_pods() -> list[str]:
+    """The recorded ``kubectl get -o wide pod`` lines (header first) of a real kind cluster."""
+    return REAL.joinpath("pods", "kind_get_pods_wide.txt").read_text().splitlines()
+
+
+_HEADER = _recorded_wide_pods()[0]
+RESTARTS_AT, AGE_AT = _HEADER.index("RESTARTS"), _HEADER.index("AGE")
 
 
 def test_aggregated_discovery_shape(sim: Simulator) -> None:
@@ -106,12 +124,25 @@ def test_pod_table_columns_and_row_conditions(sim: Simulator) -> None:
     recorded = {c["name"]: c["description"] for c in _real("pods_table_v1beta1.json")["columnDefinitions"]}
     ours = {c["name"]: c["description"] for c in table["columnDefinitions"]}
     assert ours["Ready"] == recorded["Ready"] and ours["Status"] == recorded["Status"]
+    # the other columns take their text from the API types' SwaggerDoc (printers.go podColumnDefinitions); the
+    # simulator runs 1.36 here, so its texts are k8s.io/api and k8s.io/apimachinery v0.36.0's
+    swagger = _real("swagger_doc_pod_columns_1.36.json")
+    for column, (kind, field) in POD_COLUMN_SWAGGER_FIELDS.items():
+        assert ours[column] == swagger[kind][field], column
     finished = [r for r in table["rows"] if r.get("conditions")]
     assert finished  # the small profile has Succeeded and Failed pods
     for row in finished:
         (cond,) = row["conditions"]
         assert cond["type"] == "Completed" and cond["status"] == "True" and cond["reason"] in ("Succeeded", "Failed")
         assert cond["message"] in ("The pod has completed successfully.", "The pod failed.")
+    # Restarts as a real apiserver prints them (the recorded kind cluster's Table): "N (<age> ago)" once a
+    # container has restarted, the age of its last termination; "0" otherwise
+    recorded_restarts = [line[RESTARTS_AT:AGE_AT].strip() for line in _recorded_wide_pods()[1:]]
+    ago = re.compile(r"^[1-9]\d* \(\d+[smhdy](\d+[smhd])? ago\)$")  # duration.HumanDuration forms
+    assert all(r == "0" or ago.match(r) for r in recorded_restarts) and any(ago.match(r) for r in recorded_restarts)
+    restarts = [r["cells"][3] for r in table["rows"]]
+    assert any(r != "0" for r in restarts)  # the small profile has restarted pods
+    assert all(r == "0" or ago.match(r) for r in restarts), sorted(set(restarts))
     statuses = {r["cells"][2] for r in table["rows"]}
     printer_forms = re.compile(r"^(Running|Pending|ContainerCreating|Completed|Error|OOMKilled|NotReady|ExitCode:\d+)$")
     assert all(printer_forms.match(s) for s in statuses), statuses

@@ -821,6 +821,12 @@ class _Run:
                 proxy = facts.proxy_config
         else:
             proxy = facts.proxy_config
+        if version is None:  # a managed dataplane with no CNI DaemonSet (GKE routes), or an untagged image
+            if facts.daemonsets is None:
+                why = "DaemonSets not read (see the networking.cni gap)"
+            else:
+                why = "no CNI detected" if cni is None else f"the {cni} DaemonSet image carries no version tag"
+            self.gap("networking.cni_version", why)
         if proxy is None and not any(g.item == "networking.kube_proxy_mode" for g in self.gaps):
             self.gap("networking.kube_proxy_mode", "no kube-proxy ConfigMap with a mode in kube-system")
         self.gap(

@@ -414,6 +414,17 @@ class Builders:
                     "started": ready,
                     "restartCount": restarts,
                     "state": state,
+                    # kubelet keeps the previous run's end: the printer writes "N (<age> ago)" from it
+                    "lastState": {
+                        "terminated": {
+                            "exitCode": 1,
+                            "reason": "Error",
+                            "startedAt": created,
+                            "finishedAt": offset_time(created, 30),
+                        }
+                    }
+                    if restarts
+                    else {},
                 }
             ],
         }

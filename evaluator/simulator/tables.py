@@ -117,8 +117,17 @@ def _address(node: dict[str, Any], kind: str) -> str:
     return next((a["address"] for a in node["status"].get("addresses", []) if a["type"] == kind), "<none>")
 
 
-def _restarts(pod: dict[str, Any]) -> int:
-    return sum(s.get("restartCount", 0) for s in pod["status"].get("containerStatuses", []))
+def _restarts(pod: dict[str, Any], now: datetime) -> str:
+    """printPod's Restarts cell: the count, and once a container restarted the age of its last termination
+    ("3 (4h43m ago)", as real Tables show it)."""
+    statuses = pod["status"].get("containerStatuses", [])
+    restarts = sum(s.get("restartCount", 0) for s in statuses)
+    ended = [
+        s["lastState"]["terminated"]["finishedAt"]
+        for s in statuses
+        if (s.get("lastState") or {}).get("terminated", {}).get("finishedAt")
+    ]
+    return f"{restarts} ({age(max(ended), now)} ago)" if restarts and ended else str(restarts)
 
 
 Printer = tuple[list[Column], Callable[[dict[str, Any], datetime], list[Any]]]
@@ -140,7 +149,7 @@ PRINTERS: dict[str, Printer] = {
             o["metadata"]["name"],
             _ready_count(o),
             _pod_status(o),
-            str(_restarts(o)),
+            _restarts(o, now),
             age(o["metadata"]["creationTimestamp"], now),
             o["status"].get("podIP", "<none>"),
             o["spec"].get("nodeName", "<none>"),
@@ -317,11 +326,22 @@ _DEFAULT: Printer = (
     lambda o, now: [o["metadata"]["name"], o["metadata"]["creationTimestamp"]],
 )
 
+# Column texts taken from the API types' SwaggerDoc, as the printers take them (printers.go: ``metav1.ObjectMeta{}
+# .SwaggerDoc()["name"]`` ...). Texts of Kubernetes 1.36: k8s.io/apimachinery v0.36.0 and k8s.io/api v0.36.0
+# (pkg/apis/meta/v1 and core/v1 types_swagger_doc_generated.go); the nodeName text is the one since 1.31.
+_CREATION_TIMESTAMP = (
+    "CreationTimestamp is a timestamp representing the server time when this object was created. It is not "
+    "guaranteed to be set in happens-before order across separate operations. Clients may not set this value. "
+    "It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. "
+    "More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata"
+)
 _DESCRIPTIONS = {
-    "Name": "Name must be unique within a namespace. Cannot be updated. "
+    "Name": "Name must be unique within a namespace. Is required when creating resources, although some resources "
+    "may allow a client to request the generation of an appropriate name automatically. Name is primarily intended "
+    "for creation idempotence and configuration definition. Cannot be updated. "
     "More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names",
-    "Age": "CreationTimestamp is a timestamp representing the server time when this object was created.",
-    "Created At": "CreationTimestamp is a timestamp representing the server time when this object was created.",
+    "Age": _CREATION_TIMESTAMP,
+    "Created At": _CREATION_TIMESTAMP,
 }
 
 
@@ -330,13 +350,28 @@ def printer(resource_key: str) -> Printer:
     return PRINTERS.get(resource_key, _DEFAULT)
 
 
-# The pod printer's own descriptions (kubernetes pkg/printers/internalversion/printers.go podColumnDefinitions);
+# The pod printer's own descriptions and its SwaggerDoc ones (kubernetes pkg/printers/internalversion/printers.go
+# podColumnDefinitions; texts of 1.36 as above);
 # a recorded pod Table (tests/fixtures/real/pods_table_v1beta1.json) carries the Ready and Status texts verbatim.
 _POD_DESCRIPTIONS = {
     "Ready": "The aggregate readiness state of this pod for accepting traffic.",
     "Status": "The aggregate status of the containers in this pod.",
     "Restarts": "The number of times the containers in this pod have been restarted and when the last container in "
     "this pod has restarted.",
+    "IP": "podIP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.",
+    "Node": "NodeName indicates in which node this pod is scheduled. If empty, this pod is a candidate for scheduling "
+    "by the scheduler defined in schedulerName. Once this field is set, the kubelet for this node becomes responsible "
+    "for the lifecycle of this pod. This field should not be used to express a desire for the pod to be scheduled on "
+    "a specific node. https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#nodename",
+    "Nominated Node": "nominatedNodeName is set only when this pod preempts other pods on the node, but it cannot be "
+    "scheduled right away as preemption victims receive their graceful termination periods. This field does not "
+    "guarantee that the pod will be scheduled on this node. Scheduler may decide to place the pod elsewhere if other "
+    "nodes become available sooner. Scheduler may also decide to give the resources on this node to a higher priority "
+    "pod that is created after preemption. As a result, this field may be different than PodSpec.nodeName when the "
+    "pod is scheduled.",
+    "Readiness Gates": "If specified, all readiness gates will be evaluated for pod readiness. A pod is ready when all "
+    'its containers are ready AND all conditions specified in the readiness gates have status equal to "True" '
+    "More info: https://git.k8s.io/enhancements/keps/sig-network/580-pod-readiness-gates",
 }
 
 

@@ -34,6 +34,9 @@ def test_eks_managed_node_group_labels() -> None:
     # an EKS version string of the same workshop (troubleshooting/workernodes/three.md, kubectl get nodes):
     # EKS, in the nodes' region
     assert _platform("v1.30.8-eks-aeac579", tally, static_pods=False) == ("eks", "aws", "us-west-2")
+    # without /version the managed node group's labels still say EKS; a control plane in the cluster says not
+    assert _platform(None, tally, static_pods=False) == ("eks", "aws", "us-west-2")
+    assert _platform(None, tally, static_pods=True)[0] == "unknown"
 
 
 def test_gke_standard_node_pool_labels() -> None:
@@ -47,3 +50,7 @@ def test_gke_standard_node_pool_labels() -> None:
     assert tally.gke_labels == 1 and tally.eks_labels == 0 and tally.autopilot_names == 0
     # the kubelet VERSION column of the same recording: v1.18.12-gke.1210; a Standard node name, not gk3-
     assert _platform("v1.18.12-gke.1210", tally, static_pods=False) == ("gke", "gcp", "us-central1")
+    assert _platform(None, tally, static_pods=False) == ("gke", "gcp", "us-central1")
+    # one unlabelled node among them: not every node is a GKE one, so no claim
+    tally.add({"items": [{"kind": "Node", "metadata": {"name": "edge-1", "labels": {}}}]})
+    assert _platform(None, tally, static_pods=False)[0] == "unknown"

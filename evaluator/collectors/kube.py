@@ -931,4 +931,12 @@ def _platform(
         return "aks", "azure", region
     if gv:
         return "self-hosted", provider, region
+    # No /version answer: the managed node labels still tell, when every node carries them (a self-managed cluster
+    # can borrow one node group's labels, not all of them) and no control-plane pod runs in the cluster.
+    if nodes is not None and nodes.names and not static_pods:
+        if nodes.eks_labels == len(nodes.names):
+            return "eks", "aws", region
+        if nodes.gke_labels == len(nodes.names):
+            autopilot = nodes.autopilot_names == len(nodes.names)
+            return ("gke-autopilot" if autopilot else "gke"), "gcp", region
     return "unknown", provider, region

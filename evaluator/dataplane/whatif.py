@@ -226,6 +226,7 @@ def _summary(data: dict[str, Any] | None) -> dict[str, Any] | None:
         "eks_uncovered_pods": eks.get("uncovered_pods"),
         "cilium_policy_map_entries_max": (cil.get("policy_map_entries") or {}).get("max"),
         "cilium_identities": cil.get("identities"),
+        "cilium_identities_measured": (cil.get("identities_measured") or {}).get("count"),
         "eks_top": (eks.get("top") or [])[:3],
     }
 
@@ -263,6 +264,9 @@ def whatif_snapshots(
         added = sum(1 for p in planned if (p.namespace, p.name) not in measured)
         before = analyse(model)
         after = analyse(apply_planned(model, planned))
+        measured_ids = ((np_inv.dataplane or {}).get("cilium") or {}).get("identities_measured")
+        if measured_ids is not None:  # planned policies allocate no identities: the measured count stands
+            after["cilium"]["identities_measured"] = measured_ids
         after["what_if"] = {
             "planned": str(path),
             "planned_policies": len(planned),

@@ -128,6 +128,7 @@ def _section(data: dict[str, Any]) -> dict[str, Any]:
         "cilium": {
             "policy_map_entries": _stats(cil.get("policy_map_entries")),
             "identities": cil.get("identities"),
+            "identities_measured": _d(cil.get("identities_measured")).get("count"),
             "top": _rows(cil.get("top"), ROW_KEYS),
             "histogram": cil.get("histogram") or [],
             "policy_map_limit": cil.get("policy_map_limit") or 16384,

@@ -739,7 +739,7 @@ class _Run:
         if facts.cilium_identities is not None:  # measured, beside the estimate from pod label sets
             result["cilium"]["identities_measured"] = facts.cilium_identities.summary()
         if self.keep_policy_model:
-            self.policy_model = model_data(model)
+            self.policy_model = model_data(model, facts.cni_objects)  # with the collected CNI objects
         return result
 
     def _services(self, facts: _Facts) -> ServiceInventory:

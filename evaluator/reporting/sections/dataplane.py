@@ -30,7 +30,10 @@ WHATIF_ROWS = (
     ("EKS peer keys per pod (limit 65,536)", "eks_peer_keys_max"),
     ("Pods EKS cannot enforce", "eks_uncovered_pods"),
     ("Cilium policy-map entries per pod (default 16,384)", "cilium_policy_map_entries_max"),
-    ("Security identities (65,280 allocatable)", "cilium_identities"),
+    ("Security identities, estimated from pod labels (65,280 allocatable)", "cilium_identities"),
+    ("Security identities, measured (CiliumIdentity objects)", "cilium_identities_measured"),
+    ("Calico rules per node (max)", "calico_rules_per_node_max"),
+    ("Calico largest selector IP set", "calico_max_ipset_members"),
     ("Policies selecting one pod", "policies_per_pod_max"),
 )
 
@@ -180,6 +183,7 @@ def dataplane_sections(
                 "planned": what.get("planned"),
                 "added": what.get("policies_added"),
                 "replaced": what.get("policies_replaced"),
+                "kinds": ", ".join(f"{kind} {n:,}" for kind, n in (what.get("planned_kinds") or {}).items()),
                 "rows": [
                     {"label": label, "measured": measured.get(key), "before": before.get(key), "after": after.get(key)}
                     for label, key in WHATIF_ROWS

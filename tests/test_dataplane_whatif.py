@@ -176,7 +176,7 @@ WEB_EXTRA = {
 WEB_IN = {
     "apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy", "metadata": {"name": "web-in"},
     "spec": {"selector": "app == 'web'", "types": ["Ingress"],
-             "ingress": [{"action": "Allow", "protocol": "TCP", "source": {"selector": "app == 'client'"},
+             "ingress": [{"action": "Allow", "protocol": "TCP", "source": {"selector": "all()"},
                           "destination": {"ports": [8443]}}]},
 }  # fmt: skip
 
@@ -197,9 +197,9 @@ def test_cilium_and_calico_planned_objects_change_their_own_figures_only(tmp_pat
     # Cilium: a web pod's map held client identity x TCP 9000..9019 = 20 entries; web-extra adds client x
     # (7000/TCP, 53/TCP, 53/UDP: ANY is TCP and UDP) = 3 more, 23.
     assert (before["cilium_policy_map_entries_max"], now["cilium_policy_map_entries_max"]) == (20, 23)
-    # Calico: node n1 evaluates 20 policies x (1 ingress rule + 1 for the direction) = 40 rules; the global
-    # policy becomes one policy in shop (the only namespace with web pods), 1 rule + 1 = 2 more, 42.
-    assert (before["calico_rules_per_node_max"], now["calico_rules_per_node_max"]) == (40, 42)
+    # Calico: the largest selector IP set was the client pod (1 IP, every p<i> names it); the global policy's
+    # source all() is every pod with an IP: 3 web + 1 client = 4.
+    assert (before["calico_max_ipset_members"], now["calico_max_ipset_members"]) == (1, 4)
     # EKS: the agent enforces Kubernetes NetworkPolicy only: 20 entries for the client peer before and after.
     assert before["eks_entries_per_peer_max"] == now["eks_entries_per_peer_max"] == 20
     assert before["eks_peer_keys_max"] == now["eks_peer_keys_max"]

@@ -299,7 +299,7 @@ def whatif_lines(snapshots: list[Any]) -> str:
             ("EKS pods over 24 entries", "eks_pods_over_entry_limit"),
             ("EKS peer keys per pod (limit 65,536)", "eks_peer_keys_max"),
             ("Cilium policy-map entries per pod (default 16,384)", "cilium_policy_map_entries_max"),
-            ("Calico rules per node", "calico_rules_per_node_max"),
+            ("Calico largest selector IP set", "calico_max_ipset_members"),
             ("policies selecting one pod", "policies_per_pod_max"),
         ):
             lines.append(f"  {label}: {before.get(key)} -> {after.get(key)}")

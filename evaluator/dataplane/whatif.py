@@ -335,7 +335,6 @@ def _summary(data: dict[str, Any] | None) -> dict[str, Any] | None:
         "cilium_policy_map_entries_max": (cil.get("policy_map_entries") or {}).get("max"),
         "cilium_identities": cil.get("identities"),
         "cilium_identities_measured": (cil.get("identities_measured") or {}).get("count"),
-        "calico_rules_per_node_max": (calico.get("rules_per_node") or {}).get("max"),
         "calico_max_ipset_members": calico.get("max_ipset_members"),
         "eks_top": (eks.get("top") or [])[:3],
     }
@@ -405,7 +404,7 @@ def whatif_snapshots(
         after = _analyse(apply_planned(model, planned.policies), after_cni)
         measured_ids = ((np_inv.dataplane or {}).get("cilium") or {}).get("identities_measured")
         if measured_ids is not None:  # planned policies allocate no identities: the measured count stands
-            after["cilium"]["identities_measured"] = measured_ids
+            before["cilium"]["identities_measured"] = after["cilium"]["identities_measured"] = measured_ids
         total_added = added + sum(cni_added.values())
         after["what_if"] = {
             "planned": str(path),

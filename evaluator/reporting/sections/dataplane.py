@@ -32,7 +32,6 @@ WHATIF_ROWS = (
     ("Cilium policy-map entries per pod (default 16,384)", "cilium_policy_map_entries_max"),
     ("Security identities, estimated from pod labels (65,280 allocatable)", "cilium_identities"),
     ("Security identities, measured (CiliumIdentity objects)", "cilium_identities_measured"),
-    ("Calico rules per node (max)", "calico_rules_per_node_max"),
     ("Calico largest selector IP set", "calico_max_ipset_members"),
     ("Policies selecting one pod", "policies_per_pod_max"),
 )

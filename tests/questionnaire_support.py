@@ -203,6 +203,9 @@ FACT_SETTERS: dict[str, Setter] = {
         lambda s, v: _dataplane(s, ("cilium", "policy_map_entries", "max"), v)
     ),
     "dataplane.identities": _on_latest(lambda s, v: _dataplane(s, ("cilium", "identities"), v)),
+    "dataplane.identities_measured": _on_latest(
+        lambda s, v: _dataplane(s, ("cilium", "identities_measured", "count"), v)
+    ),
     "dataplane.policies_per_pod": _on_latest(lambda s, v: _dataplane(s, ("policies_per_pod", "max"), v)),
     "network_policies.cni_policies": _on_latest(
         lambda s, v: replace(
@@ -441,7 +444,11 @@ def bank_snapshot(name: str = "prod-1", *, platform: str = "self-hosted") -> Sna
             dataplane={
                 "policies_per_pod": {"max": 30, "p99": 3, "p95": 2, "mean": 1.5},
                 "eks": {"entries_per_peer": {"max": 31, "p95": 3}, "pods_over_entry_limit": 22},
-                "cilium": {"policy_map_entries": {"max": 3500, "p95": 500}, "identities": 19000},
+                "cilium": {
+                    "policy_map_entries": {"max": 3500, "p95": 500},
+                    "identities": 19000,
+                    "identities_measured": {"count": 18500},
+                },
             },
         ),
         services=ServiceInventory(

@@ -66,3 +66,25 @@ def test_forbidden_cilium_policies_are_a_gap(tmp_path: Path) -> None:
     assert dp is not None
     # The clusterwide kind was still listed and analysed.
     assert dp["cni_policies"]["cilium"]["objects"] == 2
+
+
+def test_policy_model_keeps_the_cilium_objects_for_what_ifs(tmp_path: Path) -> None:
+    import yaml
+
+    from evaluator.dataplane.whatif import cni_from_data, whatif_snapshots
+
+    with Simulator(parse_spec(SPEC.format(seed=7, cnp=12, ccnp=2))) as sim:
+        snap = collect_kube(str(sim.write_kubeconfig(tmp_path / "kc")), policy_model=True)
+        served = served_objects(sim)
+    kept = cni_from_data(snap.network_policies.policy_model)
+    assert {k: len(v) for k, v in kept.items()} == {k: len(v) for k, v in served.items()} == {
+        "ciliumnetworkpolicies.cilium.io": 12, "ciliumclusterwidenetworkpolicies.cilium.io": 2}  # fmt: skip
+    assert [o["spec"] for o in kept["ciliumnetworkpolicies.cilium.io"]] == [
+        o["spec"] for o in served["ciliumnetworkpolicies.cilium.io"]
+    ]
+    # An empty plan: before (on the model, with the kept objects) is what was measured, on every dataplane.
+    plan = tmp_path / "empty.yaml"
+    plan.write_text(yaml.safe_dump({"kind": "List", "apiVersion": "v1", "items": []}), encoding="utf-8")
+    what = whatif_snapshots([snap], plan)[-1].network_policies.dataplane["what_if"]
+    for key in ("cilium_policy_map_entries_max", "eks_entries_per_peer_max", "calico_max_ipset_members"):
+        assert what["before"][key] == what["measured"][key] == what["after"][key], key

@@ -13,7 +13,14 @@ from click.testing import CliRunner
 
 from evaluator.cli import cli
 from evaluator.dataplane import ClusterModel, NodeRecord, analyse, parse_policy
-from evaluator.dataplane.whatif import load_planned, model_data, model_from_data, policy_data, whatif_snapshots
+from evaluator.dataplane.whatif import (
+    cni_from_data,
+    load_planned,
+    model_data,
+    model_from_data,
+    policy_data,
+    whatif_snapshots,
+)
 from evaluator.errors import InputError
 from evaluator.inventory import NetworkPolicyInventory, save_snapshot
 from tests.factories import make_snapshot
@@ -111,11 +118,33 @@ def test_score_with_policies_shows_before_and_after(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: a}\nspec: {podSelector: {}}\n---\n"
-         "kind: ConfigMap\napiVersion: v1\n", "document 2: expected kind NetworkPolicy, got 'ConfigMap'"),
+         "kind: ConfigMap\napiVersion: v1\n",
+         "document 2: expected a NetworkPolicy (Kubernetes or Calico), CiliumNetworkPolicy, "
+         "CiliumClusterwideNetworkPolicy or GlobalNetworkPolicy, got kind 'ConfigMap'"),
         ("kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: a}\n"
          "spec: {podSelector: {}, ingress: [{from: [{ipBlock: {cidr: nope}}]}]}\n",
          "document 1: spec.ingress[0].from[0].ipBlock.cidr: not a CIDR"),
         ("kind: NetworkPolicy\n  bad: [\n", "not valid YAML"),
+        # The CNI kinds: checked by the same translation the analysis runs, so a shape error is exit 2 here.
+        ("kind: CiliumNetworkPolicy\napiVersion: cilium.io/v2\nmetadata: {name: x}\nspec: {ingress: []}\n",
+         "document 1: CiliumNetworkPolicy default/x: spec.endpointSelector is required"),
+        ("kind: CiliumNetworkPolicy\napiVersion: cilium.io/v1\nmetadata: {name: x}\n",
+         "document 1: expected apiVersion cilium.io/v2 for CiliumNetworkPolicy, got 'cilium.io/v1'"),
+        ("kind: CiliumClusterwideNetworkPolicy\napiVersion: cilium.io/v2\nmetadata: {name: x}\n"
+         "spec: {endpointSelector: {}, egress: [{toPorts: [{ports: [{port: '80', endPort: many}]}]}]}\n",
+         "document 1: CiliumClusterwideNetworkPolicy x: spec.egress[0].toPorts[0].ports[0].endPort: "
+         "expected an integer"),
+        ("kind: List\napiVersion: v1\nitems:\n- kind: GlobalNetworkPolicy\n  apiVersion: projectcalico.org/v3\n"
+         "  metadata: {name: ok}\n  spec: {selector: all()}\n- kind: GlobalNetworkPolicy\n"
+         "  apiVersion: crd.projectcalico.org/v1\n  metadata: {name: g}\n  spec: {selector: all(), ingress: allow}\n",
+         "document 1 item 2: GlobalNetworkPolicy g: spec.ingress and spec.egress must be lists"),
+        ("kind: NetworkPolicy\napiVersion: projectcalico.org/v3\nmetadata: {name: c, namespace: shop}\n",
+         "document 1: NetworkPolicy (Calico) shop/c: metadata.name (and namespace) and spec are required"),
+        ("kind: NetworkPolicy\napiVersion: projectcalico.org/v2\nmetadata: {name: c}\nspec: {}\n",
+         "document 1: expected apiVersion networking.k8s.io/v1 (or crd.projectcalico.org/v1, projectcalico.org/v3 "
+         "for a Calico NetworkPolicy), got 'projectcalico.org/v2'"),
+        ("kind: CiliumNetworkPolicy\napiVersion: cilium.io/v2\nmetadata: {namespace: shop}\nspec: {}\n",
+         "document 1: metadata.name is required"),
     ],
 )  # fmt: skip
 def test_bad_planned_file_is_exit_2_naming_file_and_document(tmp_path: Path, text: str, message: str) -> None:
@@ -134,3 +163,99 @@ def test_snapshot_without_a_model_is_exit_2(tmp_path: Path) -> None:
     save_snapshot(replace(make_snapshot()), path)
     result = CliRunner().invoke(cli, ["score", str(path), "--with-policies", str(_planned(tmp_path / "p", 1))])
     assert result.exit_code == 2 and "--policy-model" in result.output
+
+
+WEB_EXTRA = {
+    "apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
+    "metadata": {"name": "web-extra", "namespace": "shop"},
+    "spec": {"endpointSelector": {"matchLabels": {"app": "web"}},
+             "ingress": [{"fromEndpoints": [{"matchLabels": {"app": "client"}}],
+                          "toPorts": [{"ports": [{"port": "7000", "protocol": "TCP"},
+                                                 {"port": "53", "protocol": "ANY"}]}]}]},
+}  # fmt: skip
+WEB_IN = {
+    "apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy", "metadata": {"name": "web-in"},
+    "spec": {"selector": "app == 'web'", "types": ["Ingress"],
+             "ingress": [{"action": "Allow", "protocol": "TCP", "source": {"selector": "all()"},
+                          "destination": {"ports": [8443]}}]},
+}  # fmt: skip
+
+
+def _whatif(tmp_path: Path, docs: list[dict], snap=None):
+    from evaluator.inventory import Snapshot
+
+    plan = tmp_path / "cni-plan.yaml"
+    plan.write_text(yaml.safe_dump_all(docs), encoding="utf-8")
+    base = snap or Snapshot.from_dict(json.loads(_snapshot(tmp_path).read_text()))
+    return whatif_snapshots([base], plan)[-1]
+
+
+def test_cilium_and_calico_planned_objects_change_their_own_figures_only(tmp_path: Path) -> None:
+    after = _whatif(tmp_path, [WEB_EXTRA, WEB_IN])
+    what = after.network_policies.dataplane["what_if"]
+    before, now = what["before"], what["after"]
+    # Cilium: a web pod's map held client identity x TCP 9000..9019 = 20 entries; web-extra adds client x
+    # (7000/TCP, 53/TCP, 53/UDP: ANY is TCP and UDP) = 3 more, 23.
+    assert (before["cilium_policy_map_entries_max"], now["cilium_policy_map_entries_max"]) == (20, 23)
+    # Calico: the largest selector IP set was the client pod (1 IP, every p<i> names it); the global policy's
+    # source all() is every pod with an IP: 3 web + 1 client = 4.
+    assert (before["calico_max_ipset_members"], now["calico_max_ipset_members"]) == (1, 4)
+    # EKS: the agent enforces Kubernetes NetworkPolicy only: 20 entries for the client peer before and after.
+    assert before["eks_entries_per_peer_max"] == now["eks_entries_per_peer_max"] == 20
+    assert before["eks_peer_keys_max"] == now["eks_peer_keys_max"]
+    assert what["planned_by_kind"] == {"ciliumnetworkpolicies.cilium.io": 1,
+                                       "globalnetworkpolicies.crd.projectcalico.org": 1}  # fmt: skip
+    assert (what["policies_added"], what["policies_replaced"]) == (2, 0)
+    # The NetworkPolicy count stays 20; the CNI kinds are counted as CNI policy objects.
+    assert after.network_policies.count == 20
+    assert after.network_policies.cni_policies == {"ciliumnetworkpolicies.cilium.io": 1,
+                                                   "globalnetworkpolicies.crd.projectcalico.org": 1}  # fmt: skip
+    assert after.network_policies.dataplane["cni_policies"]["cilium"]["analysed"] == 1
+
+
+def test_planned_cilium_object_replaces_the_collected_one_of_the_same_name(tmp_path: Path) -> None:
+    # The model keeps the collected Cilium objects: "before" has web-extra with 7000/TCP and 53/ANY (23 entries);
+    # the plan's web-extra of the same name has only 7000/TCP, so after: 20 + client x 7000/TCP = 21.
+    model = _model()
+    collected = {"ciliumnetworkpolicies.cilium.io": [WEB_EXTRA]}
+    data = json.loads(json.dumps(model_data(model, collected)))
+    assert cni_from_data(data) == collected
+    inventory = NetworkPolicyInventory(
+        count=20, dataplane=analyse(model), policy_model=data, cni_policies={"ciliumnetworkpolicies.cilium.io": 1}
+    )
+    snap = make_snapshot("shop", network_policies=inventory)
+    narrower = json.loads(json.dumps(WEB_EXTRA))
+    narrower["spec"]["ingress"][0]["toPorts"][0]["ports"] = [{"port": "7000", "protocol": "TCP"}]
+    after = _whatif(tmp_path, [narrower], snap)
+    what = after.network_policies.dataplane["what_if"]
+    assert (what["before"]["cilium_policy_map_entries_max"], what["after"]["cilium_policy_map_entries_max"]) == (23, 21)
+    assert (what["policies_added"], what["policies_replaced"]) == (0, 1)
+    assert after.network_policies.cni_policies == {"ciliumnetworkpolicies.cilium.io": 1}
+
+
+def test_planned_cni_object_outside_the_model_is_counted_not_analysed(tmp_path: Path) -> None:
+    # A host policy (nodeSelector) is valid Cilium but not modelled: accepted, and the what-if says so.
+    host = {"apiVersion": "cilium.io/v2", "kind": "CiliumClusterwideNetworkPolicy", "metadata": {"name": "host"},
+            "spec": {"nodeSelector": {}, "ingress": [{"fromEntities": ["cluster"]}]}}  # fmt: skip
+    after = _whatif(tmp_path, [host])
+    row = after.network_policies.dataplane["cni_policies"]["cilium"]
+    assert (row["objects"], row["analysed"], row["not_analysed"]) == (1, 0, 1)
+    assert "host policy (nodeSelector)" in row["not_analysed_examples"][0]
+
+
+def test_score_and_report_with_a_cilium_plan(tmp_path: Path) -> None:
+    from evaluator.audit import build_context
+    from evaluator.reporting.render import render_report
+
+    path = _snapshot(tmp_path)
+    plan = tmp_path / "cilium-plan.yaml"
+    plan.write_text(yaml.safe_dump_all([WEB_EXTRA]), encoding="utf-8")
+    table = CliRunner().invoke(cli, ["score", str(path), "--with-policies", str(plan), "--target", "eks"])
+    assert table.exit_code == 0, table.output
+    # 20 -> 23 on Cilium (see the arithmetic above); EKS stays at 20 for the client peer.
+    assert "1 policies added, 0 replaced (CiliumNetworkPolicy 1)" in table.output
+    assert "Cilium policy-map entries per pod (default 16,384): 20 -> 23" in table.output
+    assert "EKS port entries per pod and peer (limit 24): 20 -> 20" in table.output
+    after = _whatif(tmp_path, [WEB_EXTRA])
+    html = render_report(build_context([after], targets=["eks"]), "html", tmp_path / "r.html").read_text("utf-8")
+    assert "(1 policies added, 0 replaced: CiliumNetworkPolicy 1)" in html

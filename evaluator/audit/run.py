@@ -400,9 +400,10 @@ def run_audit(
 
 
 def with_policies_snapshots(
-    snapshots: list[Snapshot], path: str | os.PathLike[str] | None, planned: list[Any] | None
+    snapshots: list[Snapshot], path: str | os.PathLike[str] | None, planned: Any | None
 ) -> list[Snapshot]:
-    """``snapshots`` plus their what-if copies after the planned policies of ``path`` (unchanged when None)."""
+    """``snapshots`` plus their what-if copies after the planned policies of ``path`` (unchanged when None);
+    ``planned``: what :func:`~evaluator.dataplane.whatif.load_planned` read from ``path``, when already read."""
     if path is None:
         return snapshots
     from ..dataplane.whatif import whatif_snapshots

@@ -53,6 +53,7 @@ from .kube_parse import (
     WANTED_METRICS,
     DaemonSetTally,
     EtcdSizes,
+    IdentityTally,
     NamespaceTally,
     NodeTally,
     PodTally,
@@ -98,6 +99,8 @@ MUTATING = "mutatingwebhookconfigurations.admissionregistration.k8s.io"
 VALIDATING = "validatingwebhookconfigurations.admissionregistration.k8s.io"
 APISERVICES = "apiservices.apiregistration.k8s.io"
 CRDS = "customresourcedefinitions.apiextensions.k8s.io"
+# CiliumIdentity objects (cluster-scoped, cilium.io/v2): listed metadata-only and counted per namespace label.
+CILIUM_IDENTITIES = "ciliumidentities.cilium.io"
 
 # CNI policy kinds reported in network_policies.cni_policies when the cluster serves them.
 CNI_POLICY_KEYS = (
@@ -211,6 +214,7 @@ class _Facts:
     cluster_uid: str | None = None  # metadata.uid of the kube-system namespace: the cluster's stable id
     aggregated_groups: set[str] = field(default_factory=set)
     cni_objects: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # Cilium/Calico policy objects
+    cilium_identities: IdentityTally | None = None  # CiliumIdentity objects, where served and readable
 
 
 class _CniPolicyList:
@@ -384,6 +388,9 @@ class _Run:
         for key in CILIUM_KEYS + CALICO_KEYS:  # listed in full where served: the dataplane analysis reads them
             if key in res:
                 jobs.append((f"network_policies.dataplane.{key}", self._cni_lister(facts, res[key])))
+        if CILIUM_IDENTITIES in res:  # metadata only: the count and the namespace label, never security-labels
+            id_res = res[CILIUM_IDENTITIES]
+            jobs.append((f"network_policies.dataplane.{CILIUM_IDENTITIES}", lambda: self._identities(facts, id_res)))
         if not managed:
             jobs.append(("control_plane", lambda: self._control_plane_pods(facts)))
         return [pool.submit(self.guarded, item, job) for item, job in jobs]
@@ -398,6 +405,9 @@ class _Run:
 
     def _namespace_labels(self, facts: _Facts, resource: Resource) -> None:
         facts.namespace_labels = self.walk(resource, NamespaceTally, POML)
+
+    def _identities(self, facts: _Facts, resource: Resource) -> None:
+        facts.cilium_identities = self.walk(resource, IdentityTally, POML)
 
     def _lister(self, facts: _Facts, resource: Resource, attr: str, tally: Callable[[], Any]) -> Callable[[], None]:
         def run() -> None:
@@ -518,6 +528,7 @@ class _Run:
             VALIDATING: facts.validating.configurations if facts.validating else None,
             DAEMONSETS: len(facts.daemonsets.found) if facts.daemonsets else None,
             **{key: len(items) for key, items in facts.cni_objects.items()},
+            CILIUM_IDENTITIES: facts.cilium_identities.count if facts.cilium_identities else None,
         }
         metric_counts: dict[str, int] = {}
         if facts.metric_samples is not None:
@@ -587,6 +598,9 @@ class _Run:
         )
         etcd = self._etcd(facts, cp)
         networking = self._networking(facts, cp)
+        if CILIUM_IDENTITIES not in facts.resources and _runs_cilium(networking.cni):
+            self.gap(f"network_policies.dataplane.{CILIUM_IDENTITIES}", f"{CILIUM_IDENTITIES} is not served by "
+                     "this cluster (absent from API discovery): identities are estimated from pod labels")  # fmt: skip
         node_inventory = self._nodes(facts)
         if facts.pods is not None and facts.pods.containers is None:
             self.gap("containers", "the pods Table has no Ready column (ready/total containers) to count from")
@@ -722,8 +736,10 @@ class _Run:
                 if t.not_analysed_count:
                     self.gap(item, f"{t.not_analysed_count} {vendor} policies not analysed: {t.not_analysed[0]}")
             result = add_cni_policies(result, model, translated)
+        if facts.cilium_identities is not None:  # measured, beside the estimate from pod label sets
+            result["cilium"]["identities_measured"] = facts.cilium_identities.summary()
         if self.keep_policy_model:
-            self.policy_model = model_data(model)
+            self.policy_model = model_data(model, facts.cni_objects)  # with the collected CNI objects
         return result
 
     def _services(self, facts: _Facts) -> ServiceInventory:
@@ -879,6 +895,12 @@ NOT_FROM_KUBE = ("etcd.db_size_in_use_bytes", "etcd.leader", "etcd.total_keys", 
 # etcd's quota when no --quota-backend-bytes flag sets it (etcd DefaultQuotaBytes; https://etcd.io/docs/latest/dev-guide/limit/:
 # "The default storage size limit is 2 GiB"); kubeadm does not set the flag (cmd/kubeadm/app/phases/etcd/local.go).
 ETCD_DEFAULT_QUOTA = 2 * 1024**3
+
+
+def _runs_cilium(cni: str | None) -> bool:
+    """Whether the detected CNI allocates Cilium identities (Cilium itself, or GKE Dataplane V2)."""
+    name = (cni or "").lower()
+    return "cilium" in name or "dataplane-v2" in name
 
 
 def _etcd_quota(cp: ControlPlaneInventory, etcd_pod_read: bool) -> tuple[int | None, str]:

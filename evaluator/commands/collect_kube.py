@@ -81,7 +81,8 @@ def summary_lines(snap: Snapshot) -> list[str]:
 @click.option(
     "--policy-model",
     is_flag=True,
-    help="Keep the compact NetworkPolicy model (label groups, policy specs) that --with-policies what-ifs need.",
+    help="Keep the compact NetworkPolicy model (label groups, policy specs, Cilium/Calico policy objects) that "
+    "--with-policies what-ifs need.",
 )
 def kube(
     kubeconfig: str | None,

@@ -289,16 +289,22 @@ def whatif_lines(snapshots: list[Any]) -> str:
         if not what:
             continue
         before, after = what.get("before") or {}, what.get("after") or {}
+        kinds = ", ".join(f"{k} {n}" for k, n in (what.get("planned_kinds") or {}).items())
         lines.append(f"What-if {snap.cluster.name}: {what['policies_added']} policies added, "
-                     f"{what['policies_replaced']} replaced")  # fmt: skip
+                     f"{what['policies_replaced']} replaced" + (f" ({kinds})" if kinds else ""))  # fmt: skip
         for label, key in (
             ("EKS port entries per pod and peer (limit 24)", "eks_entries_per_peer_max"),
             ("EKS pods over 24 entries", "eks_pods_over_entry_limit"),
             ("EKS peer keys per pod (limit 65,536)", "eks_peer_keys_max"),
             ("Cilium policy-map entries per pod (default 16,384)", "cilium_policy_map_entries_max"),
+            ("Calico largest selector IP set", "calico_max_ipset_members"),
             ("policies selecting one pod", "policies_per_pod_max"),
         ):
             lines.append(f"  {label}: {before.get(key)} -> {after.get(key)}")
+        for vendor, row in sorted(((snap.network_policies.dataplane or {}).get("cni_policies") or {}).items()):
+            if row.get("not_analysed"):
+                examples = "; ".join(row.get("not_analysed_examples") or [])
+                lines.append(f"  {vendor} policy objects not analysed: {row['not_analysed']} ({examples})")
         for top in after.get("eks_top") or []:
             lines.append(
                 f"  busiest on EKS after: {top['namespace']}/{top['workload']} needs {top['value']} entries for peer "

@@ -213,8 +213,9 @@ with_policies_option = click.option(
     "--with-policies",
     "with_policies",
     type=click.Path(exists=False, path_type=Path),
-    help="Planned NetworkPolicies (a YAML file or a folder): also score each cluster after adding them "
-    "(needs snapshots collected with --policy-model).",
+    help="Planned policies (a YAML file or a folder: Kubernetes NetworkPolicies, CiliumNetworkPolicy, "
+    "CiliumClusterwideNetworkPolicy, Calico NetworkPolicy/GlobalNetworkPolicy): also score each cluster after "
+    "adding them (needs snapshots collected with --policy-model).",
 )
 
 

@@ -321,9 +321,11 @@ def _cilium_spec(
 
 
 def translate_cilium(objects: list[dict[str, Any]], kind_key: str, model: ClusterModel,
-                     into: Translation | None = None) -> Translation:  # fmt: skip
+                     into: Translation | None = None, strict: bool = False) -> Translation:  # fmt: skip
     """CiliumNetworkPolicy (or, for ``kind_key`` of the clusterwide kind, CiliumClusterwideNetworkPolicy)
-    dicts -> policies. Bad objects are counted as not analysed, never raised."""
+    dicts -> policies. Bad objects are counted as not analysed, never raised; with ``strict`` (planned files,
+    which must be valid) an object of invalid shape raises :class:`InputError`, and only what the model does not
+    cover is counted as not analysed."""
     out = into or Translation()
     clusterwide = kind_key in CLUSTERWIDE
     for obj in objects:
@@ -355,6 +357,8 @@ def translate_cilium(objects: list[dict[str, Any]], kind_key: str, model: Cluste
                     made.append(Policy(namespace, label, pods, ingress, egress))
                 # else: the selector names another namespace, so the policy selects nothing
         except (Refused, InputError) as exc:
+            if strict and isinstance(exc, InputError):
+                raise
             out.refuse(where, exc.message if isinstance(exc, InputError) else str(exc))
             continue
         out.policies.extend(made)
@@ -543,8 +547,9 @@ def _calico_rule(rule: Any, direction: str, where: str, clusterwide: bool, notes
 
 
 def translate_calico(objects: list[dict[str, Any]], kind_key: str, model: ClusterModel,
-                     into: Translation | None = None) -> Translation:  # fmt: skip
-    """Calico NetworkPolicy (or GlobalNetworkPolicy for the global ``kind_key``) dicts -> policies."""
+                     into: Translation | None = None, strict: bool = False) -> Translation:  # fmt: skip
+    """Calico NetworkPolicy (or GlobalNetworkPolicy for the global ``kind_key``) dicts -> policies
+    (``strict``: as for :func:`translate_cilium`)."""
     out = into or Translation()
     clusterwide = kind_key in CLUSTERWIDE
     scope = _Scope(model) if clusterwide else None
@@ -587,6 +592,8 @@ def translate_calico(objects: list[dict[str, Any]], kind_key: str, model: Cluste
                 made = [Policy(ns, f"gnp:{name}", pods, ingress, egress)
                         for ns in scope.namespaces_selecting(pods, ns_sel)]  # fmt: skip
         except (Refused, InputError) as exc:
+            if strict and isinstance(exc, InputError):
+                raise
             out.refuse(where, exc.message if isinstance(exc, InputError) else str(exc))
             continue
         out.policies.extend(made)

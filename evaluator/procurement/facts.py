@@ -83,6 +83,7 @@ FACTS: dict[str, FactSpec] = {
         "count", "estimated Cilium policy-map entries of the busiest pod", 3500
     ),
     "dataplane.identities": FactSpec("count", "security identities (distinct identity label sets)", 19000),
+    "dataplane.identities_measured": FactSpec("count", "CiliumIdentity objects counted in the cluster", 18500),
     "dataplane.policies_per_pod": FactSpec("count", "most NetworkPolicies selecting one pod", 30),
     "network_policies.cni_policy_kinds": FactSpec(
         "list", "CNI-specific policy resources in use", ["globalnetworkpolicies.crd.projectcalico.org"]
@@ -482,6 +483,7 @@ def snapshot_facts(snapshots: Sequence[Snapshot]) -> dict[str, Any]:
         "dataplane.eks_pods_over_limit": _max(_dp(s, "eks", "pods_over_entry_limit") for s in snaps),
         "dataplane.cilium_policy_map_entries": _max(_dp(s, "cilium", "policy_map_entries", "max") for s in snaps),
         "dataplane.identities": _max(_dp(s, "cilium", "identities") for s in snaps),
+        "dataplane.identities_measured": _max(_measured_identities(s) for s in snaps),
         "dataplane.policies_per_pod": _max(_dp(s, "policies_per_pod", "max") for s in snaps),
         "network_policies.cni_policies": _max(
             sum(s.network_policies.cni_policies.values()) if s.network_policies.cni_policies else None for s in snaps
@@ -651,3 +653,9 @@ def _dp(snap: Snapshot, *path: str) -> Any:
     for key in path:
         data = data.get(key) if isinstance(data, dict) else None
     return data
+
+
+def _measured_identities(snap: Snapshot) -> Any:
+    """CiliumIdentity objects: listed beside the dataplane estimate, else the snapshot's object count."""
+    listed = _dp(snap, "cilium", "identities_measured", "count")
+    return listed if listed is not None else snap.objects.get("ciliumidentities.cilium.io")

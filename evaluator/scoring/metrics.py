@@ -696,15 +696,39 @@ def _netpol_ports(snap: Snapshot) -> MetricValue:
     )
 
 
-@metric("cilium.identities", "Cilium security identities (CiliumIdentity objects)")
+CILIUM_IDENTITIES = "ciliumidentities.cilium.io"
+
+
+@metric(
+    "cilium.identities",
+    "Cilium security identities: CiliumIdentity objects where counted, else estimated from pod label sets",
+)
 def _cilium_identities(snap: Snapshot) -> MetricValue:
-    value = _object_count(snap, "ciliumidentities.cilium.io")
-    if value is not None:
-        return MetricValue(float(value))
+    # The measured count wins: identities a policy never names still take a number from the 16-bit space, and
+    # labels outside the default filter (a custom --labels) change the count the estimate cannot see.
+    cil = (snap.network_policies.dataplane or {}).get("cilium") or {}
+    estimate = cil.get("identities")
+    also = f"; estimated from pod label sets: {estimate:,}" if isinstance(estimate, int) else ""
+    listed = (cil.get("identities_measured") or {}).get("count")
+    if listed is not None:
+        return MetricValue(float(listed), detail=f"measured: {listed:,} CiliumIdentity objects (listed){also}")
+    counted = _object_count(snap, CILIUM_IDENTITIES)
+    if counted is not None:
+        how = snap.collection.count_methods.get(CILIUM_IDENTITIES) or "counted"
+        return MetricValue(float(counted), detail=f"measured: {counted:,} CiliumIdentity objects ({how}){also}")
     cni = (snap.networking.cni or "").lower()
     if cni and "cilium" not in cni and "dataplane-v2" not in cni:
         return MetricValue(None, f"CNI is {snap.networking.cni}: Cilium identities are not in use")
-    return unknown(snap, "ciliumidentities.cilium.io", missing="CiliumIdentity objects not counted")
+    if isinstance(estimate, int):
+        gap = snap.gap_for(f"network_policies.dataplane.{CILIUM_IDENTITIES}", f"objects.{CILIUM_IDENTITIES}")
+        why = f"{gap.source}: {gap.reason}" if gap else "CiliumIdentity objects not counted"
+        return MetricValue(float(estimate), detail=f"estimated from pod label sets: {estimate:,} ({why})")
+    return unknown(
+        snap,
+        f"network_policies.dataplane.{CILIUM_IDENTITIES}",
+        f"objects.{CILIUM_IDENTITIES}",
+        missing="CiliumIdentity objects not counted",
+    )
 
 
 # ---------------------------------------------------------------- NetworkPolicy dataplane load

@@ -221,6 +221,7 @@ _CNI_POLICY_KINDS = {
     "ciliumnetworkpolicies.cilium.io": ("CiliumNetworkPolicy", True),
     "ciliumclusterwidenetworkpolicies.cilium.io": ("CiliumClusterwideNetworkPolicy", False),
 }
+IDENTITIES_CRD = "ciliumidentities.cilium.io"
 _CLUSTER_SCOPED_CRDS = {
     "clusterissuers",
     "volumesnapshotclasses",
@@ -630,6 +631,28 @@ class ClusterModel:
             _kind, namespaced = self.crd_kind(crd)
             total = policy_counts.get(crd, 0)
             self.cr_counts[crd] = self._per_namespace(total, crd) if namespaced else [total]
+        # CiliumIdentity objects are cluster-scoped but each names its pods' namespace: identity j belongs to the
+        # namespace whose block of identity_starts holds j.
+        per_ns = self._identities_per_namespace() if IDENTITIES_CRD in self.crd_names else [0] * n_ns
+        self.identity_starts = [0, *accumulate(per_ns)][:-1]
+        if IDENTITIES_CRD in self.crd_names:
+            self.cr_counts[IDENTITIES_CRD] = [sum(per_ns)]
+
+    def _identities_per_namespace(self) -> list[int]:
+        """CiliumIdentity objects per namespace: the spec's count spread over the workload namespaces, or by
+        default one per Deployment (its pods share their labels) plus one per kube-system DaemonSet."""
+        if self.spec.cni != "cilium":
+            return [0] * len(self.namespaces)
+        if self.spec.cilium_identities is not None:
+            return self._per_namespace(self.spec.cilium_identities, IDENTITIES_CRD)
+        counts = list(self.deployment_counts)
+        counts[self.kube_system] += len(self.daemonsets)
+        return counts
+
+    def identity_namespace(self, j: int) -> tuple[int, int]:
+        """(namespace index, index within that namespace) of CiliumIdentity ``j``."""
+        ns = bisect_right(self.identity_starts, j) - 1  # the last start at or below j: never an empty namespace
+        return ns, j - self.identity_starts[ns]
 
     def crd_kind(self, crd: str) -> tuple[str, bool]:
         """(Kind, namespaced) of a CRD named ``plural.group``."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .cluster import ClusterModel
+from .cluster import IDENTITIES_CRD, ClusterModel
 from .names import hash_suffix, hex_id, mix, offset_time, ordered_suffix, tag, unit
 
 _T_NS, _T_NODE, _T_POD, _T_SVC, _T_EP, _T_NP, _T_CM, _T_SEC, _T_EV, _T_DEP, _T_RS, _T_DS, _T_CRD, _T_WH, _T_CR = range(
@@ -1275,11 +1275,34 @@ class Builders:
         return {"endpointSelector": target, "ingress": [rule]}  # fmt: skip
 
     def cr_name(self, crd: str, ns: int, j: int) -> str:
-        """Name of custom resource ``j`` of ``crd`` (only the CNI policy kinds have items)."""
+        """Name of custom resource ``j`` of ``crd`` (only the CNI policy kinds and CiliumIdentity have items)."""
+        if crd == IDENTITIES_CRD:  # the numeric identity; Cilium allocates cluster-local ones from 256
+            return str(256 + j)
         return f"{_CR_PREFIXES.get(crd, 'item')}-{j:05d}"
+
+    def cilium_identity(self, j: int) -> dict[str, Any]:
+        """CiliumIdentity ``j`` in the shape Cilium's CRD allocator writes (cilium/cilium
+        pkg/k8s/identitybackend/identity.go AllocateID): ``security-labels`` hold every label with its source
+        prefix; ``metadata.labels`` the k8s ones without "k8s:", less the synthesised namespace labels."""
+        ns, d = self.c.identity_namespace(j)
+        namespace = self.c.namespaces[ns]
+        if ns == self.c.kube_system:
+            system = [name for name, _ in self.c.system_deployments] + list(self.c.daemonsets)
+            own = {"k8s-app": system[d] if d < len(system) else f"system-{d:03d}"}
+        else:
+            own = {"app": f"app-{d:05d}"}
+        labels = {**own, "io.cilium.k8s.policy.cluster": "default", "io.cilium.k8s.policy.serviceaccount": "default",
+                  "io.kubernetes.pod.namespace": namespace}  # fmt: skip
+        security = {f"k8s:{k}": v for k, v in labels.items()}
+        security["k8s:io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name"] = namespace
+        meta = self._meta(_T_CR, None, str(256 + j), tag(IDENTITIES_CRD), j, generation=1, labels=labels)
+        return {"apiVersion": "cilium.io/v2", "kind": "CiliumIdentity", "metadata": meta,
+                "security-labels": dict(sorted(security.items()))}  # fmt: skip
 
     def custom_resource(self, crd: str, ns: int, j: int) -> dict[str, Any]:
         """Custom resource ``j`` of ``crd``, served unstructured (kind and apiVersion on every item)."""
+        if crd == IDENTITIES_CRD:
+            return self.cilium_identity(j)
         plural, group = crd.split(".", 1)
         kind, namespaced = self.c.crd_kind(crd)
         name = self.cr_name(crd, ns, j)

@@ -95,6 +95,9 @@ class ClusterSpec:
     calico_global_policies: int = 0  # crd.projectcalico.org GlobalNetworkPolicy objects
     cilium_policies: int = 0  # cilium.io CiliumNetworkPolicy objects (cni: cilium)
     cilium_clusterwide_policies: int = 0  # cilium.io CiliumClusterwideNetworkPolicy objects
+    # cilium.io CiliumIdentity objects (cni: cilium); None: one per Deployment and kube-system DaemonSet, as the
+    # pods of one Deployment share their identity-relevant labels
+    cilium_identities: int | None = None
     configmaps: int | None = None  # total, kube-root-ca.crt in every namespace included; default 2 per namespace + 8
     secrets: int | None = None  # default: 2 per namespace
     events: int = 0
@@ -241,6 +244,13 @@ def validate(spec: ClusterSpec, where: str = "<spec>") -> ClusterSpec:
             raise _fail(
                 where, "crds", "Cilium policies need at least 2 CRDs (ciliumnetworkpolicies and the clusterwide kind)"
             )
+    if spec.cilium_identities:
+        if spec.cni != "cilium":
+            raise _fail(where, "cilium_identities", f"CiliumIdentity objects need cni: cilium, not {spec.cni!r}")
+        if "ciliumidentities.cilium.io" not in cni_crd_names(spec.cni)[:crds]:
+            raise _fail(where, "crds", f"CiliumIdentity objects need the ciliumidentities CRD: crds {crds} is too few")
+    if spec.cilium_identities is not None and spec.cilium_identities < 0:
+        raise _fail(where, "cilium_identities", f"must not be negative, got {spec.cilium_identities}")
 
     resolved = dataclasses.replace(
         spec,

@@ -30,7 +30,9 @@ WHATIF_ROWS = (
     ("EKS peer keys per pod (limit 65,536)", "eks_peer_keys_max"),
     ("Pods EKS cannot enforce", "eks_uncovered_pods"),
     ("Cilium policy-map entries per pod (default 16,384)", "cilium_policy_map_entries_max"),
-    ("Security identities (65,280 allocatable)", "cilium_identities"),
+    ("Security identities, estimated from pod labels (65,280 allocatable)", "cilium_identities"),
+    ("Security identities, measured (CiliumIdentity objects)", "cilium_identities_measured"),
+    ("Calico largest selector IP set", "calico_max_ipset_members"),
     ("Policies selecting one pod", "policies_per_pod_max"),
 )
 
@@ -128,6 +130,7 @@ def _section(data: dict[str, Any]) -> dict[str, Any]:
         "cilium": {
             "policy_map_entries": _stats(cil.get("policy_map_entries")),
             "identities": cil.get("identities"),
+            "identities_measured": _d(cil.get("identities_measured")).get("count"),
             "top": _rows(cil.get("top"), ROW_KEYS),
             "histogram": cil.get("histogram") or [],
             "policy_map_limit": cil.get("policy_map_limit") or 16384,
@@ -179,6 +182,7 @@ def dataplane_sections(
                 "planned": what.get("planned"),
                 "added": what.get("policies_added"),
                 "replaced": what.get("policies_replaced"),
+                "kinds": ", ".join(f"{kind} {n:,}" for kind, n in (what.get("planned_kinds") or {}).items()),
                 "rows": [
                     {"label": label, "measured": measured.get(key), "before": before.get(key), "after": after.get(key)}
                     for label, key in WHATIF_ROWS

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from evaluator.inventory import EtcdInventory, NodeInventory
+from evaluator.inventory import EtcdInventory, Gap, NodeInventory
 from evaluator.scoring.engine import evaluate
 from evaluator.scoring.forecast import forecast_history, theil_sen
 from tests.factories import make_snapshot
@@ -129,7 +129,16 @@ def test_metric_unknown_in_history_is_noted() -> None:
     snaps = [replace(s, etcd=EtcdInventory()) for s in snaps[:2]] + snaps[2:]
     forecasts, notes = forecast_history("prod-1", snaps, small_catalog(), ["eks"])
     assert [f.constraint for f in forecasts] == ["nodes_per_cluster"]
-    assert notes == ["prod-1: etcd database size measured at 1 point(s) in time (etcd.db_size_bytes), no forecast"]
+    assert notes == ["prod-1: etcd database size measured at one point in time only (etcd.db_size_bytes), no forecast"]
+
+
+def test_metric_never_measured_says_why() -> None:
+    gap = Gap("kube", "etcd.db_size_bytes", "apiserver /metrics forbidden")
+    snaps = [replace(s, etcd=EtcdInventory(), gaps=[gap]) for s in _history([1.0, 2.0, 3.0])]
+    _, notes = forecast_history("prod-1", snaps, small_catalog(), ["eks"])
+    assert len(notes) == 1
+    assert notes[0].startswith("prod-1: etcd database size not measured in any snapshot (etcd.db_size_bytes): ")
+    assert "apiserver /metrics forbidden" in notes[0] and notes[0].endswith(", no forecast")
 
 
 def test_node_growth_through_evaluate() -> None:

@@ -18,6 +18,7 @@ from ..catalog.model import NUMERIC_KINDS, Catalog, Constraint
 from ..findings import Crossing, Forecast
 from ..inventory import Snapshot, parse_time
 from .judge import exceeded_status, format_value, measure, target_owner
+from .metrics import MetricValue
 
 DAY = 86400.0
 DAYS_PER_MONTH = 365.25 / 12
@@ -129,6 +130,18 @@ def forecast_message(constraint: Constraint, slope_per_day: float, crossings: Se
     return f"{growth}; it " + ", ".join(_limit_phrase(constraint, c) for c in limit_lines)
 
 
+def _unforecast_note(
+    cluster: str, title: str, metric: str, distinct: int, readings: list[tuple[Snapshot, MetricValue]]
+) -> str:
+    """Why a growing constraint has no forecast: too few points in time, or never measured (with the latest
+    snapshot's reason, such as a CNI that does not use the figure)."""
+    if distinct == 1:
+        return f"{cluster}: {title} measured at one point in time only ({metric}), no forecast"
+    latest = max(readings, key=lambda r: parse_time(r[0].collected_at))[1]
+    why = f": {latest.reason}" if latest.reason else ""
+    return f"{cluster}: {title} not measured in any snapshot ({metric}){why}, no forecast"
+
+
 def forecast_history(
     cluster: str, snapshots: Sequence[Snapshot], catalog: Catalog, targets: Sequence[str]
 ) -> tuple[list[Forecast], list[str]]:
@@ -146,7 +159,7 @@ def forecast_history(
         return [], notes
     origin = times[0]
     forecasts: list[Forecast] = []
-    readings: dict[str, list[tuple[Snapshot, float | None]]] = {}
+    readings: dict[str, list[tuple[Snapshot, MetricValue]]] = {}
     for constraint in catalog.constraints:
         if not constraint.growing:
             continue
@@ -158,14 +171,12 @@ def forecast_history(
             if metric != constraint.metric and not metric_targets:
                 continue
             if metric not in readings:
-                readings[metric] = [(s, measure(s, metric).value) for s in snapshots]
-            points = [(s, v) for s, v in readings[metric] if v is not None]
+                readings[metric] = [(s, measure(s, metric)) for s in snapshots]
+            points = [(s, m.value) for s, m in readings[metric] if m.value is not None]
             xy = [((parse_time(s.collected_at) - origin).total_seconds() / DAY, float(v)) for s, v in points]
             distinct = len({x for x, _ in xy})
             if distinct < 2:
-                notes.append(
-                    f"{cluster}: {constraint.title} measured at {distinct} point(s) in time ({metric}), no forecast"
-                )
+                notes.append(_unforecast_note(cluster, constraint.title, metric, distinct, readings[metric]))
                 continue
             slope, intercept = theil_sen(xy)
             last_x, last_y = xy[-1]

@@ -9,16 +9,27 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
+from types import FrameType
 from typing import Any
 
-try:  # the imports take seconds: Ctrl-C during them ends quietly, like Ctrl-C later
-    import click
 
-    from . import __version__
-    from .errors import EvaluatorError
-except KeyboardInterrupt:
-    sys.stderr.write("k8seval: interrupted\n")
-    raise SystemExit(130) from None
+def _interrupted_at_start_up(signum: int, frame: FrameType | None) -> None:
+    """Ctrl-C while the modules load (that takes seconds on a loaded machine): nothing is open or written yet, so
+    end at once and quietly, as Ctrl-C does later. Only a signal before this module runs meets Python's own."""
+    os.write(2, b"k8seval: interrupted\n")
+    os._exit(130)
+
+
+# In force until the commands are registered (the end of this module), then the previous handler is back. Only the
+# main thread may set a handler: an import from another thread keeps Python's.
+_START_UP_HANDLED = threading.current_thread() is threading.main_thread()
+_handler_before_start_up = signal.signal(signal.SIGINT, _interrupted_at_start_up) if _START_UP_HANDLED else None
+
+import click  # noqa: E402
+
+from . import __version__  # noqa: E402
+from .errors import EvaluatorError  # noqa: E402
 
 INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug in k8seval, not in the input
 
@@ -98,11 +109,9 @@ def _register() -> None:
         cli.add_command(module.command)
 
 
-try:
-    _register()
-except KeyboardInterrupt:
-    sys.stderr.write("k8seval: interrupted\n")
-    raise SystemExit(130) from None
+_register()
+if _START_UP_HANDLED:
+    signal.signal(signal.SIGINT, _handler_before_start_up or signal.default_int_handler)
 
 
 def _on_signal(signum: int, frame: Any) -> None:

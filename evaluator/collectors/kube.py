@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 
 from .. import __version__
 from ..dataplane import ClusterModel, NodeRecord, analyse
-from ..dataplane.crds import CALICO_KEYS, CILIUM_KEYS, add_cni_policies, translate
+from ..dataplane.crds import CALICO_KEYS, CILIUM_KEYS, analyse_with_cni, translate
 from ..dataplane.whatif import model_data
 from ..errors import AccessDenied, EndpointError
 from ..inventory import (
@@ -715,13 +715,14 @@ class _Run:
             named_ports_known=False,
         )
         self.progress(f"analysing {len(policies.specs):,} NetworkPolicies over {len(records):,} pods")
-        result = analyse(model)
-        if facts.cni_objects:  # Cilium and Calico policies add to their own dataplane's figures
+        if facts.cni_objects:  # Cilium and Calico policies add to their own dataplane's figures, in the same pass
             translated = translate(facts.cni_objects, model)
             for vendor, t in translated.items():
                 if t.not_analysed_count:
                     self.gap(item, f"{t.not_analysed_count} {vendor} policies not analysed: {t.not_analysed[0]}")
-            result = add_cni_policies(result, model, translated)
+            result = analyse_with_cni(model, translated)
+        else:
+            result = analyse(model)
         if self.keep_policy_model:
             self.policy_model = model_data(model)
         return result

@@ -44,7 +44,7 @@ import ipaddress
 import math
 import socket
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -646,6 +646,18 @@ class PodLoad:
     gid: int = -1  # the pod's label group
 
 
+@dataclass(frozen=True)
+class CniPolicies:
+    """Policies of the CNIs' own kinds, each added to its own dataplane's figures only (the EKS agent enforces
+    Kubernetes NetworkPolicy alone). They are analysed in the same pass, on the same groups and caches, as the
+    NetworkPolicies. ``cilium_targets`` gives the Cilium policies' target groups on that pass's index
+    (clusterwide ones select across namespaces, which :meth:`PodIndex.select` does not)."""
+
+    cilium: list[Policy] = field(default_factory=list)
+    cilium_targets: Callable[[PodIndex], list[list[int]]] | None = None
+    calico: list[Policy] = field(default_factory=list)
+
+
 def build_index(model: ClusterModel) -> tuple[PodIndex, list[list[int]]]:
     """Groups, indexes and each policy's target groups."""
     index = PodIndex(model)
@@ -680,8 +692,11 @@ def pod_loads(model: ClusterModel) -> tuple[list[tuple[PodRecord, PodLoad]], dic
         return [(pod, load) for load, pods in units for pod in pods], shared
 
 
-def _loads(model: ClusterModel) -> tuple[list[tuple[PodLoad, list[PodRecord]]], dict[str, Any]]:
-    """Per-pod loads as units: one load object and the pods (in group and pod order) that share it."""
+def _loads(model: ClusterModel, cni: CniPolicies | None = None
+           ) -> tuple[list[tuple[PodLoad, list[PodRecord]]], dict[str, Any]]:  # fmt: skip
+    """Per-pod loads as units: one load object and the pods (in group and pod order) that share it. With Cilium
+    policies in ``cni``, ``shared["cilium_all"]`` holds, per group id, the policy-map entries with them added
+    (policy ids past the NetworkPolicies index ``cni.cilium``)."""
     index, targets = build_index(model)
     resolver = Resolver(index, model.policies, targets)
     selecting: dict[str, dict[int, list[int]]] = {d: defaultdict(list) for d in DIRECTIONS}
@@ -696,6 +711,18 @@ def _loads(model: ClusterModel) -> tuple[list[tuple[PodLoad, list[PodRecord]]], 
         shared_pids: dict[tuple[int, ...], tuple[int, ...]] = {}
         selecting[d] = {gid: shared_pids.setdefault(tuple(pids), tuple(pids))  # type: ignore[misc]
                         for gid, pids in selecting[d].items()}  # fmt: skip
+    # Cilium's own policies: ids after the NetworkPolicies', selecting groups per direction like ``selecting``.
+    all_policies = model.policies + (cni.cilium if cni is not None else [])
+    cil_selecting: dict[str, dict[int, tuple[int, ...]]] = {d: {} for d in DIRECTIONS}
+    if cni is not None and cni.cilium and cni.cilium_targets is not None:
+        extra: dict[str, dict[int, list[int]]] = {d: defaultdict(list) for d in DIRECTIONS}
+        for j, gids in enumerate(cni.cilium_targets(index)):
+            pid = len(model.policies) + j
+            for d in DIRECTIONS:
+                if all_policies[pid].rules(d) is not None:
+                    for gid in gids:
+                        extra[d][gid].append(pid)
+        cil_selecting = {d: {gid: tuple(pids) for gid, pids in extra[d].items()} for d in DIRECTIONS}
     node_ips = {n.ip for n in model.nodes.values() if n.ip}
     eks = EksEvaluator(index, _is_ipv6(model), node_ips)
     # Identities as small integers: one per distinct (namespace, identity-relevant labels); the namespace's own
@@ -740,30 +767,41 @@ def _loads(model: ClusterModel) -> tuple[list[tuple[PodLoad, list[PodRecord]]], 
         key = (pid, d, r)
         got = rule_ids.get(key)
         if got is None:
-            namespace = model.policies[pid].namespace
+            namespace = all_policies[pid].namespace
             got = []
             if rule.peers is None:
                 got.append(frozenset({"*"}))
             else:
                 for peer in rule.peers:
-                    got.append(cidr_identities(peer.cidr, peer.excepts) if peer.cidr is not None
-                               else identities(namespace, peer))  # fmt: skip
+                    if peer.cidr is not None:
+                        got.append(cidr_identities(peer.cidr, peer.excepts))
+                    elif peer.entity is not None:  # Cilium entities: one reserved identity each
+                        got.append(frozenset({"reserved:" + peer.entity}))
+                    else:
+                        got.append(identities(namespace, peer))
             rule_ids[key] = got
         return got
 
     def cilium(d: str, pids: tuple[int, ...]) -> int:
         # Distinct (identity, port) pairs: per port, the union of the identity sets of the rules allowing it
-        # (a single set is counted without copying it).
+        # (a single set is counted without copying it). Cached per direction and policy set.
+        key = (d, pids)
+        got = cil_cache.get(key)
+        if got is not None:
+            return got
         by_port: dict[tuple[str, Any, int], list[frozenset[Any]]] = defaultdict(list)
         for pid in pids:
-            for r, rule in enumerate(model.policies[pid].rules(d) or ()):
+            for r, rule in enumerate(all_policies[pid].rules(d) or ()):
                 sets = ids_of_rule(pid, d, r, rule)
                 for port in _cilium_ports(rule.ports):
                     by_port[port].extend(sets)
         total = 0
         for sets in by_port.values():
             total += len(sets[0]) if len(sets) == 1 else len(frozenset().union(*sets))
+        cil_cache[key] = total
         return total
+
+    cilium_all: list[int] | None = [0] * len(index.groups) if cni is not None and cni.cilium else None
 
     out: list[tuple[PodLoad, list[PodRecord]]] = []
     for g in index.groups:
@@ -779,8 +817,12 @@ def _loads(model: ClusterModel) -> tuple[list[tuple[PodLoad, list[PodRecord]]], 
             res = eks_cache.get(key)
             if res is None:
                 res = eks_cache[key] = eks.evaluate([(pid, e) for pid in pids for e in entries(pid, d)])
-                cil_cache[key] = cilium(d, pids)
-            per_dir[d] = (pids, res, cil_cache[key])
+            per_dir[d] = (pids, res, cilium(d, pids))
+        if cilium_all is not None:  # the same count over the NetworkPolicies and Cilium's own policies
+            for d in DIRECTIONS:
+                pids = per_dir[d][0] + cil_selecting[d].get(g.gid, ())
+                if pids:
+                    cilium_all[g.gid] += cilium(d, pids)
         n_policies = len(set(per_dir["ingress"][0]) | set(per_dir["egress"][0]))
         plain = all(res is None or not res.node_keys for _, res, _ in per_dir.values())
         shared_load: PodLoad | None = None  # no peer key equals a node IP: every pod of the group is alike
@@ -814,19 +856,45 @@ def _loads(model: ClusterModel) -> tuple[list[tuple[PodLoad, list[PodRecord]]], 
                     load.eks_max, load.eks_key, load.eks_direction, load.eks_policies = top[0], top[1], d, top[2]
             out.append((load, [pod]))
     shared = {"index": index, "targets": targets, "resolver": resolver, "identity_of": identity_of,
-              "selecting": selecting}  # fmt: skip
+              "selecting": selecting, "cilium_all": cilium_all, "cil_selecting": cil_selecting,
+              "all_policies": all_policies}  # fmt: skip
     return out, shared
 
 
-def analyse(model: ClusterModel, top: int = TOP) -> dict[str, Any]:
+def analyse(model: ClusterModel, top: int = TOP, cni: CniPolicies | None = None) -> dict[str, Any]:
     """The ``network_policies.dataplane`` section: distributions, per-target measures, busiest nodes and the
-    top offenders (bounded by ``top``), never a per-pod table."""
+    top offenders (bounded by ``top``), never a per-pod table. Policies in ``cni`` add to the Cilium and the
+    Calico figures (:func:`evaluator.dataplane.crds.analyse_with_cni` builds them from the objects)."""
     with _gc_paused():
-        return _analyse(model, top)
+        return _analyse(model, top, cni)
 
 
-def _analyse(model: ClusterModel, top: int) -> dict[str, Any]:
-    units_list, shared = _loads(model)
+def _node_policies(pods_by_group_node: dict[str, list[int]], targets: list[list[int]],
+                   rules_of: list[int]) -> tuple[dict[str, int], dict[str, int]]:  # fmt: skip
+    """Per node: how many policies select any of its pods and their rules summed, one node at a time."""
+    group_policies: dict[int, list[int]] = defaultdict(list)  # each target list names a group once
+    for pid, gids in enumerate(targets):
+        for gid in gids:
+            group_policies[gid].append(pid)
+    counts: dict[str, int] = {}
+    rules: dict[str, int] = {}
+    for node, gids in pods_by_group_node.items():
+        on_node: set[int] = set()
+        for gid in gids:
+            on_node.update(group_policies.get(gid, ()))
+        counts[node] = len(on_node)
+        rules[node] = sum(rules_of[pid] for pid in on_node)
+    return counts, rules
+
+
+def _rules_of(policies: list[Policy]) -> list[int]:
+    """Calico rules per policy: one per rule plus one per isolated direction (its default deny)."""
+    return [len(p.ingress or ()) + len(p.egress or ()) + (p.ingress is not None) + (p.egress is not None)
+            for p in policies]  # fmt: skip
+
+
+def _analyse(model: ClusterModel, top: int, cni: CniPolicies | None) -> dict[str, Any]:
+    units_list, shared = _loads(model, cni)
     index: PodIndex = shared["index"]
     targets: list[list[int]] = shared["targets"]
     selecting = shared["selecting"]
@@ -881,28 +949,20 @@ def _analyse(model: ClusterModel, top: int) -> dict[str, Any]:
             on_node = pods_by_group_node[pod.node]
             if not on_node or on_node[-1] != g.gid:
                 on_node.append(g.gid)
-    group_policies: dict[int, list[int]] = defaultdict(list)  # each target list names a group once
-    for pid, gids in enumerate(targets):
-        for gid in gids:
-            group_policies[gid].append(pid)
-    rules_of = [len(p.ingress or ()) + len(p.egress or ()) + (p.ingress is not None) + (p.egress is not None)
-                for p in policies]  # fmt: skip
-    # Per node: the policies selecting any of its pods, counted and their rules summed, one node at a time.
-    node_policy_count: dict[str, int] = {}
-    node_rules: dict[str, int] = {}
-    for node, gids in pods_by_group_node.items():
-        on_node: set[int] = set()
-        for gid in gids:
-            on_node.update(group_policies.get(gid, ()))
-        node_policy_count[node] = len(on_node)
-        node_rules[node] = sum(rules_of[pid] for pid in on_node)
-    del pods_by_group_node, group_policies
+    node_policy_count, node_rules = _node_policies(pods_by_group_node, targets, _rules_of(policies))
     node_names = sorted(set(model.nodes) | set(node_pods))
     node_rules = {n: node_rules.get(n, 0) for n in node_names}
     busiest = sorted(node_names, key=lambda n: (-node_eks[n], -node_cil[n], n))[:10]
 
-    # Calico: the largest selector IP set.
-    ipset, ipset_peer = largest_ipset(policies, shared["resolver"], index)
+    # Calico: the largest selector IP set and the per-node figures, with Calico's own policies when given.
+    calico_policies = policies + cni.calico if cni is not None and cni.calico else policies
+    ipset, ipset_peer = largest_ipset(calico_policies, shared["resolver"], index)
+    calico_count, calico_rules = node_policy_count, node_rules
+    if calico_policies is not policies:
+        calico_targets = targets + [index.select(p.namespace, p.pod_selector) for p in calico_policies[len(policies):]]
+        calico_count, calico_rules = _node_policies(pods_by_group_node, calico_targets, _rules_of(calico_policies))
+        calico_rules = {n: calico_rules.get(n, 0) for n in node_names}
+    del pods_by_group_node
 
     identities = {identity_of[g.gid] for g in index.groups if not g.host_network and any(p.ip for p in g.pods)}
     endpoints = [sum(1 for p in g.pods if p.ip and not p.host_network) for g in index.groups]
@@ -953,7 +1013,7 @@ def _analyse(model: ClusterModel, top: int) -> dict[str, Any]:
                     row["pods"] += len(members)
         return sorted(rows.values(), key=lambda r: (-r["value"], r["namespace"], r["workload"]))[:top]
 
-    return {
+    section = {
         "pods_analysed": len(eks_max),
         "pods_selected": selected,
         "policies_analysed": len(policies),
@@ -986,8 +1046,8 @@ def _analyse(model: ClusterModel, top: int) -> dict[str, Any]:
         "calico": {
             "max_ipset_members": ipset,
             "max_ipset_peer": ipset_peer,
-            "policies_per_node": _stats([node_policy_count.get(n, 0) for n in node_names]),
-            "rules_per_node": _stats(list(node_rules.values())),
+            "policies_per_node": _stats([calico_count.get(n, 0) for n in node_names]),
+            "rules_per_node": _stats(list(calico_rules.values())),
         },
         "nodes": {
             "eks_entries": _stats([node_eks[n] for n in node_names]),
@@ -1005,9 +1065,56 @@ def _analyse(model: ClusterModel, top: int) -> dict[str, Any]:
             ],  # fmt: skip
         },
     }
+    if shared["cilium_all"] is not None:
+        _add_cilium(section, model, units_list, shared, top)
+    return section
 
 
-__all__ = ["EKS_MAX_ENTRIES", "CILIUM_POLICY_MAP", "Group", "PodLoad", "analyse", "pod_loads", "identity_labels"]
+def _add_cilium(section: dict[str, Any], model: ClusterModel, units_list: list[tuple[PodLoad, list[PodRecord]]],
+                shared: dict[str, Any], top: int) -> None:
+    """The ``cilium`` and ``nodes`` figures of ``section`` with Cilium's own policies added (the per-group
+    counts ``_loads`` made over both kinds); the busiest nodes keep their order, from the NetworkPolicies."""
+    cilium_all: list[int] = shared["cilium_all"]
+    selecting, cil_selecting = shared["selecting"], shared["cil_selecting"]
+    policies: list[Policy] = shared["all_policies"]
+    values: list[int] = []
+    node_cil: Counter[str] = Counter()
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for load, pods in units_list:
+        value = cilium_all[load.gid]
+        values.extend([value] * len(pods))
+        for pod in pods:
+            node_cil[pod.node] += value
+        if not value:
+            continue
+        selected: tuple[int, ...] | None = None
+        for pod in pods:
+            key = (pod.namespace, pod.workload)
+            row = rows.get(key)
+            if row is None or value > row["value"]:
+                if selected is None:
+                    selected = tuple(sorted({pid for sel in (selecting, cil_selecting) for d in DIRECTIONS
+                                             for pid in sel[d].get(load.gid, ())}))  # fmt: skip
+                refs = sorted({f"{pod.namespace}/{policies[i].name}" if not policies[i].namespace else policies[i].ref
+                               for i in selected})  # fmt: skip
+                rows[key] = {"namespace": pod.namespace, "workload": key[1], "pod": pod.name, "node": pod.node,
+                             "value": value, "pods": 1, "policies": refs[:8], "policy_count": len(selected)}  # fmt: skip
+            elif value == row["value"]:
+                row["pods"] += 1
+    section["cilium"].update({
+        "policy_map_entries": _stats(values),
+        "pods_over_policy_map": sum(1 for v in values if v > CILIUM_POLICY_MAP),
+        "histogram": histogram(values),
+        "top": sorted(rows.values(), key=lambda r: (-r["value"], r["namespace"], r["workload"]))[:top],
+    })  # fmt: skip
+    nodes = section["nodes"]
+    names = sorted(set(model.nodes) | set(node_cil))
+    nodes["cilium_entries"] = _stats([node_cil[n] for n in names])
+    nodes["busiest"] = [dict(row, cilium_entries=node_cil[row["node"]]) for row in nodes["busiest"]]
+
+
+__all__ = ["EKS_MAX_ENTRIES", "CILIUM_POLICY_MAP", "CniPolicies", "Group", "PodLoad", "analyse", "pod_loads",
+           "identity_labels"]  # fmt: skip
 
 
 def largest_ipset(policies: list[Policy], resolver: Resolver, index: PodIndex) -> tuple[int, str]:

@@ -45,7 +45,9 @@ from .analysis import (
     CILIUM_POLICY_MAP,
     DIRECTIONS,
     TOP,
+    CniPolicies,
     Resolver,
+    analyse,
     _stats,
     build_index,
     cidr_identities,
@@ -657,19 +659,21 @@ class CiliumLoad:
     policies: tuple[int, ...]
 
 
-def cilium_loads(model: ClusterModel, cilium: Translation) -> tuple[list[CiliumLoad], list[Policy]]:
-    """Policy-map entries per pod endpoint for ``model``'s Kubernetes NetworkPolicies plus the translated Cilium
-    policies, counted as :func:`~evaluator.dataplane.analysis.pod_loads` counts Cilium entries (distinct
-    identity, protocol and port per direction, summed over both), without its EKS pass. Clusterwide policies
-    select label groups in every namespace at once. Returns the loads and the policy list their ids index."""
-    policies = model.policies + cilium.policies + [p for p, _ in cilium.clusterwide]
-    index = PodIndex(model)
-    targets = [index.select(p.namespace, p.pod_selector) for p in model.policies + cilium.policies]
+def cilium_policies(cilium: Translation) -> list[Policy]:
+    """The translated Cilium policies in analysis order: namespaced, then clusterwide."""
+    return cilium.policies + [p for p, _ in cilium.clusterwide]
+
+
+def cilium_targets(index: PodIndex, cilium: Translation) -> list[list[int]]:
+    """Target groups of :func:`cilium_policies`, in that order. Clusterwide policies select in every
+    namespace (that their namespace selector admits) at once."""
+    targets = [index.select(p.namespace, p.pod_selector) for p in cilium.policies]
     if cilium.clusterwide:  # label pairs over every namespace, so a clusterwide matchLabels is an intersection
         by_pair: dict[tuple[str, str], set[int]] = defaultdict(set)
         for g in index.groups:
             for pair in g.labels.items():
                 by_pair[pair].add(g.gid)
+    model = index.model
     for policy, ns_sel in cilium.clusterwide:
         selector = policy.pod_selector
         candidates: Any = range(len(index.groups))
@@ -679,6 +683,32 @@ def cilium_loads(model: ClusterModel, cilium: Translation) -> tuple[list[CiliumL
         groups = [index.groups[gid] for gid in candidates]
         targets.append([g.gid for g in groups if selector.matches(g.labels)
                         and (ns_sel is None or ns_sel.matches(model.namespace_labels(g.namespace)))])  # fmt: skip
+    return targets
+
+
+def analyse_with_cni(model: ClusterModel, translated: dict[str, Translation], top: int = TOP) -> dict[str, Any]:
+    """The dataplane section of ``model`` with the translated Cilium and Calico policies added, in one pass:
+    equal to ``add_cni_policies(analyse(model), model, translated)`` (the tests hold it to that), without a
+    second grouping, selection and identity pass per vendor."""
+    cilium, calico = translated.get("cilium"), translated.get("calico")
+    extra = CniPolicies(
+        cilium=cilium_policies(cilium) if cilium is not None else [],
+        cilium_targets=(lambda index: cilium_targets(index, cilium)) if cilium is not None else None,
+        calico=list(calico.policies) if calico is not None else [],
+    )
+    section = analyse(model, top, extra)
+    section["cni_policies"] = {vendor: t.summary() for vendor, t in sorted(translated.items())}
+    return section
+
+
+def cilium_loads(model: ClusterModel, cilium: Translation) -> tuple[list[CiliumLoad], list[Policy]]:
+    """Policy-map entries per pod endpoint for ``model``'s Kubernetes NetworkPolicies plus the translated Cilium
+    policies, counted as :func:`~evaluator.dataplane.analysis.pod_loads` counts Cilium entries (distinct
+    identity, protocol and port per direction, summed over both), without its EKS pass. Clusterwide policies
+    select label groups in every namespace at once. Returns the loads and the policy list their ids index."""
+    policies = model.policies + cilium_policies(cilium)
+    index = PodIndex(model)
+    targets = [index.select(p.namespace, p.pod_selector) for p in model.policies] + cilium_targets(index, cilium)
     resolver = Resolver(index, policies, targets)
     selecting: dict[str, dict[int, list[int]]] = {d: defaultdict(list) for d in DIRECTIONS}
     for pid, gids in enumerate(targets):
@@ -781,5 +811,6 @@ def _with_cilium(section: dict[str, Any], model: ClusterModel, cilium: Translati
     return {"cilium": cil, "nodes": nodes}
 
 
-__all__ = ["CiliumLoad", "Refused", "Translation", "add_cni_policies", "calico_section", "cilium_loads",
+__all__ = ["CiliumLoad", "Refused", "Translation", "add_cni_policies", "analyse_with_cni", "calico_section",
+           "cilium_loads", "cilium_policies", "cilium_targets",
            "parse_calico_selector", "translate", "translate_calico", "translate_cilium"]  # fmt: skip

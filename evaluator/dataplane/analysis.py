@@ -692,6 +692,55 @@ def pod_loads(model: ClusterModel) -> tuple[list[tuple[PodRecord, PodLoad]], dic
         return [(pod, load) for load, pods in units for pod in pods], shared
 
 
+def _selecting(policies: list[Policy], targets: list[list[int]], groups: int, first: int = 0
+               ) -> dict[str, list[tuple[int, ...]]]:  # fmt: skip
+    """Per direction, per group id: the ids (``first`` + index) of the ``policies`` isolating it that way, in
+    policy order. Groups selected by the same policies share one tuple (the cache keys reuse it)."""
+    out: dict[str, list[tuple[int, ...]]] = {}
+    for d in DIRECTIONS:
+        lists: list[list[int] | None] = [None] * groups
+        for j, gids in enumerate(targets):
+            if policies[j].rules(d) is None:
+                continue
+            for gid in gids:
+                found = lists[gid]
+                if found is None:
+                    lists[gid] = [first + j]
+                else:
+                    found.append(first + j)
+        shared: dict[tuple[int, ...], tuple[int, ...]] = {(): ()}
+        out[d] = [() if pids is None else shared.setdefault(tuple(pids), tuple(pids)) for pids in lists]
+    return out
+
+
+_NODE_IP_BEST = ((1, "node IP", frozenset()),)  # one empty set for every pod whose only key is its node's
+
+
+def _pod_load(per_dir: dict[str, tuple[tuple[int, ...], EksResult | None, int]], node_ip: str | None,
+              n_policies: int, gid: int) -> PodLoad:  # fmt: skip
+    """One pod's load from its group's per-direction results, less the key equal to its node's IP."""
+    load = PodLoad(policies=n_policies, gid=gid)
+    for d in DIRECTIONS:
+        _, res, cil = per_dir[d]
+        if res is None:
+            continue
+        load.cilium += cil
+        keys, total = res.keys + 1, res.total + 1  # the node's allow-all key
+        best: Any = res.best
+        if node_ip and node_ip in res.node_keys:
+            keys -= 1
+            total -= res.node_keys[node_ip]
+            best = [b for b in best if b[1] != node_ip]
+        if not best or best[0][0] < 1:
+            best = _NODE_IP_BEST
+        top = best[0]
+        load.eks_total += total
+        load.eks_keys = max(load.eks_keys, keys)
+        if top[0] > load.eks_max:
+            load.eks_max, load.eks_key, load.eks_direction, load.eks_policies = top[0], top[1], d, top[2]
+    return load
+
+
 def _loads(model: ClusterModel, cni: CniPolicies | None = None
            ) -> tuple[list[tuple[PodLoad, list[PodRecord]]], dict[str, Any]]:  # fmt: skip
     """Per-pod loads as units: one load object and the pods (in group and pod order) that share it. With Cilium
@@ -699,40 +748,29 @@ def _loads(model: ClusterModel, cni: CniPolicies | None = None
     (policy ids past the NetworkPolicies index ``cni.cilium``)."""
     index, targets = build_index(model)
     resolver = Resolver(index, model.policies, targets)
-    selecting: dict[str, dict[int, list[int]]] = {d: defaultdict(list) for d in DIRECTIONS}
-    for pid, gids in enumerate(targets):
-        policy = model.policies[pid]
-        for d in DIRECTIONS:
-            if policy.rules(d) is not None:
-                for gid in gids:
-                    selecting[d][gid].append(pid)
-    # As shared tuples: groups selected by the same policies hold one tuple (and the cache keys below reuse it).
-    for d in DIRECTIONS:
-        shared_pids: dict[tuple[int, ...], tuple[int, ...]] = {}
-        selecting[d] = {gid: shared_pids.setdefault(tuple(pids), tuple(pids))  # type: ignore[misc]
-                        for gid, pids in selecting[d].items()}  # fmt: skip
+    n_groups = len(index.groups)
+    selecting = _selecting(model.policies, targets, n_groups)
     # Cilium's own policies: ids after the NetworkPolicies', selecting groups per direction like ``selecting``.
-    all_policies = model.policies + (cni.cilium if cni is not None else [])
-    cil_selecting: dict[str, dict[int, tuple[int, ...]]] = {d: {} for d in DIRECTIONS}
-    if cni is not None and cni.cilium and cni.cilium_targets is not None:
-        extra: dict[str, dict[int, list[int]]] = {d: defaultdict(list) for d in DIRECTIONS}
-        for j, gids in enumerate(cni.cilium_targets(index)):
-            pid = len(model.policies) + j
-            for d in DIRECTIONS:
-                if all_policies[pid].rules(d) is not None:
-                    for gid in gids:
-                        extra[d][gid].append(pid)
-        cil_selecting = {d: {gid: tuple(pids) for gid, pids in extra[d].items()} for d in DIRECTIONS}
+    cilium_policies = cni.cilium if cni is not None and cni.cilium_targets is not None else []
+    all_policies = model.policies + cilium_policies
+    first_wide = len(all_policies)  # policy ids from here on select across namespaces (clusterwide)
+    cil_selecting: dict[str, list[tuple[int, ...]]] | None = None
+    if cilium_policies:
+        assert cni is not None and cni.cilium_targets is not None
+        cil_targets = cni.cilium_targets(index)
+        first_wide = next((len(model.policies) + j for j, p in enumerate(cilium_policies) if not p.namespace),
+                          first_wide)  # fmt: skip
+        cil_selecting = _selecting(cilium_policies, cil_targets, n_groups, len(model.policies))
+        del cil_targets
     node_ips = {n.ip for n in model.nodes.values() if n.ip}
     eks = EksEvaluator(index, _is_ipv6(model), node_ips)
     # Identities as small integers: one per distinct (namespace, identity-relevant labels); the namespace's own
     # labels are a function of its name. CIDR identities and the wildcard stay strings, never equal to an int.
-    identity_of: dict[int, int | str] = {}
+    identity_of: list[int | str] = ["reserved:host"] * n_groups
     interned: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
     label_key: dict[int, tuple[tuple[str, str], ...]] = {}  # by id of the (shared) labels dict
     for g in index.groups:
         if g.host_network:
-            identity_of[g.gid] = "reserved:host"
             continue
         lk = label_key.get(id(g.labels))
         if lk is None:
@@ -740,7 +778,16 @@ def _loads(model: ClusterModel, cni: CniPolicies | None = None
         identity_of[g.gid] = interned.setdefault((g.namespace, lk), len(interned))
     del label_key, interned
     has_ip = index.has_ip()  # groups with an endpoint
+    # Caches of pure functions of a policy id or a policy set. Those of policies that select in one namespace
+    # only (every NetworkPolicy) are emptied when the groups move on to the next namespace: pods come listed
+    # by namespace, so they are not met again (and if they were, they would be computed again, equal).
     entries_cache: dict[tuple[int, str], list[Entry]] = {}
+    eks_cache: dict[tuple[str, tuple[int, ...]], EksResult] = {}
+    cil_cache: dict[tuple[str, tuple[int, ...]], int] = {}  # sets within one namespace
+    cil_wide: dict[tuple[str, tuple[int, ...]], int] = {}  # sets with a clusterwide policy
+    rule_ids: dict[tuple[int, str, int], list[frozenset[Any]]] = {}
+    wide_rule_ids: dict[tuple[int, str, int], list[frozenset[Any]]] = {}
+    peer_ids: dict[int, frozenset[int | str]] = {}  # by id of the resolver's cached gids tuple
 
     def entries(pid: int, d: str) -> list[Entry]:
         key = (pid, d)
@@ -749,11 +796,6 @@ def _loads(model: ClusterModel, cni: CniPolicies | None = None
             got = entries_cache[key] = resolver.entries(pid, d)
         return got
 
-    eks_cache: dict[tuple[str, tuple[int, ...]], EksResult] = {}
-    cil_cache: dict[tuple[str, tuple[int, ...]], int] = {}
-
-    peer_ids: dict[int, frozenset[int | str]] = {}  # by id of the resolver's cached gids tuple
-
     def identities(namespace: str, peer: Peer) -> frozenset[int | str]:
         gids = resolver.peer_groups(namespace, peer)
         got = peer_ids.get(id(gids))
@@ -761,11 +803,10 @@ def _loads(model: ClusterModel, cni: CniPolicies | None = None
             got = peer_ids[id(gids)] = frozenset(identity_of[g] for g in gids if has_ip[g])
         return got
 
-    rule_ids: dict[tuple[int, str, int], list[frozenset[Any]]] = {}
-
     def ids_of_rule(pid: int, d: str, r: int, rule: Rule) -> list[frozenset[Any]]:
         key = (pid, d, r)
-        got = rule_ids.get(key)
+        cache = rule_ids if pid < first_wide else wide_rule_ids
+        got = cache.get(key)
         if got is None:
             namespace = all_policies[pid].namespace
             got = []
@@ -779,14 +820,15 @@ def _loads(model: ClusterModel, cni: CniPolicies | None = None
                         got.append(frozenset({"reserved:" + peer.entity}))
                     else:
                         got.append(identities(namespace, peer))
-            rule_ids[key] = got
+            cache[key] = got
         return got
 
     def cilium(d: str, pids: tuple[int, ...]) -> int:
         # Distinct (identity, port) pairs: per port, the union of the identity sets of the rules allowing it
         # (a single set is counted without copying it). Cached per direction and policy set.
         key = (d, pids)
-        got = cil_cache.get(key)
+        cache = cil_cache if pids[-1] < first_wide else cil_wide
+        got = cache.get(key)
         if got is not None:
             return got
         by_port: dict[tuple[str, Any, int], list[frozenset[Any]]] = defaultdict(list)
@@ -798,18 +840,22 @@ def _loads(model: ClusterModel, cni: CniPolicies | None = None
         total = 0
         for sets in by_port.values():
             total += len(sets[0]) if len(sets) == 1 else len(frozenset().union(*sets))
-        cil_cache[key] = total
+        cache[key] = total
         return total
 
-    cilium_all: list[int] | None = [0] * len(index.groups) if cni is not None and cni.cilium else None
-
+    cilium_all: list[int] | None = [0] * n_groups if cil_selecting is not None else None
     out: list[tuple[PodLoad, list[PodRecord]]] = []
+    namespace: str | None = None
     for g in index.groups:
         if g.host_network:
             continue
+        if g.namespace != namespace:
+            namespace = g.namespace
+            for cache in (entries_cache, eks_cache, cil_cache, rule_ids):
+                cache.clear()
         per_dir: dict[str, tuple[tuple[int, ...], EksResult | None, int]] = {}
         for d in DIRECTIONS:
-            pids = tuple(selecting[d].get(g.gid, ()))  # in policy order already
+            pids = selecting[d][g.gid]  # in policy order already
             if not pids:
                 per_dir[d] = (pids, None, 0)
                 continue
@@ -818,43 +864,32 @@ def _loads(model: ClusterModel, cni: CniPolicies | None = None
             if res is None:
                 res = eks_cache[key] = eks.evaluate([(pid, e) for pid in pids for e in entries(pid, d)])
             per_dir[d] = (pids, res, cilium(d, pids))
-        if cilium_all is not None:  # the same count over the NetworkPolicies and Cilium's own policies
+        if cilium_all is not None and cil_selecting is not None:  # the count over both kinds of policy
             for d in DIRECTIONS:
-                pids = per_dir[d][0] + cil_selecting[d].get(g.gid, ())
+                pids = per_dir[d][0] + cil_selecting[d][g.gid]
                 if pids:
                     cilium_all[g.gid] += cilium(d, pids)
         n_policies = len(set(per_dir["ingress"][0]) | set(per_dir["egress"][0]))
-        plain = all(res is None or not res.node_keys for _, res, _ in per_dir.values())
-        shared_load: PodLoad | None = None  # no peer key equals a node IP: every pod of the group is alike
+        results = [res for _, res, _ in per_dir.values() if res is not None and res.node_keys]
+        # Pods whose node IP is none of the group's keys have one load; consecutive ones share a unit.
+        base: PodLoad | None = None
         for pod in g.pods:
             if not pod.ip:
                 continue
-            if plain and shared_load is not None:
-                out[-1][1].append(pod)
-                continue
-            load = PodLoad(policies=n_policies, gid=g.gid)
-            node_ip = model.nodes[pod.node].ip if pod.node in model.nodes else None
-            if plain:
-                node_ip, shared_load = None, load
-            for d in DIRECTIONS:
-                _, res, cil = per_dir[d]
-                if res is None:
+            node_ip = None
+            if results:
+                node_ip = model.nodes[pod.node].ip if pod.node in model.nodes else None
+                if node_ip is not None and not any(node_ip in res.node_keys for res in results):
+                    node_ip = None
+            if node_ip is None:
+                if base is None:
+                    base = _pod_load(per_dir, None, n_policies, g.gid)
+                elif out[-1][0] is base:
+                    out[-1][1].append(pod)
                     continue
-                load.cilium += cil
-                keys, total = res.keys + 1, res.total + 1  # the node's allow-all key
-                best = res.best
-                if node_ip and node_ip in res.node_keys:
-                    keys -= 1
-                    total -= res.node_keys[node_ip]
-                    best = [b for b in best if b[1] != node_ip]
-                if not best or best[0][0] < 1:
-                    best = [(1, "node IP", frozenset())]
-                top = best[0]
-                load.eks_total += total
-                load.eks_keys = max(load.eks_keys, keys)
-                if top[0] > load.eks_max:
-                    load.eks_max, load.eks_key, load.eks_direction, load.eks_policies = top[0], top[1], d, top[2]
-            out.append((load, [pod]))
+                out.append((base, [pod]))
+            else:
+                out.append((_pod_load(per_dir, node_ip, n_policies, g.gid), [pod]))
     shared = {"index": index, "targets": targets, "resolver": resolver, "identity_of": identity_of,
               "selecting": selecting, "cilium_all": cilium_all, "cil_selecting": cil_selecting,
               "all_policies": all_policies}  # fmt: skip
@@ -917,7 +952,7 @@ def _analyse(model: ClusterModel, top: int, cni: CniPolicies | None) -> dict[str
     uncovered: Counter[str] = Counter()
     examples: dict[str, str] = {}
     for g in index.groups:
-        if not (selecting["ingress"].get(g.gid) or selecting["egress"].get(g.gid)):
+        if not (selecting["ingress"][g.gid] or selecting["egress"][g.gid]):
             continue
         for pod in g.pods:
             node = model.nodes.get(pod.node)
@@ -980,7 +1015,9 @@ def _analyse(model: ClusterModel, top: int, cni: CniPolicies | None) -> dict[str
     # Pods that share one load object (a label group without node-IP adjustments) are handled together.
 
     def offenders(metric: str) -> list[dict[str, Any]]:
-        rows: dict[tuple[str, str], dict[str, Any]] = {}
+        # Per workload, [value, pods at that value, its first pod, that pod's load]: rows are made for the top
+        # ones only (a row per workload would be ~1 KiB each, tens of MiB on a large cluster).
+        best: dict[tuple[str, str], list[Any]] = {}
         for load, pods in units_list:
             value = load.eks_max if metric == "eks" else load.cilium
             if not value:
@@ -991,27 +1028,31 @@ def _analyse(model: ClusterModel, top: int, cni: CniPolicies | None) -> dict[str
             for name, members in by_workload.items():
                 pod = members[0]
                 key = (pod.namespace, name)
-                row = rows.get(key)
-                if row is None or value > row["value"]:
-                    pol_ids = (
-                        load.eks_policies
-                        if metric == "eks"
-                        else frozenset(selecting["ingress"].get(load.gid, ()) + selecting["egress"].get(load.gid, ()))
-                    )
-                    rows[key] = {
-                        "namespace": pod.namespace,
-                        "workload": name,
-                        "pod": pod.name,
-                        "node": pod.node,
-                        "value": value,
-                        "pods": len(members),
-                        **({"direction": load.eks_direction, "peer": load.eks_key} if metric == "eks" else {}),
-                        "policies": sorted(policies[i].ref for i in pol_ids)[:8],
-                        "policy_count": len(pol_ids),
-                    }
-                elif value == row["value"]:
-                    row["pods"] += len(members)
-        return sorted(rows.values(), key=lambda r: (-r["value"], r["namespace"], r["workload"]))[:top]
+                row = best.get(key)
+                if row is None or value > row[0]:
+                    best[key] = [value, len(members), pod, load]
+                elif value == row[0]:
+                    row[1] += len(members)
+        ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:top]
+        rows = []
+        for (namespace, name), (value, count, pod, load) in ranked:
+            pol_ids = (
+                load.eks_policies
+                if metric == "eks"
+                else frozenset(selecting["ingress"][load.gid] + selecting["egress"][load.gid])
+            )
+            rows.append({
+                "namespace": namespace,
+                "workload": name,
+                "pod": pod.name,
+                "node": pod.node,
+                "value": value,
+                "pods": count,
+                **({"direction": load.eks_direction, "peer": load.eks_key} if metric == "eks" else {}),
+                "policies": sorted(policies[i].ref for i in pol_ids)[:8],
+                "policy_count": len(pol_ids),
+            })  # fmt: skip
+        return rows
 
     section = {
         "pods_analysed": len(eks_max),
@@ -1079,7 +1120,7 @@ def _add_cilium(section: dict[str, Any], model: ClusterModel, units_list: list[t
     policies: list[Policy] = shared["all_policies"]
     values: list[int] = []
     node_cil: Counter[str] = Counter()
-    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    best: dict[tuple[str, str], list[Any]] = {}  # per workload: [value, pods at it, first pod, its group]
     for load, pods in units_list:
         value = cilium_all[load.gid]
         values.extend([value] * len(pods))
@@ -1087,25 +1128,25 @@ def _add_cilium(section: dict[str, Any], model: ClusterModel, units_list: list[t
             node_cil[pod.node] += value
         if not value:
             continue
-        selected: tuple[int, ...] | None = None
         for pod in pods:
             key = (pod.namespace, pod.workload)
-            row = rows.get(key)
-            if row is None or value > row["value"]:
-                if selected is None:
-                    selected = tuple(sorted({pid for sel in (selecting, cil_selecting) for d in DIRECTIONS
-                                             for pid in sel[d].get(load.gid, ())}))  # fmt: skip
-                refs = sorted({f"{pod.namespace}/{policies[i].name}" if not policies[i].namespace else policies[i].ref
-                               for i in selected})  # fmt: skip
-                rows[key] = {"namespace": pod.namespace, "workload": key[1], "pod": pod.name, "node": pod.node,
-                             "value": value, "pods": 1, "policies": refs[:8], "policy_count": len(selected)}  # fmt: skip
-            elif value == row["value"]:
-                row["pods"] += 1
+            row = best.get(key)
+            if row is None or value > row[0]:
+                best[key] = [value, 1, pod, load.gid]
+            elif value == row[0]:
+                row[1] += 1
+    rows = []
+    for (namespace, name), (value, count, pod, gid) in sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:top]:
+        selected = {pid for sel in (selecting, cil_selecting) for d in DIRECTIONS for pid in sel[d][gid]}
+        refs = sorted({f"{namespace}/{policies[i].name}" if not policies[i].namespace else policies[i].ref
+                       for i in selected})  # fmt: skip
+        rows.append({"namespace": namespace, "workload": name, "pod": pod.name, "node": pod.node, "value": value,
+                     "pods": count, "policies": refs[:8], "policy_count": len(selected)})  # fmt: skip
     section["cilium"].update({
         "policy_map_entries": _stats(values),
         "pods_over_policy_map": sum(1 for v in values if v > CILIUM_POLICY_MAP),
         "histogram": histogram(values),
-        "top": sorted(rows.values(), key=lambda r: (-r["value"], r["namespace"], r["workload"]))[:top],
+        "top": rows,
     })  # fmt: skip
     nodes = section["nodes"]
     names = sorted(set(model.nodes) | set(node_cil))

@@ -783,8 +783,8 @@ def _loads(model: ClusterModel, cni: CniPolicies | None = None
     # by namespace, so they are not met again (and if they were, they would be computed again, equal).
     entries_cache: dict[tuple[int, str], list[Entry]] = {}
     eks_cache: dict[tuple[str, tuple[int, ...]], EksResult] = {}
-    cil_cache: dict[tuple[str, tuple[int, ...]], int] = {}  # sets within one namespace
-    cil_wide: dict[tuple[str, tuple[int, ...]], int] = {}  # sets with a clusterwide policy
+    cil_cache: dict[tuple[str, tuple[int, ...]], int] = {}  # sets with a namespaced policy: one namespace's
+    cil_wide: dict[tuple[str, tuple[int, ...]], int] = {}  # sets of clusterwide policies only
     rule_ids: dict[tuple[int, str, int], list[frozenset[Any]]] = {}
     wide_rule_ids: dict[tuple[int, str, int], list[frozenset[Any]]] = {}
     peer_ids: dict[int, frozenset[int | str]] = {}  # by id of the resolver's cached gids tuple
@@ -827,7 +827,7 @@ def _loads(model: ClusterModel, cni: CniPolicies | None = None
         # Distinct (identity, port) pairs: per port, the union of the identity sets of the rules allowing it
         # (a single set is counted without copying it). Cached per direction and policy set.
         key = (d, pids)
-        cache = cil_cache if pids[-1] < first_wide else cil_wide
+        cache = cil_cache if pids[0] < first_wide else cil_wide  # one namespaced policy ties the set to one
         got = cache.get(key)
         if got is not None:
             return got
@@ -1017,10 +1017,14 @@ def _analyse(model: ClusterModel, top: int, cni: CniPolicies | None) -> dict[str
     def offenders(metric: str) -> list[dict[str, Any]]:
         # Per workload, [value, pods at that value, its first pod, that pod's load]: rows are made for the top
         # ones only (a row per workload would be ~1 KiB each, tens of MiB on a large cluster).
+        def value_of(unit: tuple[PodLoad, list[PodRecord]]) -> int:
+            return unit[0].eks_max if metric == "eks" else unit[0].cilium
+
+        floor = _top_floor(units_list, value_of, lambda pod: (pod.namespace, workload(pod)), top)
         best: dict[tuple[str, str], list[Any]] = {}
         for load, pods in units_list:
             value = load.eks_max if metric == "eks" else load.cilium
-            if not value:
+            if not value or value < floor:
                 continue
             by_workload: dict[str, list[PodRecord]] = {}
             for pod in pods:
@@ -1111,6 +1115,23 @@ def _analyse(model: ClusterModel, top: int, cni: CniPolicies | None) -> dict[str
     return section
 
 
+def _top_floor(units: list[tuple[PodLoad, list[PodRecord]]], value_of: Callable[[Any], int],
+               workload_of: Callable[[PodRecord], tuple[str, str]], top: int) -> int:  # fmt: skip
+    """The least value a workload can have and still be among the ``top`` by value: walking the units from the
+    highest value down, the value at which ``top`` distinct workloads have been seen (every workload ranked in
+    the top has a unit at least that high). Workloads below it need no row at all."""
+    seen: set[tuple[str, str]] = set()
+    for unit in sorted(units, key=value_of, reverse=True):
+        value = value_of(unit)
+        if not value:
+            break
+        for pod in unit[1]:
+            seen.add(workload_of(pod))
+        if len(seen) >= top:
+            return value
+    return 0
+
+
 def _add_cilium(section: dict[str, Any], model: ClusterModel, units_list: list[tuple[PodLoad, list[PodRecord]]],
                 shared: dict[str, Any], top: int) -> None:
     """The ``cilium`` and ``nodes`` figures of ``section`` with Cilium's own policies added (the per-group
@@ -1121,12 +1142,14 @@ def _add_cilium(section: dict[str, Any], model: ClusterModel, units_list: list[t
     values: list[int] = []
     node_cil: Counter[str] = Counter()
     best: dict[tuple[str, str], list[Any]] = {}  # per workload: [value, pods at it, first pod, its group]
+    floor = _top_floor(units_list, lambda unit: cilium_all[unit[0].gid], lambda pod: (pod.namespace, pod.workload),
+                       top)  # fmt: skip
     for load, pods in units_list:
         value = cilium_all[load.gid]
         values.extend([value] * len(pods))
         for pod in pods:
             node_cil[pod.node] += value
-        if not value:
+        if not value or value < floor:
             continue
         for pod in pods:
             key = (pod.namespace, pod.workload)

@@ -411,3 +411,22 @@ def test_one_pass_equals_the_analysis_plus_the_cni_passes(cni: str, seed: int, c
     base = analyse(model)
     changed = "cilium" if cni == "cilium" else "calico"
     assert one_pass[changed] != base[changed] and one_pass["eks"] == base["eks"]
+
+
+def test_shared_policy_parts_change_nothing() -> None:
+    # The collector shares equal selectors and rules between policies (per-namespace copies of one shape); the
+    # analysis must not tell the difference, and the copies really share.
+    from dataclasses import replace
+
+    from evaluator.dataplane.model import share_parts
+
+    model, translated = _simulated("cilium", 3, 40, 4, 0)
+    seen: dict[Any, Any] = {}
+    shared = replace(model, policies=[share_parts(p, seen) for p in model.policies])
+    assert shared.policies == model.policies
+    distinct = {id(p.pod_selector) for p in shared.policies}
+    assert len(distinct) < len(shared.policies) and len(distinct) == len({p.pod_selector for p in model.policies})
+    assert analyse(shared) == analyse(model)
+    from evaluator.dataplane.crds import analyse_with_cni
+
+    assert analyse_with_cni(shared, translated) == analyse_with_cni(model, translated)

@@ -699,6 +699,7 @@ class _Run:
         if policies.unparsed_count:
             self.gap(item, f"{policies.unparsed_count} NetworkPolicies not analysed: {policies.unparsed[0]}")
         pods.release_caches()
+        policies.release_caches()
         records = pods.records
         for rec in records:  # a hostNetwork pod shows as a pod whose IP is its node's address
             if rec.ip and rec.ip == nodes.internal_ips.get(rec.node):

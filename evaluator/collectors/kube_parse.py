@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from ..dataplane.model import PodRecord, Policy, parse_policy
+from ..dataplane.model import PodRecord, Policy, parse_policy, share_parts
 from ..errors import InputError
 from ..fileio import safe_load_yaml
 from ..inventory import DeprecatedApiUse, Stats
@@ -746,12 +746,14 @@ class PolicyTally:
     specs: list[Policy] = field(default_factory=list)  # parsed for the dataplane analysis
     unparsed: list[str] = field(default_factory=list)  # the first few policies the analysis could not read
     unparsed_count: int = 0
+    _parts: dict[Any, Any] = field(default_factory=dict, repr=False)  # equal selectors and rules, shared
 
     def add(self, page: dict[str, Any]) -> None:
         """Add one page of NetworkPolicy objects."""
         for pol in _items(page):
             try:
-                self.specs.append(parse_policy(pol, f"{_meta(pol).get('namespace')}/{_meta(pol).get('name')}"))
+                where = f"{_meta(pol).get('namespace')}/{_meta(pol).get('name')}"
+                self.specs.append(share_parts(parse_policy(pol, where), self._parts))
             except InputError as exc:
                 self.unparsed_count += 1
                 if len(self.unparsed) < 5:
@@ -777,6 +779,10 @@ class PolicyTally:
                         for p in ports
                     }
                     self.max_ports_per_rule = max(self.max_ports_per_rule, len(unique))
+
+    def release_caches(self) -> None:
+        """Forget the table of shared parts once the list is done (the policies keep the parts)."""
+        self._parts = {}
 
 
 @dataclass

@@ -668,18 +668,26 @@ def cilium_targets(index: PodIndex, cilium: Translation) -> list[list[int]]:
     """Target groups of :func:`cilium_policies`, in that order. Clusterwide policies select in every
     namespace (that their namespace selector admits) at once."""
     targets = [index.select(p.namespace, p.pod_selector) for p in cilium.policies]
-    if cilium.clusterwide:  # label pairs over every namespace, so a clusterwide matchLabels is an intersection
-        by_pair: dict[tuple[str, str], set[int]] = defaultdict(set)
+    # Label pairs over every namespace, so a clusterwide matchLabels is an intersection; only the keys those
+    # selectors name are indexed (a pair per pod-template-hash would be a list per ReplicaSet).
+    keys = {k for policy, _ in cilium.clusterwide for k, _ in policy.pod_selector.match_labels}
+    by_pair: dict[tuple[str, str], list[int]] = defaultdict(list)
+    if keys:
         for g in index.groups:
-            for pair in g.labels.items():
-                by_pair[pair].add(g.gid)
+            for k in keys:
+                v = g.labels.get(k)
+                if v is not None:
+                    by_pair[(k, v)].append(g.gid)
     model = index.model
     for policy, ns_sel in cilium.clusterwide:
         selector = policy.pod_selector
         candidates: Any = range(len(index.groups))
         if selector.match_labels:
-            sets = sorted((by_pair.get(pair, set()) for pair in selector.match_labels), key=len)
-            candidates = sorted(set.intersection(*sets))
+            lists = sorted((by_pair.get(pair, []) for pair in selector.match_labels), key=len)
+            candidates = sorted(set(lists[0]).intersection(*lists[1:]))
+        if selector.match_labels and not selector.expressions and ns_sel is None:
+            targets.append(list(candidates))  # the index already matched every pair
+            continue
         groups = [index.groups[gid] for gid in candidates]
         targets.append([g.gid for g in groups if selector.matches(g.labels)
                         and (ns_sel is None or ns_sel.matches(model.namespace_labels(g.namespace)))])  # fmt: skip

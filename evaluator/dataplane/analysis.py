@@ -994,7 +994,7 @@ def _analyse(model: ClusterModel, top: int, cni: CniPolicies | None) -> dict[str
     ipset, ipset_peer = largest_ipset(calico_policies, shared["resolver"], index)
     calico_count, calico_rules = node_policy_count, node_rules
     if calico_policies is not policies:
-        calico_targets = targets + [index.select(p.namespace, p.pod_selector) for p in calico_policies[len(policies):]]
+        calico_targets = targets + [index.select(p.namespace, p.pod_selector) for p in calico_policies[len(policies) :]]
         calico_count, calico_rules = _node_policies(pods_by_group_node, calico_targets, _rules_of(calico_policies))
         calico_rules = {n: calico_rules.get(n, 0) for n in node_names}
     del pods_by_group_node
@@ -1132,8 +1132,13 @@ def _top_floor(units: list[tuple[PodLoad, list[PodRecord]]], value_of: Callable[
     return 0
 
 
-def _add_cilium(section: dict[str, Any], model: ClusterModel, units_list: list[tuple[PodLoad, list[PodRecord]]],
-                shared: dict[str, Any], top: int) -> None:
+def _add_cilium(
+    section: dict[str, Any],
+    model: ClusterModel,
+    units_list: list[tuple[PodLoad, list[PodRecord]]],
+    shared: dict[str, Any],
+    top: int,
+) -> None:
     """The ``cilium`` and ``nodes`` figures of ``section`` with Cilium's own policies added (the per-group
     counts ``_loads`` made over both kinds); the busiest nodes keep their order, from the NetworkPolicies."""
     cilium_all: list[int] = shared["cilium_all"]

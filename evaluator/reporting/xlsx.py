@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from typing import Any, BinaryIO
 from xml.sax.saxutils import escape, quoteattr
 
-
 from .context import ReportContext
 from .diff import CHANGE_LABELS, since_of
 from .environment import target_label

@@ -24,13 +24,14 @@ Calico ``notNets``/``notSelector``/``notPorts``/``serviceAccounts``/``services``
 named. A rule whose peers are all unmodelled stays as a rule (Calico counts it) with no peers, so it adds no
 policy-map entries.
 
-The Cilium figures are counted here (:func:`cilium_loads`) the way
-:func:`~evaluator.dataplane.analysis.pod_loads` counts them, over the Kubernetes NetworkPolicies plus the
-translated policies, without its EKS pass: pods grouped by label set, selections by index, one count per
-distinct set of selecting policies. A Cilium clusterwide policy stays one policy whose selector is matched
-against every label group (O(groups) each). A Calico GlobalNetworkPolicy becomes one policy per namespace
-holding a pod it selects (never one per namespace of the cluster); the Calico figures are then computed by
-:func:`calico_section`, the Calico part of the analysis alone.
+The collector runs :func:`analyse_with_cni`: the translated policies are counted in the analysis's own
+per-pod pass (:class:`~evaluator.dataplane.analysis.CniPolicies`), on its label groups, index, identities
+and caches, Cilium's into the Cilium figures, Calico's into the Calico ones. A Cilium clusterwide policy stays
+one policy whose selector is matched against the label groups of every namespace (an index over the label
+keys those selectors name). A Calico GlobalNetworkPolicy becomes one policy per namespace holding a pod it
+selects (never one per namespace of the cluster). :func:`add_cni_policies` (a pass per vendor over the
+analysis's finished section: :func:`cilium_loads`, :func:`calico_section`) is the reference the tests and
+``benchmarks/bench_dataplane_crds.py`` hold the one pass equal to.
 """
 
 from __future__ import annotations

@@ -367,3 +367,66 @@ def test_cilium_counting_equals_pod_loads_on_kubernetes_policies(seed: int, pods
     expected = {(p.namespace, p.name): load.cilium for p, load in pod_loads(model)[0]}
     got = {(load.pod.namespace, load.pod.name): load.entries for load in cilium_loads(model, Translation())[0]}
     assert got == expected and max(got.values()) > 0
+
+
+def _simulated(cni: str, seed: int, cnp: int, ccnp: int, gnp: int) -> tuple[ClusterModel, dict[str, Translation]]:
+    """A seeded simulator cluster's model and its served CNI policy objects, translated."""
+    from evaluator.collectors.kube_parse import pod_record_from_object
+    from evaluator.simulator import parse_spec
+    from evaluator.simulator.served import Cluster
+    from tests.test_dataplane_truth import _objects
+
+    counts = (f"cilium_policies: {cnp}\ncilium_clusterwide_policies: {ccnp}\n" if cni == "cilium"
+              else f"calico_policies: {cnp}\ncalico_global_policies: {gnp}\n")  # fmt: skip
+    spec = parse_spec(
+        f"name: f{seed}\nversion: '1.30.2'\nseed: {seed}\nnodes: 12\npods: 900\nnamespaces: 14\n"
+        f"network_policies: 120\nservices: 10\ncni: {cni}\nmax_pods_per_node: 110\n{counts}"
+    )
+    cluster = Cluster(spec)
+    live, ns_labels, node_ips, pol_objs = _objects(cluster)
+    model = ClusterModel(
+        pods=[r for r in (pod_record_from_object(p) for p in live) if r is not None],
+        namespaces=ns_labels,
+        nodes={name: NodeRecord(name, ip) for name, ip in node_ips.items()},
+        policies=[parse_policy(p) for p in pol_objs],
+    )
+    objects = {key: [cluster.builders.custom_resource(key, ns, j) for ns, n in enumerate(counts) for j in range(n)]
+               for key, counts in cluster.cr_counts.items() if key in KINDS.values()}  # fmt: skip
+    return model, translate(objects, model)
+
+
+@pytest.mark.parametrize(("cni", "seed", "cnp", "ccnp", "gnp"),
+                         [("cilium", 3, 40, 4, 0), ("cilium", 11, 90, 0, 0), ("calico", 5, 40, 0, 6),
+                          ("calico", 8, 0, 0, 3)])  # fmt: skip
+def test_one_pass_equals_the_analysis_plus_the_cni_passes(cni: str, seed: int, cnp: int, ccnp: int, gnp: int) -> None:
+    # The CNI policies counted in the main pass give the very section the separate passes give, key order too.
+    from evaluator.dataplane.crds import analyse_with_cni
+
+    model, translated = _simulated(cni, seed, cnp, ccnp, gnp)
+    assert translated[cni].policies or translated[cni].clusterwide
+    two_pass = add_cni_policies(analyse(model), model, translated)
+    one_pass = analyse_with_cni(model, translated)
+    assert list(one_pass) == list(two_pass) and one_pass == two_pass
+    # And the CNI objects did change the figures they belong to.
+    base = analyse(model)
+    changed = "cilium" if cni == "cilium" else "calico"
+    assert one_pass[changed] != base[changed] and one_pass["eks"] == base["eks"]
+
+
+def test_shared_policy_parts_change_nothing() -> None:
+    # The collector shares equal selectors and rules between policies (per-namespace copies of one shape); the
+    # analysis must not tell the difference, and the copies really share.
+    from dataclasses import replace
+
+    from evaluator.dataplane.model import share_parts
+
+    model, translated = _simulated("cilium", 3, 40, 4, 0)
+    seen: dict[Any, Any] = {}
+    shared = replace(model, policies=[share_parts(p, seen) for p in model.policies])
+    assert shared.policies == model.policies
+    distinct = {id(p.pod_selector) for p in shared.policies}
+    assert len(distinct) < len(shared.policies) and len(distinct) == len({p.pod_selector for p in model.policies})
+    assert analyse(shared) == analyse(model)
+    from evaluator.dataplane.crds import analyse_with_cni
+
+    assert analyse_with_cni(shared, translated) == analyse_with_cni(model, translated)

@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 
 from .. import __version__
 from ..dataplane import ClusterModel, NodeRecord, analyse
-from ..dataplane.crds import CALICO_KEYS, CILIUM_KEYS, add_cni_policies, translate
+from ..dataplane.crds import CALICO_KEYS, CILIUM_KEYS, analyse_with_cni, translate
 from ..dataplane.whatif import model_data
 from ..errors import AccessDenied, EndpointError
 from ..inventory import (
@@ -712,6 +712,8 @@ class _Run:
             self.gap(item, "namespace labels not readable: namespaceSelector peers matched on the name label only")
         if policies.unparsed_count:
             self.gap(item, f"{policies.unparsed_count} NetworkPolicies not analysed: {policies.unparsed[0]}")
+        pods.release_caches()
+        policies.release_caches()
         records = pods.records
         for rec in records:  # a hostNetwork pod shows as a pod whose IP is its node's address
             if rec.ip and rec.ip == nodes.internal_ips.get(rec.node):
@@ -729,13 +731,14 @@ class _Run:
             named_ports_known=False,
         )
         self.progress(f"analysing {len(policies.specs):,} NetworkPolicies over {len(records):,} pods")
-        result = analyse(model)
-        if facts.cni_objects:  # Cilium and Calico policies add to their own dataplane's figures
+        if facts.cni_objects:  # Cilium and Calico policies add to their own dataplane's figures, in the same pass
             translated = translate(facts.cni_objects, model)
             for vendor, t in translated.items():
                 if t.not_analysed_count:
                     self.gap(item, f"{t.not_analysed_count} {vendor} policies not analysed: {t.not_analysed[0]}")
-            result = add_cni_policies(result, model, translated)
+            result = analyse_with_cni(model, translated)
+        else:
+            result = analyse(model)
         if facts.cilium_identities is not None:  # measured, beside the estimate from pod label sets
             result["cilium"]["identities_measured"] = facts.cilium_identities.summary()
         if self.keep_policy_model:

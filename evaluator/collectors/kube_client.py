@@ -11,6 +11,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -548,20 +549,24 @@ class KubeReader:
 
         Continue pages carry no resourceVersion (the server rejects it; technical.md gotcha 4). On 410 Expired
         the list restarts from the top with a new accumulator, like client-go's pager, at most a few times.
+        The next page is requested as soon as the current one's continue token is read and is fetched while the
+        current one is added: still one request in flight per list, but adding a page (~5 ms for 500 pod rows)
+        no longer holds up the next one, and a long list's pages follow each other at the QPS cap.
         """
         for _attempt in range(MAX_EXPIRED_RESTARTS + 1):
             acc = make()
-            token: str | None = None
             try:
-                while True:
-                    q = {**(query or {}), "limit": page_size}
-                    if token:
-                        q["continue"] = token
-                    page = self.get_json(path, q, accept)
-                    acc.add(page)
-                    token = (page.get("metadata") or {}).get("continue") or None
-                    if not token:
-                        return acc
+                with ThreadPoolExecutor(max_workers=1, thread_name_prefix="k8seval-page") as pool:
+                    pending = pool.submit(self.get_json, path, _page_query(query, page_size, None), accept)
+                    while True:
+                        page = pending.result()
+                        token = (page.get("metadata") or {}).get("continue") or None
+                        if token:
+                            pending = pool.submit(self.get_json, path, _page_query(query, page_size, token), accept)
+                        acc.add(page)
+                        del page  # the next page is being read: hold one parsed page at a time here
+                        if not token:
+                            return acc
             except ExpiredContinue:
                 with self._lock:
                     self.expired_restarts += 1
@@ -616,6 +621,14 @@ class ItemCounter:
 
 
 _REASONS = {403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 410: "Gone", 429: "Too Many Requests"}
+
+
+def _page_query(query: Mapping[str, Any] | None, page_size: int, token: str | None) -> dict[str, Any]:
+    """One page's query: the list's own, the limit, and the continue token after the first page."""
+    q = {**(query or {}), "limit": page_size}
+    if token:
+        q["continue"] = token
+    return q
 
 
 def _with_query(path: str, query: Mapping[str, Any]) -> str:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from ..collectors.eks import collect_eks, default_session_factory
 from ..inventory import Snapshot, save_snapshot, snapshot_filename
 from ..storage import is_remote, write_snapshot
 from .support import check_with_kube, echo_gaps, merge_with_kube, snapshot_folder_option, with_kube_options
@@ -94,6 +93,8 @@ def eks(
       k8seval collect eks --region eu-west-1 --cluster payments \\
         --with-kube arn:aws:eks:eu-west-1:123456789012:cluster/payments -o snapshots/
     """
+    from ..collectors.eks import collect_eks, default_session_factory  # boto3 loads only for this command
+
     check_with_kube(kube_context, clusters)
     result = collect_eks(
         default_session_factory,

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from ..collectors.gke import collect_gke, make_gke_client
 from ..errors import CollectorError
 from ..inventory import Snapshot, save_snapshot, snapshot_filename
 from ..storage import is_remote, write_snapshot
@@ -81,6 +80,8 @@ def gke(
       k8seval collect gke --project bank-prod --location europe-west2 --cluster payments \\
         --with-kube gke_bank-prod_europe-west2_payments -o snapshots/
     """
+    from ..collectors.gke import collect_gke, make_gke_client  # the Google client loads only for this command
+
     check_with_kube(kube_context, clusters)
     with make_gke_client(endpoint) as client:  # closes the transport's HTTP session
         snapshots, gaps = collect_gke(

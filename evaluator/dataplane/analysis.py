@@ -29,7 +29,14 @@ Algorithm and cost (n pods, g label groups, P policies, k label pairs per select
    O(R log R + I × C) for R CIDR keys, I peer pod IPs and C non-host CIDRs in the set, and usually far less:
    the peer pods of one rule form a block whose IP range no CIDR or except boundary cuts, so the whole block
    is n keys with one merged port set (O(C) per block); only cut blocks, hostNetwork and shared IPs go IP by IP.
-4. One pass over pods applies the node-IP adjustment and sums per node: O(n).
+4. One pass over pods applies the node-IP adjustment and sums per node: O(n). Pods whose node IP is none of
+   their group's keys share one load object (most groups), so the per-pod table is one reference per pod.
+
+Memory: the caches of step 3 are keyed by policy sets, and a NetworkPolicy selects in its own namespace only,
+so they are emptied when the groups (in pod list order: by namespace) move to the next namespace; sets made of
+clusterwide policies only (Cilium's) stay. Offender rows are built only for workloads that can reach the top.
+Cilium's and Calico's own policy objects (:class:`CniPolicies`) are counted in the same pass, each into its
+own dataplane's figures.
 
 On the ``large`` profile (150,000 pods, 20,000 policies) this runs in seconds (benchmarks/bench_dataplane.py).
 """
@@ -44,7 +51,7 @@ import ipaddress
 import math
 import socket
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -646,6 +653,18 @@ class PodLoad:
     gid: int = -1  # the pod's label group
 
 
+@dataclass(frozen=True)
+class CniPolicies:
+    """Policies of the CNIs' own kinds, each added to its own dataplane's figures only (the EKS agent enforces
+    Kubernetes NetworkPolicy alone). They are analysed in the same pass, on the same groups and caches, as the
+    NetworkPolicies. ``cilium_targets`` gives the Cilium policies' target groups on that pass's index
+    (clusterwide ones select across namespaces, which :meth:`PodIndex.select` does not)."""
+
+    cilium: list[Policy] = field(default_factory=list)
+    cilium_targets: Callable[[PodIndex], list[list[int]]] | None = None
+    calico: list[Policy] = field(default_factory=list)
+
+
 def build_index(model: ClusterModel) -> tuple[PodIndex, list[list[int]]]:
     """Groups, indexes and each policy's target groups."""
     index = PodIndex(model)
@@ -680,32 +699,85 @@ def pod_loads(model: ClusterModel) -> tuple[list[tuple[PodRecord, PodLoad]], dic
         return [(pod, load) for load, pods in units for pod in pods], shared
 
 
-def _loads(model: ClusterModel) -> tuple[list[tuple[PodLoad, list[PodRecord]]], dict[str, Any]]:
-    """Per-pod loads as units: one load object and the pods (in group and pod order) that share it."""
+def _selecting(policies: list[Policy], targets: list[list[int]], groups: int, first: int = 0
+               ) -> dict[str, list[tuple[int, ...]]]:  # fmt: skip
+    """Per direction, per group id: the ids (``first`` + index) of the ``policies`` isolating it that way, in
+    policy order. Groups selected by the same policies share one tuple (the cache keys reuse it)."""
+    out: dict[str, list[tuple[int, ...]]] = {}
+    for d in DIRECTIONS:
+        lists: list[list[int] | None] = [None] * groups
+        for j, gids in enumerate(targets):
+            if policies[j].rules(d) is None:
+                continue
+            for gid in gids:
+                found = lists[gid]
+                if found is None:
+                    lists[gid] = [first + j]
+                else:
+                    found.append(first + j)
+        shared: dict[tuple[int, ...], tuple[int, ...]] = {(): ()}
+        out[d] = [() if pids is None else shared.setdefault(tuple(pids), tuple(pids)) for pids in lists]
+    return out
+
+
+_NODE_IP_BEST = ((1, "node IP", frozenset()),)  # one empty set for every pod whose only key is its node's
+
+
+def _pod_load(per_dir: dict[str, tuple[tuple[int, ...], EksResult | None, int]], node_ip: str | None,
+              n_policies: int, gid: int) -> PodLoad:  # fmt: skip
+    """One pod's load from its group's per-direction results, less the key equal to its node's IP."""
+    load = PodLoad(policies=n_policies, gid=gid)
+    for d in DIRECTIONS:
+        _, res, cil = per_dir[d]
+        if res is None:
+            continue
+        load.cilium += cil
+        keys, total = res.keys + 1, res.total + 1  # the node's allow-all key
+        best: Any = res.best
+        if node_ip and node_ip in res.node_keys:
+            keys -= 1
+            total -= res.node_keys[node_ip]
+            best = [b for b in best if b[1] != node_ip]
+        if not best or best[0][0] < 1:
+            best = _NODE_IP_BEST
+        top = best[0]
+        load.eks_total += total
+        load.eks_keys = max(load.eks_keys, keys)
+        if top[0] > load.eks_max:
+            load.eks_max, load.eks_key, load.eks_direction, load.eks_policies = top[0], top[1], d, top[2]
+    return load
+
+
+def _loads(model: ClusterModel, cni: CniPolicies | None = None
+           ) -> tuple[list[tuple[PodLoad, list[PodRecord]]], dict[str, Any]]:  # fmt: skip
+    """Per-pod loads as units: one load object and the pods (in group and pod order) that share it. With Cilium
+    policies in ``cni``, ``shared["cilium_all"]`` holds, per group id, the policy-map entries with them added
+    (policy ids past the NetworkPolicies index ``cni.cilium``)."""
     index, targets = build_index(model)
     resolver = Resolver(index, model.policies, targets)
-    selecting: dict[str, dict[int, list[int]]] = {d: defaultdict(list) for d in DIRECTIONS}
-    for pid, gids in enumerate(targets):
-        policy = model.policies[pid]
-        for d in DIRECTIONS:
-            if policy.rules(d) is not None:
-                for gid in gids:
-                    selecting[d][gid].append(pid)
-    # As shared tuples: groups selected by the same policies hold one tuple (and the cache keys below reuse it).
-    for d in DIRECTIONS:
-        shared_pids: dict[tuple[int, ...], tuple[int, ...]] = {}
-        selecting[d] = {gid: shared_pids.setdefault(tuple(pids), tuple(pids))  # type: ignore[misc]
-                        for gid, pids in selecting[d].items()}  # fmt: skip
+    n_groups = len(index.groups)
+    selecting = _selecting(model.policies, targets, n_groups)
+    # Cilium's own policies: ids after the NetworkPolicies', selecting groups per direction like ``selecting``.
+    cilium_policies = cni.cilium if cni is not None and cni.cilium_targets is not None else []
+    all_policies = model.policies + cilium_policies
+    first_wide = len(all_policies)  # policy ids from here on select across namespaces (clusterwide)
+    cil_selecting: dict[str, list[tuple[int, ...]]] | None = None
+    if cilium_policies:
+        assert cni is not None and cni.cilium_targets is not None
+        cil_targets = cni.cilium_targets(index)
+        first_wide = next((len(model.policies) + j for j, p in enumerate(cilium_policies) if not p.namespace),
+                          first_wide)  # fmt: skip
+        cil_selecting = _selecting(cilium_policies, cil_targets, n_groups, len(model.policies))
+        del cil_targets
     node_ips = {n.ip for n in model.nodes.values() if n.ip}
     eks = EksEvaluator(index, _is_ipv6(model), node_ips)
     # Identities as small integers: one per distinct (namespace, identity-relevant labels); the namespace's own
     # labels are a function of its name. CIDR identities and the wildcard stay strings, never equal to an int.
-    identity_of: dict[int, int | str] = {}
+    identity_of: list[int | str] = ["reserved:host"] * n_groups
     interned: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
     label_key: dict[int, tuple[tuple[str, str], ...]] = {}  # by id of the (shared) labels dict
     for g in index.groups:
         if g.host_network:
-            identity_of[g.gid] = "reserved:host"
             continue
         lk = label_key.get(id(g.labels))
         if lk is None:
@@ -713,7 +785,16 @@ def _loads(model: ClusterModel) -> tuple[list[tuple[PodLoad, list[PodRecord]]], 
         identity_of[g.gid] = interned.setdefault((g.namespace, lk), len(interned))
     del label_key, interned
     has_ip = index.has_ip()  # groups with an endpoint
+    # Caches of pure functions of a policy id or a policy set. Those of policies that select in one namespace
+    # only (every NetworkPolicy) are emptied when the groups move on to the next namespace: pods come listed
+    # by namespace, so they are not met again (and if they were, they would be computed again, equal).
     entries_cache: dict[tuple[int, str], list[Entry]] = {}
+    eks_cache: dict[tuple[str, tuple[int, ...]], EksResult] = {}
+    cil_cache: dict[tuple[str, tuple[int, ...]], int] = {}  # sets with a namespaced policy: one namespace's
+    cil_wide: dict[tuple[str, tuple[int, ...]], int] = {}  # sets of clusterwide policies only
+    rule_ids: dict[tuple[int, str, int], list[frozenset[Any]]] = {}
+    wide_rule_ids: dict[tuple[int, str, int], list[frozenset[Any]]] = {}
+    peer_ids: dict[int, frozenset[int | str]] = {}  # by id of the resolver's cached gids tuple
 
     def entries(pid: int, d: str) -> list[Entry]:
         key = (pid, d)
@@ -722,11 +803,6 @@ def _loads(model: ClusterModel) -> tuple[list[tuple[PodLoad, list[PodRecord]]], 
             got = entries_cache[key] = resolver.entries(pid, d)
         return got
 
-    eks_cache: dict[tuple[str, tuple[int, ...]], EksResult] = {}
-    cil_cache: dict[tuple[str, tuple[int, ...]], int] = {}
-
-    peer_ids: dict[int, frozenset[int | str]] = {}  # by id of the resolver's cached gids tuple
-
     def identities(namespace: str, peer: Peer) -> frozenset[int | str]:
         gids = resolver.peer_groups(namespace, peer)
         got = peer_ids.get(id(gids))
@@ -734,44 +810,59 @@ def _loads(model: ClusterModel) -> tuple[list[tuple[PodLoad, list[PodRecord]]], 
             got = peer_ids[id(gids)] = frozenset(identity_of[g] for g in gids if has_ip[g])
         return got
 
-    rule_ids: dict[tuple[int, str, int], list[frozenset[Any]]] = {}
-
     def ids_of_rule(pid: int, d: str, r: int, rule: Rule) -> list[frozenset[Any]]:
         key = (pid, d, r)
-        got = rule_ids.get(key)
+        cache = rule_ids if pid < first_wide else wide_rule_ids
+        got = cache.get(key)
         if got is None:
-            namespace = model.policies[pid].namespace
+            namespace = all_policies[pid].namespace
             got = []
             if rule.peers is None:
                 got.append(frozenset({"*"}))
             else:
                 for peer in rule.peers:
-                    got.append(cidr_identities(peer.cidr, peer.excepts) if peer.cidr is not None
-                               else identities(namespace, peer))  # fmt: skip
-            rule_ids[key] = got
+                    if peer.cidr is not None:
+                        got.append(cidr_identities(peer.cidr, peer.excepts))
+                    elif peer.entity is not None:  # Cilium entities: one reserved identity each
+                        got.append(frozenset({"reserved:" + peer.entity}))
+                    else:
+                        got.append(identities(namespace, peer))
+            cache[key] = got
         return got
 
     def cilium(d: str, pids: tuple[int, ...]) -> int:
         # Distinct (identity, port) pairs: per port, the union of the identity sets of the rules allowing it
-        # (a single set is counted without copying it).
+        # (a single set is counted without copying it). Cached per direction and policy set.
+        key = (d, pids)
+        cache = cil_cache if pids[0] < first_wide else cil_wide  # one namespaced policy ties the set to one
+        got = cache.get(key)
+        if got is not None:
+            return got
         by_port: dict[tuple[str, Any, int], list[frozenset[Any]]] = defaultdict(list)
         for pid in pids:
-            for r, rule in enumerate(model.policies[pid].rules(d) or ()):
+            for r, rule in enumerate(all_policies[pid].rules(d) or ()):
                 sets = ids_of_rule(pid, d, r, rule)
                 for port in _cilium_ports(rule.ports):
                     by_port[port].extend(sets)
         total = 0
         for sets in by_port.values():
             total += len(sets[0]) if len(sets) == 1 else len(frozenset().union(*sets))
+        cache[key] = total
         return total
 
+    cilium_all: list[int] | None = [0] * n_groups if cil_selecting is not None else None
     out: list[tuple[PodLoad, list[PodRecord]]] = []
+    namespace: str | None = None
     for g in index.groups:
         if g.host_network:
             continue
+        if g.namespace != namespace:
+            namespace = g.namespace
+            for cache in (entries_cache, eks_cache, cil_cache, rule_ids):
+                cache.clear()
         per_dir: dict[str, tuple[tuple[int, ...], EksResult | None, int]] = {}
         for d in DIRECTIONS:
-            pids = tuple(selecting[d].get(g.gid, ()))  # in policy order already
+            pids = selecting[d][g.gid]  # in policy order already
             if not pids:
                 per_dir[d] = (pids, None, 0)
                 continue
@@ -779,54 +870,73 @@ def _loads(model: ClusterModel) -> tuple[list[tuple[PodLoad, list[PodRecord]]], 
             res = eks_cache.get(key)
             if res is None:
                 res = eks_cache[key] = eks.evaluate([(pid, e) for pid in pids for e in entries(pid, d)])
-                cil_cache[key] = cilium(d, pids)
-            per_dir[d] = (pids, res, cil_cache[key])
+            per_dir[d] = (pids, res, cilium(d, pids))
+        if cilium_all is not None and cil_selecting is not None:  # the count over both kinds of policy
+            for d in DIRECTIONS:
+                pids = per_dir[d][0] + cil_selecting[d][g.gid]
+                if pids:
+                    cilium_all[g.gid] += cilium(d, pids)
         n_policies = len(set(per_dir["ingress"][0]) | set(per_dir["egress"][0]))
-        plain = all(res is None or not res.node_keys for _, res, _ in per_dir.values())
-        shared_load: PodLoad | None = None  # no peer key equals a node IP: every pod of the group is alike
+        results = [res for _, res, _ in per_dir.values() if res is not None and res.node_keys]
+        # Pods whose node IP is none of the group's keys have one load; consecutive ones share a unit.
+        base: PodLoad | None = None
         for pod in g.pods:
             if not pod.ip:
                 continue
-            if plain and shared_load is not None:
-                out[-1][1].append(pod)
-                continue
-            load = PodLoad(policies=n_policies, gid=g.gid)
-            node_ip = model.nodes[pod.node].ip if pod.node in model.nodes else None
-            if plain:
-                node_ip, shared_load = None, load
-            for d in DIRECTIONS:
-                _, res, cil = per_dir[d]
-                if res is None:
+            node_ip = None
+            if results:
+                node_ip = model.nodes[pod.node].ip if pod.node in model.nodes else None
+                if node_ip is not None and not any(node_ip in res.node_keys for res in results):
+                    node_ip = None
+            if node_ip is None:
+                if base is None:
+                    base = _pod_load(per_dir, None, n_policies, g.gid)
+                elif out[-1][0] is base:
+                    out[-1][1].append(pod)
                     continue
-                load.cilium += cil
-                keys, total = res.keys + 1, res.total + 1  # the node's allow-all key
-                best = res.best
-                if node_ip and node_ip in res.node_keys:
-                    keys -= 1
-                    total -= res.node_keys[node_ip]
-                    best = [b for b in best if b[1] != node_ip]
-                if not best or best[0][0] < 1:
-                    best = [(1, "node IP", frozenset())]
-                top = best[0]
-                load.eks_total += total
-                load.eks_keys = max(load.eks_keys, keys)
-                if top[0] > load.eks_max:
-                    load.eks_max, load.eks_key, load.eks_direction, load.eks_policies = top[0], top[1], d, top[2]
-            out.append((load, [pod]))
+                out.append((base, [pod]))
+            else:
+                out.append((_pod_load(per_dir, node_ip, n_policies, g.gid), [pod]))
     shared = {"index": index, "targets": targets, "resolver": resolver, "identity_of": identity_of,
-              "selecting": selecting}  # fmt: skip
+              "selecting": selecting, "cilium_all": cilium_all, "cil_selecting": cil_selecting,
+              "all_policies": all_policies}  # fmt: skip
     return out, shared
 
 
-def analyse(model: ClusterModel, top: int = TOP) -> dict[str, Any]:
+def analyse(model: ClusterModel, top: int = TOP, cni: CniPolicies | None = None) -> dict[str, Any]:
     """The ``network_policies.dataplane`` section: distributions, per-target measures, busiest nodes and the
-    top offenders (bounded by ``top``), never a per-pod table."""
+    top offenders (bounded by ``top``), never a per-pod table. Policies in ``cni`` add to the Cilium and the
+    Calico figures (:func:`evaluator.dataplane.crds.analyse_with_cni` builds them from the objects)."""
     with _gc_paused():
-        return _analyse(model, top)
+        return _analyse(model, top, cni)
 
 
-def _analyse(model: ClusterModel, top: int) -> dict[str, Any]:
-    units_list, shared = _loads(model)
+def _node_policies(pods_by_group_node: dict[str, list[int]], targets: list[list[int]],
+                   rules_of: list[int]) -> tuple[dict[str, int], dict[str, int]]:  # fmt: skip
+    """Per node: how many policies select any of its pods and their rules summed, one node at a time."""
+    group_policies: dict[int, list[int]] = defaultdict(list)  # each target list names a group once
+    for pid, gids in enumerate(targets):
+        for gid in gids:
+            group_policies[gid].append(pid)
+    counts: dict[str, int] = {}
+    rules: dict[str, int] = {}
+    for node, gids in pods_by_group_node.items():
+        on_node: set[int] = set()
+        for gid in gids:
+            on_node.update(group_policies.get(gid, ()))
+        counts[node] = len(on_node)
+        rules[node] = sum(rules_of[pid] for pid in on_node)
+    return counts, rules
+
+
+def _rules_of(policies: list[Policy]) -> list[int]:
+    """Calico rules per policy: one per rule plus one per isolated direction (its default deny)."""
+    return [len(p.ingress or ()) + len(p.egress or ()) + (p.ingress is not None) + (p.egress is not None)
+            for p in policies]  # fmt: skip
+
+
+def _analyse(model: ClusterModel, top: int, cni: CniPolicies | None) -> dict[str, Any]:
+    units_list, shared = _loads(model, cni)
     index: PodIndex = shared["index"]
     targets: list[list[int]] = shared["targets"]
     selecting = shared["selecting"]
@@ -849,7 +959,7 @@ def _analyse(model: ClusterModel, top: int) -> dict[str, Any]:
     uncovered: Counter[str] = Counter()
     examples: dict[str, str] = {}
     for g in index.groups:
-        if not (selecting["ingress"].get(g.gid) or selecting["egress"].get(g.gid)):
+        if not (selecting["ingress"][g.gid] or selecting["egress"][g.gid]):
             continue
         for pod in g.pods:
             node = model.nodes.get(pod.node)
@@ -881,28 +991,20 @@ def _analyse(model: ClusterModel, top: int) -> dict[str, Any]:
             on_node = pods_by_group_node[pod.node]
             if not on_node or on_node[-1] != g.gid:
                 on_node.append(g.gid)
-    group_policies: dict[int, list[int]] = defaultdict(list)  # each target list names a group once
-    for pid, gids in enumerate(targets):
-        for gid in gids:
-            group_policies[gid].append(pid)
-    rules_of = [len(p.ingress or ()) + len(p.egress or ()) + (p.ingress is not None) + (p.egress is not None)
-                for p in policies]  # fmt: skip
-    # Per node: the policies selecting any of its pods, counted and their rules summed, one node at a time.
-    node_policy_count: dict[str, int] = {}
-    node_rules: dict[str, int] = {}
-    for node, gids in pods_by_group_node.items():
-        on_node: set[int] = set()
-        for gid in gids:
-            on_node.update(group_policies.get(gid, ()))
-        node_policy_count[node] = len(on_node)
-        node_rules[node] = sum(rules_of[pid] for pid in on_node)
-    del pods_by_group_node, group_policies
+    node_policy_count, node_rules = _node_policies(pods_by_group_node, targets, _rules_of(policies))
     node_names = sorted(set(model.nodes) | set(node_pods))
     node_rules = {n: node_rules.get(n, 0) for n in node_names}
     busiest = sorted(node_names, key=lambda n: (-node_eks[n], -node_cil[n], n))[:10]
 
-    # Calico: the largest selector IP set.
-    ipset, ipset_peer = largest_ipset(policies, shared["resolver"], index)
+    # Calico: the largest selector IP set and the per-node figures, with Calico's own policies when given.
+    calico_policies = policies + cni.calico if cni is not None and cni.calico else policies
+    ipset, ipset_peer = largest_ipset(calico_policies, shared["resolver"], index)
+    calico_count, calico_rules = node_policy_count, node_rules
+    if calico_policies is not policies:
+        calico_targets = targets + [index.select(p.namespace, p.pod_selector) for p in calico_policies[len(policies) :]]
+        calico_count, calico_rules = _node_policies(pods_by_group_node, calico_targets, _rules_of(calico_policies))
+        calico_rules = {n: calico_rules.get(n, 0) for n in node_names}
+    del pods_by_group_node
 
     identities = {identity_of[g.gid] for g in index.groups if not g.host_network and any(p.ip for p in g.pods)}
     endpoints = [sum(1 for p in g.pods if p.ip and not p.host_network) for g in index.groups]
@@ -920,10 +1022,16 @@ def _analyse(model: ClusterModel, top: int) -> dict[str, Any]:
     # Pods that share one load object (a label group without node-IP adjustments) are handled together.
 
     def offenders(metric: str) -> list[dict[str, Any]]:
-        rows: dict[tuple[str, str], dict[str, Any]] = {}
+        # Per workload, [value, pods at that value, its first pod, that pod's load]: rows are made for the top
+        # ones only (a row per workload would be ~1 KiB each, tens of MiB on a large cluster).
+        def value_of(unit: tuple[PodLoad, list[PodRecord]]) -> int:
+            return unit[0].eks_max if metric == "eks" else unit[0].cilium
+
+        floor = _top_floor(units_list, value_of, lambda pod: (pod.namespace, workload(pod)), top)
+        best: dict[tuple[str, str], list[Any]] = {}
         for load, pods in units_list:
             value = load.eks_max if metric == "eks" else load.cilium
-            if not value:
+            if not value or value < floor:
                 continue
             by_workload: dict[str, list[PodRecord]] = {}
             for pod in pods:
@@ -931,29 +1039,33 @@ def _analyse(model: ClusterModel, top: int) -> dict[str, Any]:
             for name, members in by_workload.items():
                 pod = members[0]
                 key = (pod.namespace, name)
-                row = rows.get(key)
-                if row is None or value > row["value"]:
-                    pol_ids = (
-                        load.eks_policies
-                        if metric == "eks"
-                        else frozenset(selecting["ingress"].get(load.gid, ()) + selecting["egress"].get(load.gid, ()))
-                    )
-                    rows[key] = {
-                        "namespace": pod.namespace,
-                        "workload": name,
-                        "pod": pod.name,
-                        "node": pod.node,
-                        "value": value,
-                        "pods": len(members),
-                        **({"direction": load.eks_direction, "peer": load.eks_key} if metric == "eks" else {}),
-                        "policies": sorted(policies[i].ref for i in pol_ids)[:8],
-                        "policy_count": len(pol_ids),
-                    }
-                elif value == row["value"]:
-                    row["pods"] += len(members)
-        return sorted(rows.values(), key=lambda r: (-r["value"], r["namespace"], r["workload"]))[:top]
+                row = best.get(key)
+                if row is None or value > row[0]:
+                    best[key] = [value, len(members), pod, load]
+                elif value == row[0]:
+                    row[1] += len(members)
+        ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:top]
+        rows = []
+        for (namespace, name), (value, count, pod, load) in ranked:
+            pol_ids = (
+                load.eks_policies
+                if metric == "eks"
+                else frozenset(selecting["ingress"][load.gid] + selecting["egress"][load.gid])
+            )
+            rows.append({
+                "namespace": namespace,
+                "workload": name,
+                "pod": pod.name,
+                "node": pod.node,
+                "value": value,
+                "pods": count,
+                **({"direction": load.eks_direction, "peer": load.eks_key} if metric == "eks" else {}),
+                "policies": sorted(policies[i].ref for i in pol_ids)[:8],
+                "policy_count": len(pol_ids),
+            })  # fmt: skip
+        return rows
 
-    return {
+    section = {
         "pods_analysed": len(eks_max),
         "pods_selected": selected,
         "policies_analysed": len(policies),
@@ -986,8 +1098,8 @@ def _analyse(model: ClusterModel, top: int) -> dict[str, Any]:
         "calico": {
             "max_ipset_members": ipset,
             "max_ipset_peer": ipset_peer,
-            "policies_per_node": _stats([node_policy_count.get(n, 0) for n in node_names]),
-            "rules_per_node": _stats(list(node_rules.values())),
+            "policies_per_node": _stats([calico_count.get(n, 0) for n in node_names]),
+            "rules_per_node": _stats(list(calico_rules.values())),
         },
         "nodes": {
             "eks_entries": _stats([node_eks[n] for n in node_names]),
@@ -1005,9 +1117,80 @@ def _analyse(model: ClusterModel, top: int) -> dict[str, Any]:
             ],  # fmt: skip
         },
     }
+    if shared["cilium_all"] is not None:
+        _add_cilium(section, model, units_list, shared, top)
+    return section
 
 
-__all__ = ["EKS_MAX_ENTRIES", "CILIUM_POLICY_MAP", "Group", "PodLoad", "analyse", "pod_loads", "identity_labels"]
+def _top_floor(units: list[tuple[PodLoad, list[PodRecord]]], value_of: Callable[[Any], int],
+               workload_of: Callable[[PodRecord], tuple[str, str]], top: int) -> int:  # fmt: skip
+    """The least value a workload can have and still be among the ``top`` by value: walking the units from the
+    highest value down, the value at which ``top`` distinct workloads have been seen (every workload ranked in
+    the top has a unit at least that high). Workloads below it need no row at all."""
+    seen: set[tuple[str, str]] = set()
+    for unit in sorted(units, key=value_of, reverse=True):
+        value = value_of(unit)
+        if not value:
+            break
+        for pod in unit[1]:
+            seen.add(workload_of(pod))
+        if len(seen) >= top:
+            return value
+    return 0
+
+
+def _add_cilium(
+    section: dict[str, Any],
+    model: ClusterModel,
+    units_list: list[tuple[PodLoad, list[PodRecord]]],
+    shared: dict[str, Any],
+    top: int,
+) -> None:
+    """The ``cilium`` and ``nodes`` figures of ``section`` with Cilium's own policies added (the per-group
+    counts ``_loads`` made over both kinds); the busiest nodes keep their order, from the NetworkPolicies."""
+    cilium_all: list[int] = shared["cilium_all"]
+    selecting, cil_selecting = shared["selecting"], shared["cil_selecting"]
+    policies: list[Policy] = shared["all_policies"]
+    values: list[int] = []
+    node_cil: Counter[str] = Counter()
+    best: dict[tuple[str, str], list[Any]] = {}  # per workload: [value, pods at it, first pod, its group]
+    floor = _top_floor(units_list, lambda unit: cilium_all[unit[0].gid], lambda pod: (pod.namespace, pod.workload),
+                       top)  # fmt: skip
+    for load, pods in units_list:
+        value = cilium_all[load.gid]
+        values.extend([value] * len(pods))
+        for pod in pods:
+            node_cil[pod.node] += value
+        if not value or value < floor:
+            continue
+        for pod in pods:
+            key = (pod.namespace, pod.workload)
+            row = best.get(key)
+            if row is None or value > row[0]:
+                best[key] = [value, 1, pod, load.gid]
+            elif value == row[0]:
+                row[1] += 1
+    rows = []
+    for (namespace, name), (value, count, pod, gid) in sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:top]:
+        selected = {pid for sel in (selecting, cil_selecting) for d in DIRECTIONS for pid in sel[d][gid]}
+        refs = sorted({f"{namespace}/{policies[i].name}" if not policies[i].namespace else policies[i].ref
+                       for i in selected})  # fmt: skip
+        rows.append({"namespace": namespace, "workload": name, "pod": pod.name, "node": pod.node, "value": value,
+                     "pods": count, "policies": refs[:8], "policy_count": len(selected)})  # fmt: skip
+    section["cilium"].update({
+        "policy_map_entries": _stats(values),
+        "pods_over_policy_map": sum(1 for v in values if v > CILIUM_POLICY_MAP),
+        "histogram": histogram(values),
+        "top": rows,
+    })  # fmt: skip
+    nodes = section["nodes"]
+    names = sorted(set(model.nodes) | set(node_cil))
+    nodes["cilium_entries"] = _stats([node_cil[n] for n in names])
+    nodes["busiest"] = [dict(row, cilium_entries=node_cil[row["node"]]) for row in nodes["busiest"]]
+
+
+__all__ = ["EKS_MAX_ENTRIES", "CILIUM_POLICY_MAP", "CniPolicies", "Group", "PodLoad", "analyse", "pod_loads",
+           "identity_labels"]  # fmt: skip
 
 
 def largest_ipset(policies: list[Policy], resolver: Resolver, index: PodIndex) -> tuple[int, str]:

@@ -24,13 +24,14 @@ Calico ``notNets``/``notSelector``/``notPorts``/``serviceAccounts``/``services``
 named. A rule whose peers are all unmodelled stays as a rule (Calico counts it) with no peers, so it adds no
 policy-map entries.
 
-The Cilium figures are counted here (:func:`cilium_loads`) the way
-:func:`~evaluator.dataplane.analysis.pod_loads` counts them, over the Kubernetes NetworkPolicies plus the
-translated policies, without its EKS pass: pods grouped by label set, selections by index, one count per
-distinct set of selecting policies. A Cilium clusterwide policy stays one policy whose selector is matched
-against every label group (O(groups) each). A Calico GlobalNetworkPolicy becomes one policy per namespace
-holding a pod it selects (never one per namespace of the cluster); the Calico figures are then computed by
-:func:`calico_section`, the Calico part of the analysis alone.
+The collector runs :func:`analyse_with_cni`: the translated policies are counted in the analysis's own
+per-pod pass (:class:`~evaluator.dataplane.analysis.CniPolicies`), on its label groups, index, identities
+and caches, Cilium's into the Cilium figures, Calico's into the Calico ones. A Cilium clusterwide policy stays
+one policy whose selector is matched against the label groups of every namespace (an index over the label
+keys those selectors name). A Calico GlobalNetworkPolicy becomes one policy per namespace holding a pod it
+selects (never one per namespace of the cluster). :func:`add_cni_policies` (a pass per vendor over the
+analysis's finished section: :func:`cilium_loads`, :func:`calico_section`) is the reference the tests and
+``benchmarks/bench_dataplane_crds.py`` hold the one pass equal to.
 """
 
 from __future__ import annotations
@@ -45,8 +46,10 @@ from .analysis import (
     CILIUM_POLICY_MAP,
     DIRECTIONS,
     TOP,
+    CniPolicies,
     Resolver,
     _stats,
+    analyse,
     build_index,
     cidr_identities,
     histogram,
@@ -664,28 +667,64 @@ class CiliumLoad:
     policies: tuple[int, ...]
 
 
+def cilium_policies(cilium: Translation) -> list[Policy]:
+    """The translated Cilium policies in analysis order: namespaced, then clusterwide."""
+    return cilium.policies + [p for p, _ in cilium.clusterwide]
+
+
+def cilium_targets(index: PodIndex, cilium: Translation) -> list[list[int]]:
+    """Target groups of :func:`cilium_policies`, in that order. Clusterwide policies select in every
+    namespace (that their namespace selector admits) at once."""
+    targets = [index.select(p.namespace, p.pod_selector) for p in cilium.policies]
+    # Label pairs over every namespace, so a clusterwide matchLabels is an intersection; only the keys those
+    # selectors name are indexed (a pair per pod-template-hash would be a list per ReplicaSet).
+    keys = {k for policy, _ in cilium.clusterwide for k, _ in policy.pod_selector.match_labels}
+    by_pair: dict[tuple[str, str], list[int]] = defaultdict(list)
+    if keys:
+        for g in index.groups:
+            for k in keys:
+                v = g.labels.get(k)
+                if v is not None:
+                    by_pair[(k, v)].append(g.gid)
+    model = index.model
+    for policy, ns_sel in cilium.clusterwide:
+        selector = policy.pod_selector
+        candidates: Any = range(len(index.groups))
+        if selector.match_labels:
+            lists = sorted((by_pair.get(pair, []) for pair in selector.match_labels), key=len)
+            candidates = sorted(set(lists[0]).intersection(*lists[1:]))
+        if selector.match_labels and not selector.expressions and ns_sel is None:
+            targets.append(list(candidates))  # the index already matched every pair
+            continue
+        groups = [index.groups[gid] for gid in candidates]
+        targets.append([g.gid for g in groups if selector.matches(g.labels)
+                        and (ns_sel is None or ns_sel.matches(model.namespace_labels(g.namespace)))])  # fmt: skip
+    return targets
+
+
+def analyse_with_cni(model: ClusterModel, translated: dict[str, Translation], top: int = TOP) -> dict[str, Any]:
+    """The dataplane section of ``model`` with the translated Cilium and Calico policies added, in one pass:
+    equal to ``add_cni_policies(analyse(model), model, translated)`` (the tests hold it to that), without a
+    second grouping, selection and identity pass per vendor."""
+    cilium, calico = translated.get("cilium"), translated.get("calico")
+    extra = CniPolicies(
+        cilium=cilium_policies(cilium) if cilium is not None else [],
+        cilium_targets=(lambda index: cilium_targets(index, cilium)) if cilium is not None else None,
+        calico=list(calico.policies) if calico is not None else [],
+    )
+    section = analyse(model, top, extra)
+    section["cni_policies"] = {vendor: t.summary() for vendor, t in sorted(translated.items())}
+    return section
+
+
 def cilium_loads(model: ClusterModel, cilium: Translation) -> tuple[list[CiliumLoad], list[Policy]]:
     """Policy-map entries per pod endpoint for ``model``'s Kubernetes NetworkPolicies plus the translated Cilium
     policies, counted as :func:`~evaluator.dataplane.analysis.pod_loads` counts Cilium entries (distinct
     identity, protocol and port per direction, summed over both), without its EKS pass. Clusterwide policies
     select label groups in every namespace at once. Returns the loads and the policy list their ids index."""
-    policies = model.policies + cilium.policies + [p for p, _ in cilium.clusterwide]
+    policies = model.policies + cilium_policies(cilium)
     index = PodIndex(model)
-    targets = [index.select(p.namespace, p.pod_selector) for p in model.policies + cilium.policies]
-    if cilium.clusterwide:  # label pairs over every namespace, so a clusterwide matchLabels is an intersection
-        by_pair: dict[tuple[str, str], set[int]] = defaultdict(set)
-        for g in index.groups:
-            for pair in g.labels.items():
-                by_pair[pair].add(g.gid)
-    for policy, ns_sel in cilium.clusterwide:
-        selector = policy.pod_selector
-        candidates: Any = range(len(index.groups))
-        if selector.match_labels:
-            sets = sorted((by_pair.get(pair, set()) for pair in selector.match_labels), key=len)
-            candidates = sorted(set.intersection(*sets))
-        groups = [index.groups[gid] for gid in candidates]
-        targets.append([g.gid for g in groups if selector.matches(g.labels)
-                        and (ns_sel is None or ns_sel.matches(model.namespace_labels(g.namespace)))])  # fmt: skip
+    targets = [index.select(p.namespace, p.pod_selector) for p in model.policies] + cilium_targets(index, cilium)
     resolver = Resolver(index, policies, targets)
     selecting: dict[str, dict[int, list[int]]] = {d: defaultdict(list) for d in DIRECTIONS}
     for pid, gids in enumerate(targets):
@@ -788,5 +827,6 @@ def _with_cilium(section: dict[str, Any], model: ClusterModel, cilium: Translati
     return {"cilium": cil, "nodes": nodes}
 
 
-__all__ = ["CiliumLoad", "Refused", "Translation", "add_cni_policies", "calico_section", "cilium_loads",
+__all__ = ["CiliumLoad", "Refused", "Translation", "add_cni_policies", "analyse_with_cni", "calico_section",
+           "cilium_loads", "cilium_policies", "cilium_targets",
            "parse_calico_selector", "translate", "translate_calico", "translate_cilium"]  # fmt: skip

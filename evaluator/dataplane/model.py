@@ -257,6 +257,22 @@ def _rules(data: Any, peer_key: str, where: str) -> tuple[Rule, ...]:
     return tuple(out)
 
 
+def share_parts(policy: Policy, seen: dict[Any, Any]) -> Policy:
+    """``policy`` with every selector, rule and rule list equal to one in ``seen`` replaced by that one (and the
+    new ones added): per-namespace copies of one policy shape (the same app selector, the same ports in
+    thousands of namespaces) then hold one object each, not one per copy. Equal parts are interchangeable:
+    they are frozen, and the analysis caches by value or by namespace and object."""
+
+    def one(part: Any) -> Any:
+        return seen.setdefault(part, part)
+
+    def rules(items: tuple[Rule, ...] | None) -> tuple[Rule, ...] | None:
+        return None if items is None else one(tuple(one(rule) for rule in items))
+
+    return Policy(policy.namespace, policy.name, one(policy.pod_selector), rules(policy.ingress),
+                  rules(policy.egress))  # fmt: skip
+
+
 def parse_policy(obj: Any, where: str = "<policy>", default_namespace: str = "default") -> Policy:
     """A NetworkPolicy dict (networking.k8s.io/v1) -> :class:`Policy`; problems raise InputError naming ``where``."""
     if not isinstance(obj, dict):

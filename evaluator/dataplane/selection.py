@@ -63,10 +63,11 @@ class PodIndex:
         self._has_ip: list[bool] | None = None
         for ns in self.by_namespace:
             model.namespace_labels(ns)
-        self.ns_by_pair: dict[tuple[str, str], set[str]] = defaultdict(set)
+        # Lists (a namespace's labels name each pair once): most pairs (the name label) hold one namespace.
+        self.ns_by_pair: dict[tuple[str, str], list[str]] = defaultdict(list)
         for ns, labels in model.namespaces.items():
             for k, v in labels.items():
-                self.ns_by_pair[(k, v)].add(ns)
+                self.ns_by_pair[(k, v)].append(ns)
 
     def has_ip(self) -> list[bool]:
         """Per group id: whether any of its pods has an IP (is a network endpoint); computed once."""
@@ -138,7 +139,7 @@ class PodIndex:
         """Namespaces whose labels ``selector`` picks (namespaces are few: a plain scan past matchLabels)."""
         names: set[str] | None = None
         for k, v in selector.match_labels:
-            found = self.ns_by_pair.get((k, v), set())
-            names = set(found) if names is None else names & found
+            found = self.ns_by_pair.get((k, v), [])
+            names = set(found) if names is None else names.intersection(found)
         pool = names if names is not None else self.model.namespaces.keys()
         return sorted(ns for ns in pool if selector.matches(self.model.namespaces[ns]))

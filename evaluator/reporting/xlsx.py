@@ -16,9 +16,6 @@ from collections.abc import Sequence
 from typing import Any, BinaryIO
 from xml.sax.saxutils import escape, quoteattr
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils import get_column_letter
-
 from .context import ReportContext
 from .diff import CHANGE_LABELS, since_of
 from .environment import target_label
@@ -58,11 +55,19 @@ _HEADER_STYLE = 1  # cellXfs index: bold white on dark blue, vertically centred
 _BOLD_STYLE = 2  # cellXfs index: bold
 
 
+def _illegal_characters() -> Any:
+    """openpyxl's pattern of the characters OOXML cannot hold, imported on first use: openpyxl (with numpy)
+    is ~20 MiB and a fifth of a second that every ``k8seval`` command would pay at start-up otherwise."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE
+
+
 def xlsx_text(value: Any) -> Any:
     """A cell value that openpyxl keeps as text: a string starting with "=" would be stored as a formula, and
     characters OOXML cannot hold (control characters) are left out."""
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        value = _illegal_characters().sub("", value)
         if value.startswith("="):
             return "'" + value
     return value
@@ -109,6 +114,8 @@ class _Workbook:
         """Write one sheet: a styled, frozen, filtered header row, ``rows``, then bold-labelled ``footer`` pairs."""
         number = len(self._sheets) + 1
         ncols = max([len(headers), *(len(r) for r in rows), 2 if footer else 0])
+        from openpyxl.utils import get_column_letter  # on first use: see _illegal_characters
+
         letters = [get_column_letter(i + 1) for i in range(ncols)]
         widths = [len(h) + 2 for h in headers] + [0] * (ncols - len(headers))
         for row in rows[:WIDTH_SAMPLE]:
@@ -254,7 +261,7 @@ def _write(out: BinaryIO, text: str) -> None:
 
 def _shared_string(text: str) -> str:
     # Control characters OOXML cannot hold are left out; Excel keeps at most 32,767 characters in a cell.
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)[:MAX_CELL_TEXT]
+    text = _illegal_characters().sub("", text)[:MAX_CELL_TEXT]
     space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
     return f"<si><t{space}>{escape(text)}</t></si>"
 

@@ -1,10 +1,10 @@
-"""CiliumIdentity objects: ``collect kube`` lists them metadata-only where served, counts them per namespace label
-and puts the count beside the dataplane's estimate; the identities constraint, the report and the Dataplane V2
-question quote the measured count, and say when only the estimate was there."""
+"""CiliumIdentity objects: ``collect kube`` counts them where served, as it counts every resource (the apiserver's
+storage metric, else ``limit=1`` and ``remainingItemCount``; never a full list), and puts the count beside the
+dataplane's estimate; the identities constraint, the report and the Dataplane V2 question quote the measured
+count, and say when only the estimate was there."""
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,6 @@ import yaml
 
 from evaluator.catalog.loader import load_catalog
 from evaluator.collectors.kube import collect_kube
-from evaluator.collectors.kube_parse import IDENTITY_NAMESPACE_LABEL, IdentityTally
 from evaluator.inventory import NetworkingInventory, NetworkPolicyInventory, Snapshot
 from evaluator.procurement.bank import load_bank, render_text
 from evaluator.procurement.facts import nest, snapshot_facts
@@ -37,45 +36,31 @@ def _served(sim: Simulator) -> list[dict[str, Any]]:
     return [cluster.builders.custom_resource(KEY, 0, j) for j in range(cluster.cr_counts[KEY][0])]
 
 
-def test_the_namespace_label_is_the_one_the_real_crd_reads() -> None:
-    # cilium/cilium's CRD: cluster-scoped, and its Namespace column is the metadata label the tally counts by.
+def test_the_real_crd_is_a_cluster_scoped_kind_whose_objects_carry_security_labels() -> None:
+    # cilium/cilium's CRD: cluster-scoped (so one count covers the cluster), and every object holds its security
+    # labels, which a count never downloads.
     crd = next(d for d in yaml.safe_load_all((REAL / "ciliumidentities_crd.yaml").read_text()) if d)
     assert crd["metadata"]["name"] == KEY and crd["spec"]["scope"] == "Cluster"
-    column = next(c for c in crd["spec"]["versions"][0]["additionalPrinterColumns"] if c["name"] == "Namespace")
-    assert column["jsonPath"] == ".metadata.labels." + IDENTITY_NAMESPACE_LABEL.replace(".", "\\.")
     assert "security-labels" in crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["required"]
 
 
-def test_identity_tally_counts_per_namespace_label() -> None:
-    def ident(name: str, ns: str | None) -> dict[str, Any]:
-        labels = {"app": "x", **({IDENTITY_NAMESPACE_LABEL: ns} if ns else {})}
-        return {"kind": "PartialObjectMetadata", "metadata": {"name": name, "labels": labels}}
-
-    tally = IdentityTally()
-    tally.add({"items": [ident("256", "pay"), ident("257", "pay"), ident("258", "web")]})
-    tally.add({"items": [ident("259", None), ident("260", "pay")]})
-    got = tally.summary(top=1)
-    # 5 objects: pay 3 (256, 257, 260), web 1, one without the label; 2 namespaces; top 1 keeps pay only.
-    assert (got["count"], got["namespaces"], got["max_per_namespace"], got["without_namespace"]) == (5, 2, 3, 1)
-    assert got["top_namespaces"] == [{"namespace": "pay", "identities": 3}]
-
-
-def test_collect_counts_the_served_identities_beside_the_estimate(tmp_path: Path) -> None:
-    with Simulator(parse_spec(SPEC.format(seed=3, extra=""))) as sim:
+@pytest.mark.parametrize(("forbid_metrics", "method"), [(False, "metrics"), (True, "remaining")])
+def test_collect_counts_the_served_identities_beside_the_estimate(tmp_path: Path, forbid_metrics, method) -> None:
+    faults = Faults(forbidden=["/metrics"]) if forbid_metrics else None
+    with Simulator(parse_spec(SPEC.format(seed=3, extra="")), faults=faults) as sim:
         served = _served(sim)
-        snap = collect_kube(str(sim.write_kubeconfig(tmp_path / "kc")), page_size=40)  # several pages
+        snap = collect_kube(str(sim.write_kubeconfig(tmp_path / "kc")), page_size=40)
+        asked = [r.query for r in sim.request_log if "ciliumidentities" in r.path]
     assert len(served) > 40
     cil = snap.network_policies.dataplane["cilium"]
-    measured = cil["identities_measured"]
-    per_ns = Counter(o["metadata"]["labels"][IDENTITY_NAMESPACE_LABEL] for o in served)
-    assert measured["count"] == len(served) and measured["namespaces"] == len(per_ns)
-    assert measured["max_per_namespace"] == max(per_ns.values()) and measured["without_namespace"] == 0
-    assert {r["namespace"]: r["identities"] for r in measured["top_namespaces"]} == dict(per_ns)
-    assert snap.objects[KEY] == len(served) and snap.collection.count_methods[KEY] == "paged"
+    assert cil["identities_measured"] == {"source": KEY, "count": len(served), "method": method}
+    assert snap.objects[KEY] == len(served) and snap.collection.count_methods[KEY] == method
+    # counted, never listed: no request at all with the metrics, one limit=1 request without them
+    assert len(asked) == (1 if forbid_metrics else 0) and all(q.get("limit") == "1" for q in asked)
     assert not [g for g in snap.gaps if KEY in g.item]
     value = METRICS["cilium.identities"](snap)
     assert value.value == len(served)
-    assert f"measured: {len(served):,} CiliumIdentity objects (listed)" in value.detail
+    assert f"measured: {len(served):,} CiliumIdentity objects ({method})" in value.detail
     assert f"estimated from pod label sets: {cil['identities']:,}" in value.detail
 
 
@@ -86,22 +71,17 @@ def test_collect_explicit_identity_count(tmp_path: Path) -> None:
     assert len(served) == 75 and snap.network_policies.dataplane["cilium"]["identities_measured"]["count"] == 75
 
 
-def test_refused_identities_are_a_gap_and_the_metric_says_how_it_counted(tmp_path: Path) -> None:
-    faults = Faults(forbidden=["ciliumidentities"])
+def test_refused_identities_are_a_gap_and_the_estimate_is_scored(tmp_path: Path) -> None:
+    # No /metrics and the list refused: the count fails, its gap says so, and the estimate is scored with that
+    # reason in its detail.
+    faults = Faults(forbidden=["ciliumidentities", "/metrics"])
     with Simulator(parse_spec(SPEC.format(seed=5, extra="")), faults=faults) as sim:
-        served = len(_served(sim))
         snap = collect_kube(str(sim.write_kubeconfig(tmp_path / "kc")))
     gaps = {g.item: g.reason for g in snap.gaps if KEY in g.item}
-    assert gaps[ITEM].startswith("403 Forbidden")
+    assert gaps[f"objects.{KEY}"].startswith("403 Forbidden")
     cil = snap.network_policies.dataplane["cilium"]
-    assert "identities_measured" not in cil and isinstance(cil["identities"], int)
-    # The list is refused, the apiserver's storage metric still counts them: measured, and the detail says how.
-    assert snap.collection.count_methods[KEY] == "metrics"
+    assert "identities_measured" not in cil and isinstance(cil["identities"], int) and KEY not in snap.objects
     value = METRICS["cilium.identities"](snap)
-    assert value.value == served and "(metrics)" in value.detail
-    # Without any count, the estimate is scored and the detail names the refusal.
-    bare = Snapshot.from_dict({**snap.to_dict(), "objects": {k: v for k, v in snap.objects.items() if k != KEY}})
-    value = METRICS["cilium.identities"](bare)
     assert value.value == cil["identities"]
     assert value.detail.startswith(f"estimated from pod label sets: {cil['identities']:,} (kube: 403 Forbidden")
 
@@ -123,8 +103,7 @@ def test_spec_rejects_identities_without_cilium() -> None:
 def _with_identities(measured: int | None, estimate: int = 900, cni: str = "cilium") -> Snapshot:
     cilium: dict[str, Any] = {"policy_map_entries": {"max": 40}, "identities": estimate}
     if measured is not None:
-        cilium["identities_measured"] = {"source": KEY, "count": measured, "namespaces": 3, "max_per_namespace": 9,
-                                         "without_namespace": 0, "top_namespaces": []}  # fmt: skip
+        cilium["identities_measured"] = {"source": KEY, "count": measured, "method": "metrics"}
     dp = {"policies_per_pod": {"max": 2}, "eks": {}, "cilium": cilium, "calico": {}}
     return make_snapshot(network_policies=NetworkPolicyInventory(count=10, dataplane=dp),
                          networking=NetworkingInventory(cni=cni))  # fmt: skip

@@ -731,43 +731,6 @@ class NamespaceTally:
             self.labels[str(meta.get("name") or "")] = {str(k): str(v) for k, v in raw.items()}
 
 
-# The metadata label a CiliumIdentity carries for the namespace of its pods: Cilium copies the identity's
-# k8s-sourced security labels, "k8s:" stripped, onto the object's metadata.labels (cilium/cilium
-# pkg/k8s/identitybackend/identity.go, sanitizeK8sLabels), and the CRD's Namespace printer column reads
-# .metadata.labels.io\.kubernetes\.pod\.namespace (pkg/k8s/apis/cilium.io/client/crds/v2/ciliumidentities.yaml).
-IDENTITY_NAMESPACE_LABEL = "io.kubernetes.pod.namespace"
-
-
-@dataclass
-class IdentityTally:
-    """CiliumIdentity objects counted from a PartialObjectMetadataList: in all and per namespace label."""
-
-    count: int = 0
-    per_namespace: Counter[str] = field(default_factory=Counter)
-    without_namespace: int = 0  # identities whose labels name no namespace
-
-    def add(self, page: dict[str, Any]) -> None:
-        """Add one page of CiliumIdentity metadata."""
-        for obj in _items(page):
-            self.count += 1
-            ns = (_meta(obj).get("labels") or {}).get(IDENTITY_NAMESPACE_LABEL)
-            if ns:
-                self.per_namespace[str(ns)] += 1
-            else:
-                self.without_namespace += 1
-
-    def summary(self, top: int = 20) -> dict[str, Any]:
-        """The snapshot's ``identities_measured``: the count, and per namespace the busiest ``top`` only."""
-        return {
-            "source": "ciliumidentities.cilium.io",
-            "count": self.count,
-            "namespaces": len(self.per_namespace),
-            "max_per_namespace": max(self.per_namespace.values(), default=0),
-            "without_namespace": self.without_namespace,
-            "top_namespaces": [{"namespace": ns, "identities": n} for ns, n in self.per_namespace.most_common(top)],
-        }
-
-
 @dataclass
 class PolicyTally:
     """NetworkPolicy totals: per namespace, rules, peers, ports, ipBlocks, the most ports in one rule."""

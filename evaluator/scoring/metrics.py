@@ -709,9 +709,11 @@ def _cilium_identities(snap: Snapshot) -> MetricValue:
     cil = (snap.network_policies.dataplane or {}).get("cilium") or {}
     estimate = cil.get("identities")
     also = f"; estimated from pod label sets: {estimate:,}" if isinstance(estimate, int) else ""
-    listed = (cil.get("identities_measured") or {}).get("count")
-    if listed is not None:
-        return MetricValue(float(listed), detail=f"measured: {listed:,} CiliumIdentity objects (listed){also}")
+    measured = cil.get("identities_measured") or {}
+    listed = measured.get("count")
+    if listed is not None:  # "method": how collect kube counted them (a snapshot without one listed them)
+        how = measured.get("method") or "listed"
+        return MetricValue(float(listed), detail=f"measured: {listed:,} CiliumIdentity objects ({how}){also}")
     counted = _object_count(snap, CILIUM_IDENTITIES)
     if counted is not None:
         how = snap.collection.count_methods.get(CILIUM_IDENTITIES) or "counted"

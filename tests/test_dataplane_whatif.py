@@ -81,6 +81,10 @@ def test_model_round_trip_keeps_the_figures() -> None:
     assert after["eks"]["entries_per_peer"] == before["eks"]["entries_per_peer"]
     assert after["cilium"]["identities"] == before["cilium"]["identities"]
     assert len(rebuilt.pods) == len(model.pods)
+    # Examples and top rows name a measured pod of each group, never a made-up one: the groups' first pods
+    # (web-1 for the three web pods, client-1 alone) keep their names, the others are numbered.
+    assert sorted(p.name for p in rebuilt.pods) == ["client-1", "group0-1", "group0-2", "web-1"]
+    assert after["eks"]["top"] and {row["pod"] for row in after["eks"]["top"]} <= {"web-1", "client-1"}
 
 
 def test_whatif_adds_the_planned_policies(tmp_path: Path) -> None:

@@ -261,6 +261,8 @@ def model_data(model: ClusterModel, cni_objects: dict[str, list[dict[str, Any]]]
                 "host_network": g.host_network,
                 "owner": owner,
                 "standalone": standalone,
+                # one real pod of the group, so what-if examples name a pod the team can find
+                "example": g.pods[0].name if g.pods else None,
             }
         )
     return {
@@ -297,13 +299,16 @@ def model_from_data(data: Any, where: str = "<snapshot>") -> ClusterModel:
             version = ipaddress.ip_address(g["first_ip"]).version if g.get("first_ip") else 4
             labels = {str(k): str(v) for k, v in (g.get("labels") or {}).items()}
             standalone = int(g.get("standalone") or 0)
+            example = g.get("example")
             for k in range(n):
                 addr = lo if n == 1 else lo + (hi - lo) * k // (n - 1)
                 ip = str(ipaddress.ip_address(addr) if version == 4 else ipaddress.IPv6Address(addr))
                 pods.append(
                     PodRecord(
                         namespace=str(g["namespace"]),
-                        name=f"group{gi}-{k}",
+                        # the group's first pod keeps the measured example's name (the one examples and top
+                        # rows name); the others, whose IPs are spread over the range, are numbered
+                        name=str(example) if k == 0 and example else f"group{gi}-{k}",
                         labels=labels,
                         ip=ip,
                         owner=None if k < standalone else (g.get("owner") or "ReplicaSet/unknown"),

@@ -87,6 +87,20 @@ def test_model_round_trip_keeps_the_figures() -> None:
     assert after["eks"]["top"] and {row["pod"] for row in after["eks"]["top"]} <= {"web-1", "client-1"}
 
 
+def test_a_standalone_example_names_a_pod_without_an_owner() -> None:
+    # web-1 and web-2 have a ReplicaSet, web-3 none: the rebuilt group's first pod stands for the standalone one,
+    # so it carries web-3's name, and the EKS "no owner references" example names it.
+    pods = [
+        pod("web-1", "10.0.2.1", **WEB),
+        pod("web-2", "10.0.2.2", **WEB),
+        pod("web-3", "10.0.2.3", owner=None, **WEB),
+    ]
+    model = ClusterModel(pods=pods, policies=_model().policies, named_ports_known=False)
+    rebuilt = model_from_data(json.loads(json.dumps(model_data(model))))
+    assert [(p.name, p.owner) for p in rebuilt.pods][0] == ("web-3", None)
+    assert analyse(rebuilt)["eks"]["uncovered_examples"] == {"no_owner_references": "shop/web-3"}
+
+
 def test_whatif_adds_the_planned_policies(tmp_path: Path) -> None:
     # 20 measured one-port policies from the client, 6 planned ones with other ports: 20 -> 26 entries on EKS.
     snap = json.loads(_snapshot(tmp_path).read_text())

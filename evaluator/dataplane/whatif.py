@@ -261,8 +261,9 @@ def model_data(model: ClusterModel, cni_objects: dict[str, list[dict[str, Any]]]
                 "host_network": g.host_network,
                 "owner": owner,
                 "standalone": standalone,
-                # one real pod of the group, so what-if examples name a pod the team can find
-                "example": g.pods[0].name if g.pods else None,
+                # one real pod of the group, so what-if examples name a pod the team can find; a standalone one
+                # when there is any, as the rebuilt first pod is (it stands for the pods without an owner)
+                "example": next((p.name for p in g.pods if p.owner is None), g.pods[0].name) if g.pods else None,
             }
         )
     return {

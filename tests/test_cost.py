@@ -444,6 +444,21 @@ def test_sensitivity_ranks_the_input_that_moves_the_answer() -> None:
     assert any(r["key"] == "compute.m5.4xlarge" and r["region"] == "us-east-1" for r in result["prices"])
 
 
+def test_the_cheapest_option_says_when_support_is_priced_on_one_provider_only() -> None:
+    # us-east-1 / us-central1 price every line of EKS and GKE Standard; the shipped support choice is AWS Business
+    # and no Google plan, so GKE's total lacks a line EKS carries: the decision says the two are not like for like.
+    snap = _bank_snapshot()
+    shipped = cost_analysis([("p", snap)], cost_assumptions_from_data(_us()), ["eks", "gke"])
+    assert shipped["cheapest"] is not None
+    assert "not like for like: support is priced for AWS (business) but not for Google Cloud" in shipped["decision"]
+    same = _us()
+    same["support"] = {"aws": "none", "gcp": "none"}
+    both_none = cost_analysis([("p", snap)], cost_assumptions_from_data(same), ["eks", "gke"])
+    assert "like for like" not in both_none["decision"]
+    one_provider = cost_analysis([("p", snap)], cost_assumptions_from_data(_us()), ["self-hosted", "eks"])
+    assert "like for like" not in one_provider["decision"]  # AWS on both sides: the same support scope
+
+
 def test_no_cheapest_option_and_no_break_even_when_every_option_has_a_gap() -> None:
     a = load_cost_assumptions(None)  # London: no verified EC2 price, and GCP load balancers unpriced
     result = cost_analysis([("p", _bank_snapshot())], a, ALL)

@@ -1309,6 +1309,7 @@ def cost_analysis(
             decision += f", {_money(base_margin)}/month below the next"
         if incomplete:
             decision += "; not compared: " + ", ".join(_label(t) for t in incomplete) + " (missing prices)"
+        decision += _support_caveat(a, [t for t, v in base.items() if v["complete"]])
     moves = ""
     if top is not None:
         shift = _money(top["swing_monthly"])
@@ -1329,6 +1330,25 @@ def cost_analysis(
         "prices": price_rows(a),
         "mapping": [m for e in estimates for m in e.mapping],
     }
+
+
+def _support_caveat(a: CostAssumptions, compared: Sequence[str]) -> str:
+    """A warning when the options compared carry a support plan on one provider and none on the other: the totals
+    are then not like for like (the side without a plan looks cheaper by the whole support line)."""
+    providers = sorted({PROVIDER_OF[t] for t in compared if t in PROVIDER_OF})
+    if len(providers) < 2:
+        return ""
+    plans = {p: getattr(a.support, p) for p in providers}
+    with_plan = [p for p in providers if plans[p] != "none"]
+    without = [p for p in providers if plans[p] == "none"]
+    if not with_plan or not without:
+        return ""
+    names = {"aws": "AWS", "gcp": "Google Cloud"}
+    return (
+        f"; not like for like: support is priced for {', '.join(f'{names[p]} ({plans[p]})' for p in with_plan)} "
+        f"but not for {', '.join(names[p] for p in without)} (support.{without[0]}: none); add that provider's plan "
+        f"under support_plans, or set support.{with_plan[0]}: none, to compare the same scope"
+    )
 
 
 def price_rows(a: CostAssumptions) -> list[dict[str, Any]]:

@@ -348,22 +348,15 @@ def test_calico_section_equals_the_full_analysis() -> None:
 def test_cilium_counting_equals_pod_loads_on_kubernetes_policies(seed: int, pods: int, namespaces: int, policies: int):
     # With no Cilium objects, the Cilium-only counting gives pod_loads' Cilium entries pod by pod (seeded
     # simulator specs with the realistic NetworkPolicy shapes, container ports resolved).
-    from evaluator.collectors.kube_parse import pod_record_from_object
     from evaluator.simulator import parse_spec
     from evaluator.simulator.served import Cluster
-    from tests.test_dataplane_truth import _objects
+    from tests.test_dataplane_truth import _objects, model_of
 
     spec = parse_spec(
         f"name: dp{seed}\nversion: '1.30.2'\nseed: {seed}\nnodes: 24\npods: {pods}\nnamespaces: {namespaces}\n"
         f"network_policies: {policies}\nservices: 10\ncni: cilium\nmax_pods_per_node: 110\n"
     )
-    live, ns_labels, node_ips, pol_objs = _objects(Cluster(spec))
-    model = ClusterModel(
-        pods=[r for r in (pod_record_from_object(p) for p in live) if r is not None],
-        namespaces=ns_labels,
-        nodes={name: NodeRecord(name, ip) for name, ip in node_ips.items()},
-        policies=[parse_policy(p) for p in pol_objs],
-    )
+    model = model_of(*_objects(Cluster(spec)))
     expected = {(p.namespace, p.name): load.cilium for p, load in pod_loads(model)[0]}
     got = {(load.pod.namespace, load.pod.name): load.entries for load in cilium_loads(model, Translation())[0]}
     assert got == expected and max(got.values()) > 0
@@ -371,10 +364,9 @@ def test_cilium_counting_equals_pod_loads_on_kubernetes_policies(seed: int, pods
 
 def _simulated(cni: str, seed: int, cnp: int, ccnp: int, gnp: int) -> tuple[ClusterModel, dict[str, Translation]]:
     """A seeded simulator cluster's model and its served CNI policy objects, translated."""
-    from evaluator.collectors.kube_parse import pod_record_from_object
     from evaluator.simulator import parse_spec
     from evaluator.simulator.served import Cluster
-    from tests.test_dataplane_truth import _objects
+    from tests.test_dataplane_truth import _objects, model_of
 
     counts = (f"cilium_policies: {cnp}\ncilium_clusterwide_policies: {ccnp}\n" if cni == "cilium"
               else f"calico_policies: {cnp}\ncalico_global_policies: {gnp}\n")  # fmt: skip
@@ -383,13 +375,7 @@ def _simulated(cni: str, seed: int, cnp: int, ccnp: int, gnp: int) -> tuple[Clus
         f"network_policies: 120\nservices: 10\ncni: {cni}\nmax_pods_per_node: 110\n{counts}"
     )
     cluster = Cluster(spec)
-    live, ns_labels, node_ips, pol_objs = _objects(cluster)
-    model = ClusterModel(
-        pods=[r for r in (pod_record_from_object(p) for p in live) if r is not None],
-        namespaces=ns_labels,
-        nodes={name: NodeRecord(name, ip) for name, ip in node_ips.items()},
-        policies=[parse_policy(p) for p in pol_objs],
-    )
+    model = model_of(*_objects(cluster))
     objects = {key: [cluster.builders.custom_resource(key, ns, j) for ns, n in enumerate(counts) for j in range(n)]
                for key, counts in cluster.cr_counts.items() if key in KINDS.values()}  # fmt: skip
     return model, translate(objects, model)

@@ -32,6 +32,16 @@ def _objects(cluster: Cluster):
     return live, namespaces, nodes, policies
 
 
+def model_of(live, ns_labels, node_ips, pol_objs) -> ClusterModel:
+    """The analysis's model of what :func:`_objects` returns, as the collector builds it from the same objects."""
+    return ClusterModel(
+        pods=[r for r in (pod_record_from_object(p) for p in live) if r is not None],
+        namespaces=ns_labels,
+        nodes={name: NodeRecord(name, ip) for name, ip in node_ips.items()},
+        policies=[parse_policy(p) for p in pol_objs],
+    )
+
+
 SPECS = [
     # (seed, pods, namespaces, policies, a fine-grained namespace puts pods over the agent's 24): small enough
     # for the brute force, dense enough in policies to overlap.
@@ -51,12 +61,7 @@ def test_fast_analysis_equals_brute_force(seed: int, pods: int, namespaces: int,
     )
     cluster = Cluster(spec)
     live, ns_labels, node_ips, pol_objs = _objects(cluster)
-    model = ClusterModel(
-        pods=[r for r in (pod_record_from_object(p) for p in live) if r is not None],
-        namespaces=ns_labels,
-        nodes={name: NodeRecord(name, ip) for name, ip in node_ips.items()},
-        policies=[parse_policy(p) for p in pol_objs],
-    )
+    model = model_of(live, ns_labels, node_ips, pol_objs)
     loads, _ = pod_loads(model)
     fast = {
         (p.namespace, p.name): {

@@ -105,7 +105,7 @@ def command(
         click.echo(f"warning: {warning}", err=True)
 
     changes = None
-    if baseline:  # the last audit: what --fail-on-new gates on, and the CSV's since_last_audit column
+    if baseline and (fail_on_new or fmt == "csv"):  # what --fail-on-new gates on, the CSV's since_last_audit
         from ..scoring.diff import diff_findings, states_from_findings
         from .diff import load_side
 

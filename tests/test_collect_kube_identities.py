@@ -140,3 +140,15 @@ def test_report_and_question_quote_the_measured_count(tmp_path: Path) -> None:
     assert "6,800 distinct identity label sets (our Cilium today holds 7,123 CiliumIdentity objects)" in text
     estimate_only = render_text(question, nest(snapshot_facts([_with_identities(None, 6800)])), "gke")
     assert "6,800 distinct identity label sets," in estimate_only and "CiliumIdentity" not in estimate_only
+
+
+@pytest.mark.parametrize(
+    ("measured", "word"), [(7123, "7,123 identities measured"), (None, "6,800 identities estimated")]
+)
+def test_an_unpublished_limit_says_whether_the_figure_is_measured_or_estimated(measured, word) -> None:
+    # GKE publishes no identity limit: the finding quotes the figure, and says how it was obtained.
+    f = next(
+        f for f in evaluate([_with_identities(measured, 6800)], load_catalog(), ["gke"]).findings
+        if f.constraint == "cilium_identities"
+    )  # fmt: skip
+    assert f.status == "unknown" and word in f.message

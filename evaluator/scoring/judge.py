@@ -156,7 +156,7 @@ def judge(
     detail = f" ({metric.detail})" if metric.detail else ""
     tail = f"; {note}" if note else ""
     if limit is None or limit.kind == "not-applicable":
-        seen = "" if metric.value is None else f" ({format_value(metric.value, constraint.unit)} measured)"
+        seen = "" if metric.value is None else f" ({format_value(metric.value, constraint.unit)} {_how(metric)})"
         return Judgement("ok", f"{title}: no such limit on {label}{seen}{tail}")
     if metric.value is None:
         reason = metric.reason or "not measured"
@@ -173,7 +173,7 @@ def judge(
     observed = float(metric.value)
     obs_text = format_value(observed, constraint.unit)
     if limit.kind == "not-published":
-        return _judge_unpublished(constraint, target, observed, detail + tail)
+        return _judge_unpublished(constraint, target, observed, detail + tail, _how(metric))
     if limit.value is None:
         return Judgement(UNKNOWN, f"{title} is {obs_text}{detail}; the catalog gives no {label} value{tail}")
     value = float(limit.value)
@@ -253,7 +253,12 @@ def _judge_quota_step(
     return Judgement(status, msg + tail, util, headroom)
 
 
-def _judge_unpublished(constraint: Constraint, target: str, observed: float, tail: str) -> Judgement:
+def _how(metric: MetricValue) -> str:
+    """How a value was obtained, in a finding's words."""
+    return "estimated" if metric.estimated else "measured"
+
+
+def _judge_unpublished(constraint: Constraint, target: str, observed: float, tail: str, how: str) -> Judgement:
     """not-published: unknown, or watch when another target's published limit would already be at risk."""
     title = constraint.title
     obs_text = format_value(observed, constraint.unit)
@@ -272,11 +277,11 @@ def _judge_unpublished(constraint: Constraint, target: str, observed: float, tai
         if util >= constraint.at_risk and (worst is None or util > worst[0]):
             worst = (util, other, limit)
     if worst is None:
-        return Judgement(UNKNOWN, f"{base} ({obs_text} measured){tail}")
+        return Judgement(UNKNOWN, f"{base} ({obs_text} {how}){tail}")
     util, other, limit = worst
     ref = f"{target_owner(other)} {format_value(limit.value, constraint.unit)} {_kind_words(limit, constraint.check)}"
     pct = "" if util == float("inf") else f" ({format_percent(util)})"
-    return Judgement("watch", f"{base}; {obs_text} measured is past {ref}{pct}{tail}")
+    return Judgement("watch", f"{base}; {obs_text} {how} is past {ref}{pct}{tail}")
 
 
 def measure(snap: Snapshot, metric_name: str) -> MetricValue:

@@ -26,6 +26,7 @@ class MetricValue:
     value: float | None
     reason: str = ""
     detail: str = ""  # optional context shown with the finding, e.g. "largest: namespace payments"
+    estimated: bool = False  # derived by a model rather than counted (findings then say "estimated", not "measured")
 
 
 MetricFn = Callable[[Snapshot], MetricValue]
@@ -724,7 +725,9 @@ def _cilium_identities(snap: Snapshot) -> MetricValue:
     if isinstance(estimate, int):
         gap = snap.gap_for(f"network_policies.dataplane.{CILIUM_IDENTITIES}", f"objects.{CILIUM_IDENTITIES}")
         why = f"{gap.source}: {gap.reason}" if gap else "CiliumIdentity objects not counted"
-        return MetricValue(float(estimate), detail=f"estimated from pod label sets: {estimate:,} ({why})")
+        return MetricValue(
+            float(estimate), detail=f"estimated from pod label sets: {estimate:,} ({why})", estimated=True
+        )
     return unknown(
         snap,
         f"network_policies.dataplane.{CILIUM_IDENTITIES}",
@@ -797,9 +800,9 @@ def _cilium_entries(snap: Snapshot) -> MetricValue:
     if isinstance(value, MetricValue):
         return value
     detail = _top_detail(snap.network_policies.dataplane or {}, "cilium")
-    return (
-        known(snap, value, "network_policies.dataplane") if value is None else MetricValue(float(value), detail=detail)
-    )
+    if value is None:
+        return known(snap, value, "network_policies.dataplane")
+    return MetricValue(float(value), detail=detail, estimated=True)  # Cilium's map is not read: modelled entries
 
 
 @metric(

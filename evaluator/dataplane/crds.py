@@ -323,6 +323,14 @@ def _cilium_spec(
     return pods, ns, out["ingress"], out["egress"]
 
 
+def _refuse(out: Translation, where: str, exc: Refused | InputError, strict: bool) -> None:
+    """An object the model cannot take: counted as not analysed, or (``strict``, a planned file) a shape error
+    raised again for exit 2."""
+    if strict and isinstance(exc, InputError):
+        raise exc
+    out.refuse(where, exc.message if isinstance(exc, InputError) else str(exc))
+
+
 def translate_cilium(objects: list[dict[str, Any]], kind_key: str, model: ClusterModel,
                      into: Translation | None = None, strict: bool = False) -> Translation:  # fmt: skip
     """CiliumNetworkPolicy (or, for ``kind_key`` of the clusterwide kind, CiliumClusterwideNetworkPolicy)
@@ -360,9 +368,7 @@ def translate_cilium(objects: list[dict[str, Any]], kind_key: str, model: Cluste
                     made.append(Policy(namespace, label, pods, ingress, egress))
                 # else: the selector names another namespace, so the policy selects nothing
         except (Refused, InputError) as exc:
-            if strict and isinstance(exc, InputError):
-                raise
-            out.refuse(where, exc.message if isinstance(exc, InputError) else str(exc))
+            _refuse(out, where, exc, strict)
             continue
         out.policies.extend(made)
         out.clusterwide.extend(wide)
@@ -595,9 +601,7 @@ def translate_calico(objects: list[dict[str, Any]], kind_key: str, model: Cluste
                 made = [Policy(ns, f"gnp:{name}", pods, ingress, egress)
                         for ns in scope.namespaces_selecting(pods, ns_sel)]  # fmt: skip
         except (Refused, InputError) as exc:
-            if strict and isinstance(exc, InputError):
-                raise
-            out.refuse(where, exc.message if isinstance(exc, InputError) else str(exc))
+            _refuse(out, where, exc, strict)
             continue
         out.policies.extend(made)
         out.not_modelled.update(notes)

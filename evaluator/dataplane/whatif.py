@@ -26,7 +26,7 @@ import yaml
 from ..errors import InputError
 from ..fileio import YamlBomb, safe_load_all_yaml
 from .analysis import analyse
-from .crds import CALICO_KEYS, CLUSTERWIDE, add_cni_policies, translate, translate_calico, translate_cilium
+from .crds import CALICO_KEYS, CLUSTERWIDE, analyse_with_cni, translate, translate_calico, translate_cilium
 from .model import ClusterModel, PodRecord, Policy, PortSpec, Rule, Selector, parse_policy
 from .selection import PodIndex
 
@@ -348,8 +348,7 @@ def _summary(data: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def _analyse(model: ClusterModel, cni: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """The dataplane section of ``model``, with the Cilium/Calico objects ``cni`` added to their own figures."""
-    section = analyse(model)
-    return add_cni_policies(section, model, translate(cni, model)) if cni else section
+    return analyse_with_cni(model, translate(cni, model)) if cni else analyse(model)  # one pass, as collect kube
 
 
 def _merge_cni(measured: dict[str, list[dict[str, Any]]], planned: dict[str, list[dict[str, Any]]]

@@ -16,6 +16,7 @@ from evaluator.collectors.prometheus import (
     MAX_STEPS,
     NOT_IN_PROMETHEUS,
     PrometheusClient,
+    _stats,
     collect_prometheus,
     plan_steps,
 )
@@ -309,6 +310,14 @@ def test_a_query_that_would_return_too_many_series_is_split_by_cluster(backfille
     assert [s.to_dict() | {"collection": None} for s in a.snapshots] == [
         s.to_dict() | {"collection": None} for s in b.snapshots
     ]
+
+
+def test_a_mean_rounds_alike_from_promql_and_from_the_per_node_values() -> None:
+    # 195 pods over 16 nodes: sum/count gives 12.1875, PromQL's incremental avg can give 12.187499999999998; both
+    # must be 12.188, or the split and the whole query of the test above disagree on the same data.
+    for mean in (195 / 16, 12.187499999999998):
+        stats = _stats(lambda item, series, why, m=mean: m, "nodes.pods_per_node", "ppn", "kube_pod_info", "")
+        assert stats.mean == 12.188
 
 
 def test_same_as_gives_the_history_the_identity_of_a_kube_snapshot(backfilled, tmp_path):

@@ -1129,7 +1129,13 @@ def _stats(first: Callable[..., float | None], item: str, prefix: str, metric: s
     values = {}
     for part in ("max", "mean", "p95", "min"):
         values[part] = first(f"{item}.{part}", [(f"{prefix}:{part}", metric)], why)
-    return Stats(**{k: (None if v is None else round(v, 3)) for k, v in values.items()})
+    return Stats(**{k: (None if v is None else _round3(v)) for k, v in values.items()})
+
+
+def _round3(v: float) -> float:
+    """Three decimals, after dropping float noise: PromQL's avg (an incremental mean) gives 12.187499999999998 where
+    sum/count over the same per-node values gives 12.1875, and the two must round alike (12.188)."""
+    return round(round(v, 9), 3)
 
 
 def _int(v: float | None) -> int | None:
